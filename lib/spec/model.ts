@@ -1,0 +1,188 @@
+/**
+ * The resolved cluster model: the spec with every default applied and every port allocated.
+ * Renderers and the planner read only this. `specPath` fields point back into the spec so
+ * that validation errors can name the field the user wrote (or should write).
+ */
+import type { ClusterKind } from './schema';
+
+export type ArchiveKind = 'REALTIME' | 'TIMELY';
+/** primary and standby take part in failover (GLOBAL watchers); async and sync are LOCAL. */
+export type DatabaseRole = 'primary' | 'standby' | 'async' | 'sync';
+
+export interface HostModel {
+  name: string;
+  address: string;
+  /** MAL_INST_HOST: external service address. */
+  public: string;
+  /** MAL_HOST: internal address. */
+  private: string;
+  sshPort: number;
+}
+
+/** One dmserver instance. */
+export interface InstanceModel {
+  name: string;
+  host: string;
+  specPath: string;
+  /** dminit path= (single-node databases only). */
+  initPath?: string;
+  dbName?: string;
+  /** Absolute path of dm.ini. */
+  iniPath: string;
+  /** CONFIG_PATH: the directory of dm.ini, holding dmmal.ini, dmarch.ini, dmtimer.ini. */
+  configPath: string;
+  archiveDir: string;
+  port: number;
+  malPort: number;
+  malDwPort: number;
+  instDwPort: number;
+  /** dmdcr.ini of a DMDSC node. */
+  dcrIni?: string;
+  /** Which port fields the user set explicitly (the others were allocated). */
+  explicitPorts: ReadonlySet<PortField>;
+}
+
+export type PortField = 'port' | 'malPort' | 'malDwPort' | 'instDwPort';
+
+export interface TimerModel {
+  name: string;
+  type: number;
+  freqMonthWeekInterval: number;
+  freqSubInterval: number;
+  freqMinuteInterval: number;
+  startTime: string;
+  endTime: string;
+  duringStartDate: string;
+  duringEndDate: string;
+  noEndDateFlag: number;
+  describe: string;
+  isValid: number;
+}
+
+/** One database of a group: a single node, or a DMDSC cluster of several nodes. */
+export interface DatabaseModel {
+  /** Name used for references: the instance name, or node 0's name for a DMDSC cluster. */
+  id: string;
+  role: DatabaseRole;
+  group: string;
+  specPath: string;
+  dsc: boolean;
+  instances: InstanceModel[];
+  /** async: the database it receives archives from. */
+  source?: string;
+  /** async: the source's timer. */
+  timer?: TimerModel;
+  /** async: ARCH_SEND_DELAY. */
+  sendDelay?: number;
+  /** sync: ARCH_RECOVER_TIME. */
+  recoverTime?: number;
+  /** DMDSC: backup set directory for the offline backup (7.5.3.3). */
+  backupDir?: string;
+  /** DMDSC: dmcss restart interval when auto restart is on (7.5.10). */
+  dmcssRestartInterval?: number;
+}
+
+export interface GroupModel {
+  name: string;
+  oguid: number;
+  specPath: string;
+  archiveType: ArchiveKind;
+  /** ARCH_WAIT_APPLY when set explicitly; otherwise DM's default applies. */
+  archWaitApply?: 0 | 1;
+  /** MPP_SEQ_NO of the group's primary (MppGroup only). */
+  mppSeqNo?: number;
+  /** primary first, then standbys, async standbys and sync standbys, each in spec order. */
+  databases: DatabaseModel[];
+}
+
+export interface WatcherModel {
+  mode: 'AUTO' | 'MANUAL';
+  dwErrorTime: number;
+  instRecoverTime: number;
+  instErrorTime: number;
+  autoRestart: boolean;
+  rlogSendThreshold: number;
+  rlogApplyThreshold: number;
+}
+
+export interface MonitorInstanceModel {
+  host: string;
+  port: number;
+  id: number;
+  name: string;
+  specPath: string;
+}
+
+export interface MonitorModel {
+  confirm: boolean;
+  path: string;
+  logPath: string;
+  logInterval: number;
+  logFileSize: number;
+  logSpaceLimit: number;
+  /** Single-instance monitor host. */
+  host?: string;
+  /** Multi-instance monitor (7.2.5.2). */
+  multi?: {
+    mid: number;
+    hbInterval: number;
+    broInterval: number;
+    voteInterval: number;
+    instances: MonitorInstanceModel[];
+  };
+}
+
+export interface ClientModel {
+  serviceName: string;
+  loginMode: number;
+  switchTime: number;
+  switchInterval: number;
+  rwSeparate: boolean;
+  rwPercent: number;
+}
+
+export interface SshModel {
+  user: string;
+  port: number;
+  privateKeyPath?: string;
+  knownHostsPath?: string;
+  agent: boolean;
+  trustOnFirstUse: boolean;
+}
+
+export interface ClusterModel {
+  kind: ClusterKind;
+  name: string;
+  dmHome: string;
+  ssh: SshModel;
+  hosts: Record<string, HostModel>;
+  groups: GroupModel[];
+  watcher: WatcherModel;
+  monitor?: MonitorModel;
+  mal: { checkInterval: number; connFailInterval: number };
+  archive: { fileSize: number; spaceLimit: number };
+  /** Extra dm.ini settings from the spec, applied on every instance. */
+  dmIni: Record<string, string | number>;
+  client: ClientModel;
+  /** MPP_INI = 1 on primaries and GLOBAL standbys (7.4). */
+  mpp: boolean;
+  purgeData: boolean;
+}
+
+export function allDatabases(model: ClusterModel): DatabaseModel[] {
+  return model.groups.flatMap((g) => g.databases);
+}
+
+export function allInstances(model: ClusterModel): InstanceModel[] {
+  return allDatabases(model).flatMap((d) => d.instances);
+}
+
+/** Primary and standbys: the members that may become primary (GLOBAL watchers). */
+export function isGuardMember(db: DatabaseModel): boolean {
+  return db.role === 'primary' || db.role === 'standby';
+}
+
+/** The name written in ARCH_DEST for a database: DMDSC nodes joined by '/' (7.5.1). */
+export function archDestOf(db: DatabaseModel): string {
+  return db.instances.map((i) => i.name).join('/');
+}

@@ -1,0 +1,368 @@
+/**
+ * spec -> model: apply defaults (the manual's layout and values) and allocate ports.
+ * Pure: no file system, no network. Assumes the spec passed the schema; value rules are
+ * checked afterwards on the model by lib/validate.
+ */
+import path from 'node:path/posix';
+import {
+  isDscDatabase,
+  type AsyncStandbySpec,
+  type ClusterSpec,
+  type DatabaseSpec,
+  type DscDatabaseSpec,
+  type SingleDatabaseSpec,
+  type SyncStandbySpec,
+  type TimerSpec,
+} from './schema';
+import type {
+  ArchiveKind,
+  ClusterModel,
+  DatabaseModel,
+  DatabaseRole,
+  GroupModel,
+  HostModel,
+  InstanceModel,
+  MonitorModel,
+  TimerModel,
+} from './model';
+import { allocatePorts, type PendingInstance } from './ports';
+
+export const DEFAULTS = {
+  dmHome: '/dm',
+  dbName: 'DAMENG',
+  sshUser: 'dmdba',
+  sshPort: 22,
+  // manual 7.2.3.4: the watcher values of every worked example
+  dwErrorTime: 10,
+  instRecoverTime: 60,
+  instErrorTime: 10,
+  // manual 7.2.3.2: MAL_CHECK_INTERVAL = 5, MAL_CONN_FAIL_INTERVAL = 5
+  malCheckInterval: 5,
+  malConnFailInterval: 5,
+  // manual 7.1: ARCH_FILE_SIZE = 128, ARCH_SPACE_LIMIT = 0
+  archFileSize: 128,
+  archSpaceLimit: 0,
+  // manual 7.2.5.1
+  monLogInterval: 60,
+  monLogFileSize: 32,
+  monLogSpaceLimit: 0,
+  // manual 7.2.5.2
+  monHbInterval: 60,
+  monBroInterval: 100,
+  monVoteInterval: 100,
+  monPortBase: 8339,
+  // manual 7.7.3.3
+  syncRecoverTime: 1,
+  // manual 7.5.10
+  dmcssRestartInterval: 60,
+} as const;
+
+/** The daily timer of manual 7.6.3.4. */
+export const MANUAL_TIMER: TimerModel = {
+  name: 'RT_TIMER',
+  type: 2,
+  freqMonthWeekInterval: 1,
+  freqSubInterval: 0,
+  freqMinuteInterval: 0,
+  startTime: '00:00:00',
+  endTime: '23:59:59',
+  duringStartDate: '2016-02-11 17:36:09',
+  duringEndDate: '9999-12-31 23:59:59',
+  noEndDateFlag: 1,
+  describe: 'RT TIMER',
+  isValid: 1,
+};
+
+interface GroupInput {
+  group: string;
+  oguid: number;
+  specPath: string;
+  archiveType: ArchiveKind;
+  archWaitApply?: 0 | 1;
+  mppSeqNo?: number;
+  primary: DatabaseSpec;
+  standbys: DatabaseSpec[];
+  asyncStandbys: AsyncStandbySpec[];
+  syncStandbys: SyncStandbySpec[];
+}
+
+function groupInputs(spec: ClusterSpec): GroupInput[] {
+  const common = (s: Extract<ClusterSpec, { group: string }>, archiveType: ArchiveKind) => ({
+    group: s.group,
+    oguid: s.oguid,
+    specPath: '',
+    archiveType,
+    primary: s.primary,
+    standbys: s.standbys,
+    asyncStandbys: s.asyncStandbys ?? [],
+    syncStandbys: s.syncStandbys ?? [],
+  });
+  switch (spec.kind) {
+    case 'RealtimePair':
+      return [{ ...common(spec, 'REALTIME'), archWaitApply: spec.archWaitApply }];
+    case 'ReadWriteCluster':
+      return [{ ...common(spec, spec.archiveType ?? 'TIMELY'), archWaitApply: spec.archWaitApply }];
+    case 'DscPrimary':
+      return [common(spec, spec.archiveType ?? 'REALTIME')];
+    case 'MppGroup':
+      return spec.groups.map((g, i) => ({
+        group: g.group,
+        oguid: g.oguid,
+        specPath: `groups[${i}]`,
+        archiveType: 'REALTIME' as const, // manual 7.4: MPP data guard uses realtime archives
+        mppSeqNo: g.seqNo ?? i,
+        primary: g.primary,
+        standbys: g.standbys,
+        asyncStandbys: g.asyncStandbys ?? [],
+        syncStandbys: g.syncStandbys ?? [],
+      }));
+  }
+}
+
+function join(prefix: string, field: string): string {
+  return prefix ? `${prefix}.${field}` : field;
+}
+
+function resolveTimer(t: TimerSpec | undefined): TimerModel | undefined {
+  if (!t) return undefined;
+  const m = MANUAL_TIMER;
+  return {
+    name: t.name ?? m.name,
+    type: t.type ?? m.type,
+    freqMonthWeekInterval: t.freqMonthWeekInterval ?? m.freqMonthWeekInterval,
+    freqSubInterval: t.freqSubInterval ?? m.freqSubInterval,
+    freqMinuteInterval: t.freqMinuteInterval ?? m.freqMinuteInterval,
+    startTime: t.startTime ?? m.startTime,
+    endTime: t.endTime ?? m.endTime,
+    duringStartDate: t.duringStartDate ?? m.duringStartDate,
+    duringEndDate: t.duringEndDate ?? m.duringEndDate,
+    noEndDateFlag: t.noEndDateFlag ?? m.noEndDateFlag,
+    describe: t.describe ?? m.describe,
+    isValid: t.isValid ?? m.isValid,
+  };
+}
+
+export function resolveSpec(spec: ClusterSpec): ClusterModel {
+  const dmHome = spec.dmHome ?? DEFAULTS.dmHome;
+  const sshPort = spec.ssh?.port ?? DEFAULTS.sshPort;
+  const hosts: Record<string, HostModel> = {};
+  for (const [name, h] of Object.entries(spec.hosts)) {
+    hosts[name] = {
+      name,
+      address: h.address,
+      public: h.public ?? h.address,
+      private: h.private ?? h.address,
+      sshPort: h.sshPort ?? sshPort,
+    };
+  }
+
+  const inputs = groupInputs(spec);
+
+  // How many single-node databases each host carries decides the default data path:
+  // one -> <dmHome>/data as in 7.2; several -> <dmHome>/data/<name> as in 7.4.
+  const singlesPerHost = new Map<string, number>();
+  const countSingle = (db: DatabaseSpec | AsyncStandbySpec | SyncStandbySpec) => {
+    if (!isDscDatabase(db)) singlesPerHost.set(db.host, (singlesPerHost.get(db.host) ?? 0) + 1);
+  };
+  for (const g of inputs) {
+    [g.primary, ...g.standbys, ...g.asyncStandbys, ...g.syncStandbys].forEach(countSingle);
+  }
+
+  const pending: PendingInstance[] = [];
+  const single = (db: SingleDatabaseSpec, specPath: string): InstanceModel => {
+    const shared = (singlesPerHost.get(db.host) ?? 0) > 1;
+    const initPath = db.path ?? (shared ? `${dmHome}/data/${db.name}` : `${dmHome}/data`);
+    const dbName = db.dbName ?? DEFAULTS.dbName;
+    const configPath = path.join(initPath, dbName);
+    const inst = draftInstance(db, specPath, {
+      initPath,
+      dbName,
+      configPath,
+      iniPath: path.join(configPath, 'dm.ini'),
+      archiveDir: db.archiveDir ?? path.join(configPath, 'arch'),
+    });
+    pending.push({ instance: inst, requested: db });
+    return inst;
+  };
+  const dscNodes = (db: DscDatabaseSpec, specPath: string): InstanceModel[] =>
+    db.nodes.map((n, i) => {
+      const inst = draftInstance(n, `${join(specPath, 'nodes')}[${i}]`, {
+        iniPath: n.iniPath,
+        configPath: path.dirname(n.iniPath),
+        archiveDir: n.archiveDir,
+        dcrIni: n.dcrIni,
+      });
+      pending.push({ instance: inst, requested: n });
+      return inst;
+    });
+
+  const database = (
+    db: DatabaseSpec | AsyncStandbySpec | SyncStandbySpec,
+    role: DatabaseRole,
+    group: string,
+    specPath: string,
+  ): DatabaseModel => {
+    if (isDscDatabase(db)) {
+      const instances = dscNodes(db, specPath);
+      const node0Dir = path.dirname(db.nodes[0]?.iniPath ?? '/');
+      return {
+        id: instances[0]?.name ?? '',
+        role,
+        group,
+        specPath,
+        dsc: true,
+        instances,
+        backupDir: db.backupDir ?? path.join(node0Dir, 'bak', 'db_full_bak_for_DSC'),
+        dmcssRestartInterval: db.dmcssAutoRestart
+          ? (db.dmcssAutoRestart.interval ?? DEFAULTS.dmcssRestartInterval)
+          : undefined,
+      };
+    }
+    const inst = single(db, specPath);
+    return { id: inst.name, role, group, specPath, dsc: false, instances: [inst] };
+  };
+
+  const groups: GroupModel[] = inputs.map((g) => {
+    const p = g.specPath;
+    const databases: DatabaseModel[] = [
+      database(g.primary, 'primary', g.group, join(p, 'primary')),
+      ...g.standbys.map((s, i) => database(s, 'standby', g.group, `${join(p, 'standbys')}[${i}]`)),
+      ...g.asyncStandbys.map((s, i) => {
+        const d = database(s, 'async', g.group, `${join(p, 'asyncStandbys')}[${i}]`);
+        d.source = s.source;
+        d.timer = resolveTimer(s.timer);
+        d.sendDelay = s.sendDelay;
+        return d;
+      }),
+      ...g.syncStandbys.map((s, i) => {
+        const d = database(s, 'sync', g.group, `${join(p, 'syncStandbys')}[${i}]`);
+        d.recoverTime = s.recoverTime ?? DEFAULTS.syncRecoverTime;
+        return d;
+      }),
+    ];
+    // An async standby's source is named by instance; refer to it by database id.
+    const primaryId = databases[0]?.id ?? '';
+    for (const d of databases) {
+      if (d.role !== 'async') continue;
+      const named = d.source ?? primaryId;
+      const owner = databases.find((x) => x.instances.some((i) => i.name === named));
+      d.source = owner ? owner.id : named;
+    }
+    return {
+      name: g.group,
+      oguid: g.oguid,
+      specPath: p,
+      archiveType: g.archiveType,
+      archWaitApply: g.archWaitApply,
+      mppSeqNo: g.mppSeqNo,
+      databases,
+    };
+  });
+
+  const monitor = resolveMonitor(spec, dmHome);
+  allocatePorts(pending, monitor?.multi?.instances ?? []);
+
+  const watcherMode = spec.watcher?.mode ?? 'MANUAL'; // manual §6.27 item 8 recommends MANUAL
+  const firstGroup = groups[0]?.name ?? 'DM';
+  return {
+    kind: spec.kind,
+    name: spec.name ?? (spec.kind === 'MppGroup' ? groups.map((g) => g.name).join('_') : firstGroup),
+    dmHome,
+    ssh: {
+      user: spec.ssh?.user ?? DEFAULTS.sshUser,
+      port: sshPort,
+      privateKeyPath: spec.ssh?.privateKeyPath,
+      knownHostsPath: spec.ssh?.knownHostsPath,
+      agent: spec.ssh?.agent ?? false,
+      trustOnFirstUse: spec.ssh?.trustOnFirstUse ?? false,
+    },
+    hosts,
+    groups,
+    watcher: {
+      mode: watcherMode,
+      dwErrorTime: spec.watcher?.dwErrorTime ?? DEFAULTS.dwErrorTime,
+      instRecoverTime: spec.watcher?.instRecoverTime ?? DEFAULTS.instRecoverTime,
+      instErrorTime: spec.watcher?.instErrorTime ?? DEFAULTS.instErrorTime,
+      autoRestart: spec.watcher?.autoRestart ?? true,
+      rlogSendThreshold: spec.watcher?.rlogSendThreshold ?? 0,
+      rlogApplyThreshold: spec.watcher?.rlogApplyThreshold ?? 0,
+    },
+    monitor: monitor ? { ...monitor, confirm: spec.monitor?.confirm ?? watcherMode === 'AUTO' } : undefined,
+    mal: {
+      checkInterval: spec.mal?.checkInterval ?? DEFAULTS.malCheckInterval,
+      connFailInterval: spec.mal?.connFailInterval ?? DEFAULTS.malConnFailInterval,
+    },
+    archive: {
+      fileSize: spec.archive?.fileSize ?? DEFAULTS.archFileSize,
+      spaceLimit: spec.archive?.spaceLimit ?? DEFAULTS.archSpaceLimit,
+    },
+    dmIni: { ...(spec.dmIni ?? {}) },
+    client: {
+      serviceName: spec.client?.serviceName ?? (spec.kind === 'MppGroup' ? 'MPP_' + firstGroup : firstGroup),
+      loginMode: spec.client?.loginMode ?? 1,
+      switchTime: spec.client?.switchTime ?? 3,
+      switchInterval: spec.client?.switchInterval ?? 1000,
+      rwSeparate: spec.client?.rwSeparate ?? spec.kind === 'ReadWriteCluster',
+      rwPercent: spec.client?.rwPercent ?? 25,
+    },
+    mpp: spec.kind === 'MppGroup',
+    purgeData: spec.purgeData ?? false,
+  };
+}
+
+function draftInstance(
+  db: { name: string; host: string },
+  specPath: string,
+  paths: Pick<InstanceModel, 'iniPath' | 'configPath' | 'archiveDir'> &
+    Partial<Pick<InstanceModel, 'initPath' | 'dbName' | 'dcrIni'>>,
+): InstanceModel {
+  return {
+    name: db.name,
+    host: db.host,
+    specPath,
+    ...paths,
+    // allocatePorts fills these in; 0 is never a valid DM port (range 1024-65534)
+    port: 0,
+    malPort: 0,
+    malDwPort: 0,
+    instDwPort: 0,
+    explicitPorts: new Set(),
+  };
+}
+
+function resolveMonitor(
+  spec: ClusterSpec,
+  dmHome: string,
+): Omit<MonitorModel, 'confirm'> | undefined {
+  const m = spec.monitor;
+  if (!m) return undefined;
+  const mpath = m.path ?? `${dmHome}/data`;
+  const base = {
+    path: mpath,
+    logPath: m.logPath ?? `${mpath}/log`,
+    logInterval: m.logInterval ?? DEFAULTS.monLogInterval,
+    logFileSize: m.logFileSize ?? DEFAULTS.monLogFileSize,
+    logSpaceLimit: m.logSpaceLimit ?? DEFAULTS.monLogSpaceLimit,
+    host: m.host,
+  };
+  if (!m.instances || m.instances.length === 0) return base;
+  return {
+    ...base,
+    multi: {
+      mid: m.mid ?? 0,
+      hbInterval: m.hbInterval ?? DEFAULTS.monHbInterval,
+      broInterval: m.broInterval ?? DEFAULTS.monBroInterval,
+      voteInterval: m.voteInterval ?? DEFAULTS.monVoteInterval,
+      instances: m.instances.map((mi, i) => {
+        const id = mi.id ?? i + 1;
+        return {
+          host: mi.host,
+          port: mi.port ?? 0,
+          id,
+          name: mi.name ?? `MON${id}`,
+          specPath: `monitor.instances[${i}]`,
+        };
+      }),
+    },
+  };
+}
