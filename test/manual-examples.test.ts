@@ -66,8 +66,16 @@ describe('manual 7.2.5.2 multi-instance monitor', () => {
   });
 
   it('every monitor instance gets a file identical except MON_ID and MON_NAME', () => {
-    expect(monitors.map(([p]) => p).sort()).toEqual(['MON1/dm/data/dmmonitor.ini', 'MON2/dm/data/dmmonitor.ini', 'MON3/dm/data/dmmonitor.ini']);
-    const strip = (t: string) => t.split('\n').filter((l) => !/^(MON_ID|MON_NAME) =/.test(l)).join('\n');
+    expect(monitors.map(([p]) => p).sort()).toEqual([
+      'MON1/dm/data/dmmonitor.ini',
+      'MON2/dm/data/dmmonitor.ini',
+      'MON3/dm/data/dmmonitor.ini',
+    ]);
+    const strip = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => !/^(MON_ID|MON_NAME) =/.test(l))
+        .join('\n');
     const [first, ...others] = monitors.map(([, f]) => strip(f.content));
     for (const o of others) expect(o).toEqual(first);
     expect(new Set(monitors.map(([, f]) => /^MON_ID = (\d+)$/m.exec(f.content)?.[1])).size).toBe(3);

@@ -3,11 +3,22 @@
  * (7.5.3.1), a realtime/timely entry to every other member (any member may become primary,
  * 7.2.4.3), and the async/sync entries of the databases it may send to (7.6.3.3, 7.7.3.3).
  */
-import { archDestOf, type ClusterModel, type DatabaseModel, type GroupModel, type InstanceModel } from '../spec/model';
+import {
+  archDestOf,
+  type ClusterModel,
+  type DatabaseModel,
+  type GroupModel,
+  type InstanceModel,
+} from '../spec/model';
 import type { IniDoc, IniSection } from './ini';
 import { asyncTargetsOf, peersOf, syncTargetsOf } from './topology';
 
-export function renderDmArch(model: ClusterModel, group: GroupModel, db: DatabaseModel, inst: InstanceModel): IniDoc {
+export function renderDmArch(
+  model: ClusterModel,
+  group: GroupModel,
+  db: DatabaseModel,
+  inst: InstanceModel,
+): IniDoc {
   const sections: IniSection[] = [];
   const add = (kind: string, entries: IniSection['entries']) => {
     const n = sections.filter((s) => s.name.startsWith(`ARCHIVE_${kind}`)).length + 1;
@@ -46,6 +57,8 @@ export function renderDmArch(model: ClusterModel, group: GroupModel, db: Databas
       ['ARCH_RECOVER_TIME', target.recoverTime ?? 1],
     ]);
   const globals: IniDoc['globals'] =
-    group.archWaitApply !== undefined && peersOf(group, db).length > 0 ? [['ARCH_WAIT_APPLY', group.archWaitApply]] : [];
+    group.archWaitApply !== undefined && peersOf(group, db).length > 0
+      ? [['ARCH_WAIT_APPLY', group.archWaitApply]]
+      : [];
   return { globals, sections };
 }

@@ -30,7 +30,10 @@ export function renderDmMonitor(model: ClusterModel, self?: MonitorInstanceModel
   }
   const sections: IniSection[] = model.groups.map((g) => ({
     name: g.name,
-    entries: [['MON_INST_OGUID', g.oguid], ...g.databases.map((d) => ['MON_DW_IP', monDwIp(model, d)] as const)],
+    entries: [
+      ['MON_INST_OGUID', g.oguid],
+      ...g.databases.map((d) => ['MON_DW_IP', monDwIp(model, d)] as const),
+    ],
   }));
   for (const mi of m.multi?.instances ?? [])
     sections.push({

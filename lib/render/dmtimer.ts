@@ -5,7 +5,8 @@ import { asyncTargetsOf } from './topology';
 
 export function renderDmTimer(group: GroupModel, db: DatabaseModel): IniDoc | undefined {
   const timers = new Map<string, TimerModel>();
-  for (const t of asyncTargetsOf(group, db)) if (t.timer && !timers.has(t.timer.name)) timers.set(t.timer.name, t.timer);
+  for (const t of asyncTargetsOf(group, db))
+    if (t.timer && !timers.has(t.timer.name)) timers.set(t.timer.name, t.timer);
   if (timers.size === 0) return undefined;
   return {
     globals: [],

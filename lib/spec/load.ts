@@ -42,7 +42,9 @@ export function loadYaml(text: string, file: string): LoadedYaml {
     let found: Node | undefined = isNodeLike(node) ? node : undefined;
     for (const key of splitPath(path)) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => (isNodeLike(p.key) ? (p.key as { value?: unknown }).value : p.key) === key);
+        const pair = node.items.find(
+          (p) => (isNodeLike(p.key) ? (p.key as { value?: unknown }).value : p.key) === key,
+        );
         if (!pair) break;
         // point at the key of the field: that is the line the user reads
         found = (isNodeLike(pair.key) ? pair.key : found) as Node | undefined;

@@ -102,8 +102,10 @@ function toFinding(issue: Issue, path: PropertyKey[]): Finding[] {
 }
 
 export function parseSpec(input: unknown): ParseResult {
-  const r = ClusterSpecSchema.safeParse(input);
+  const r = ClusterSpecSchema.safeParse(input, { reportInput: true });
   if (r.success) return { ok: true, spec: r.data };
-  const findings = r.error.issues.flatMap((i) => flatten(i, [])).flatMap(({ issue, path }) => toFinding(issue, path));
+  const findings = r.error.issues
+    .flatMap((i) => flatten(i, []))
+    .flatMap(({ issue, path }) => toFinding(issue, path));
   return { ok: false, findings };
 }

@@ -330,10 +330,7 @@ function draftInstance(
   };
 }
 
-function resolveMonitor(
-  spec: ClusterSpec,
-  dmHome: string,
-): Omit<MonitorModel, 'confirm'> | undefined {
+function resolveMonitor(spec: ClusterSpec, dmHome: string): Omit<MonitorModel, 'confirm'> | undefined {
   const m = spec.monitor;
   if (!m) return undefined;
   const mpath = m.path ?? `${dmHome}/data`;

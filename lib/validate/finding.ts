@@ -19,7 +19,8 @@ export interface Finding {
 export function formatFinding(f: Finding): string {
   const where = f.location ? ` [${f.location}]` : '';
   const level = f.severity === 'warning' ? 'warning ' : '';
-  return `${level}${f.code} ${f.path || '(spec)'}: ${f.message}; fix: ${f.fix} (manual ${f.manual})${where}`;
+  const source = /^[§\d]/.test(f.manual) ? `manual ${f.manual}` : `see ${f.manual}`;
+  return `${level}${f.code} ${f.path || '(spec)'}: ${f.message}; fix: ${f.fix} (${source})${where}`;
 }
 
 export function hasErrors(findings: readonly Finding[]): boolean {

@@ -15,7 +15,14 @@ import { guardRules } from './rules/guard';
 import { settingRules } from './rules/settings';
 import { pathRules } from './rules/paths';
 
-export const RULES: readonly Rule[] = [...nameRules, ...portRules, ...topologyRules, ...guardRules, ...settingRules, ...pathRules];
+export const RULES: readonly Rule[] = [
+  ...nameRules,
+  ...portRules,
+  ...topologyRules,
+  ...guardRules,
+  ...settingRules,
+  ...pathRules,
+];
 
 export interface Validated {
   findings: Finding[];

@@ -10,8 +10,18 @@ export const guardRules = [
     rule: 'DW_MODE AUTO needs a confirm monitor (MON_DW_CONFIRM = 1).',
     check({ model }, report) {
       if (model.watcher.mode !== 'AUTO') return;
-      if (!model.monitor) report('monitor', 'watcher.mode is AUTO but no monitor is configured', 'add monitor: { host: <a host without databases>, confirm: true }, or set watcher.mode: MANUAL');
-      else if (!model.monitor.confirm) report('monitor.confirm', 'watcher.mode is AUTO but the monitor is not a confirm monitor', 'set monitor.confirm: true, or watcher.mode: MANUAL');
+      if (!model.monitor)
+        report(
+          'monitor',
+          'watcher.mode is AUTO but no monitor is configured',
+          'add monitor: { host: <a host without databases>, confirm: true }, or set watcher.mode: MANUAL',
+        );
+      else if (!model.monitor.confirm)
+        report(
+          'monitor.confirm',
+          'watcher.mode is AUTO but the monitor is not a confirm monitor',
+          'set monitor.confirm: true, or watcher.mode: MANUAL',
+        );
     },
   }),
   defineRule({
@@ -23,9 +33,16 @@ export const guardRules = [
       const m = model.monitor;
       if (!m?.confirm) return;
       const dbHosts = new Set(allInstances(model).map((i) => i.host));
-      const hosts = m.multi ? m.multi.instances.map((x) => ({ host: x.host, path: at(x.specPath, 'host') })) : [{ host: m.host, path: 'monitor.host' }];
+      const hosts = m.multi
+        ? m.multi.instances.map((x) => ({ host: x.host, path: at(x.specPath, 'host') }))
+        : [{ host: m.host, path: 'monitor.host' }];
       for (const h of hosts)
-        if (h.host && dbHosts.has(h.host)) report(h.path, `the confirm monitor is on ${h.host}, which also runs a database`, 'put the confirm monitor on a third machine (split-brain protection needs an independent witness)');
+        if (h.host && dbHosts.has(h.host))
+          report(
+            h.path,
+            `the confirm monitor is on ${h.host}, which also runs a database`,
+            'put the confirm monitor on a third machine (split-brain protection needs an independent witness)',
+          );
     },
   }),
   defineRule({
@@ -38,7 +55,12 @@ export const guardRules = [
       const hosts = new Set(allInstances(model).map((i) => i.host));
       if (model.monitor?.host) hosts.add(model.monitor.host);
       for (const m of model.monitor?.multi?.instances ?? []) hosts.add(m.host);
-      if (hosts.size < 3) report('watcher.mode', `AUTO mode on ${hosts.size} machines`, 'use 3 or more machines, or MANUAL mode');
+      if (hosts.size < 3)
+        report(
+          'watcher.mode',
+          `AUTO mode on ${hosts.size} machines`,
+          'use 3 or more machines, or MANUAL mode',
+        );
     },
   }),
   defineRule({
@@ -49,8 +71,18 @@ export const guardRules = [
     check({ model }, report) {
       const m = model.monitor;
       if (!m) return;
-      if (!m.host && !m.multi) report('monitor.host', 'the monitor has no host', 'set monitor.host, or monitor.instances for a multi-instance monitor');
-      if (m.host && m.multi) report('monitor.instances', 'the monitor has both host and instances', 'use monitor.host for one monitor, or monitor.instances for a multi-instance monitor');
+      if (!m.host && !m.multi)
+        report(
+          'monitor.host',
+          'the monitor has no host',
+          'set monitor.host, or monitor.instances for a multi-instance monitor',
+        );
+      if (m.host && m.multi)
+        report(
+          'monitor.instances',
+          'the monitor has both host and instances',
+          'use monitor.host for one monitor, or monitor.instances for a multi-instance monitor',
+        );
     },
   }),
   defineRule({
@@ -60,7 +92,8 @@ export const guardRules = [
     rule: 'A multi-instance monitor has 3 or 5 instances (MON_INST_NUM 1/3/5; one is a plain monitor).',
     check({ model }, report) {
       const n = model.monitor?.multi?.instances.length;
-      if (n !== undefined && n !== 1 && n !== 3 && n !== 5) report('monitor.instances', `${n} monitor instances`, 'use 3 or 5 monitor instances');
+      if (n !== undefined && n !== 1 && n !== 3 && n !== 5)
+        report('monitor.instances', `${n} monitor instances`, 'use 3 or 5 monitor instances');
     },
   }),
   defineRule({
@@ -70,7 +103,12 @@ export const guardRules = [
     rule: 'A multi-instance monitor has MON_MID in 1-2147483647, shared by its instances.',
     check({ model }, report) {
       const multi = model.monitor?.multi;
-      if (multi && !inRange(multi.mid, 1, 2147483647)) report('monitor.mid', multi.mid ? `MON_MID ${multi.mid} is outside 1-2147483647` : 'MON_MID is not set', 'set monitor.mid to a number unique to this monitor system');
+      if (multi && !inRange(multi.mid, 1, 2147483647))
+        report(
+          'monitor.mid',
+          multi.mid ? `MON_MID ${multi.mid} is outside 1-2147483647` : 'MON_MID is not set',
+          'set monitor.mid to a number unique to this monitor system',
+        );
     },
   }),
   defineRule({
@@ -82,8 +120,18 @@ export const guardRules = [
       const ids = new Set<number>();
       const names = new Set<string>();
       for (const m of model.monitor?.multi?.instances ?? []) {
-        if (!inRange(m.id, 1, 2147483647) || ids.has(m.id)) report(at(m.specPath, 'id'), `monitor id ${m.id} is duplicated or outside 1-2147483647`, 'number the monitors 1, 2, 3, ...');
-        if (names.has(m.name.toUpperCase())) report(at(m.specPath, 'name'), `monitor name ${m.name} is duplicated`, 'give each monitor instance its own name');
+        if (!inRange(m.id, 1, 2147483647) || ids.has(m.id))
+          report(
+            at(m.specPath, 'id'),
+            `monitor id ${m.id} is duplicated or outside 1-2147483647`,
+            'number the monitors 1, 2, 3, ...',
+          );
+        if (names.has(m.name.toUpperCase()))
+          report(
+            at(m.specPath, 'name'),
+            `monitor name ${m.name} is duplicated`,
+            'give each monitor instance its own name',
+          );
         ids.add(m.id);
         names.add(m.name.toUpperCase());
       }
@@ -97,9 +145,24 @@ export const guardRules = [
     check({ model }, report) {
       const m = model.monitor;
       if (!m) return;
-      if (!(m.logInterval === 0 || m.logInterval === 1 || inRange(m.logInterval, 5, 3600))) report('monitor.logInterval', `MON_LOG_INTERVAL ${m.logInterval} is not 0, 1 or 5-3600`, 'use 60 as in manual 7.2.5.1');
-      if (!inRange(m.logFileSize, 16, 2048)) report('monitor.logFileSize', `MON_LOG_FILE_SIZE ${m.logFileSize} is outside 16-2048`, 'use 16-2048 MB');
-      if (!(m.logSpaceLimit === 0 || inRange(m.logSpaceLimit, 256, 4096))) report('monitor.logSpaceLimit', `MON_LOG_SPACE_LIMIT ${m.logSpaceLimit} is not 0 or 256-4096`, 'use 0 (no limit) or 256-4096 MB');
+      if (!(m.logInterval === 0 || m.logInterval === 1 || inRange(m.logInterval, 5, 3600)))
+        report(
+          'monitor.logInterval',
+          `MON_LOG_INTERVAL ${m.logInterval} is not 0, 1 or 5-3600`,
+          'use 60 as in manual 7.2.5.1',
+        );
+      if (!inRange(m.logFileSize, 16, 2048))
+        report(
+          'monitor.logFileSize',
+          `MON_LOG_FILE_SIZE ${m.logFileSize} is outside 16-2048`,
+          'use 16-2048 MB',
+        );
+      if (!(m.logSpaceLimit === 0 || inRange(m.logSpaceLimit, 256, 4096)))
+        report(
+          'monitor.logSpaceLimit',
+          `MON_LOG_SPACE_LIMIT ${m.logSpaceLimit} is not 0 or 256-4096`,
+          'use 0 (no limit) or 256-4096 MB',
+        );
     },
   }),
   defineRule({
@@ -110,10 +173,22 @@ export const guardRules = [
     check({ model }, report) {
       const x = model.monitor?.multi;
       if (!x) return;
-      if (!inRange(x.hbInterval, 5, 600)) report('monitor.hbInterval', `MON_HB_INTERVAL ${x.hbInterval} is outside 5-600`, 'use 5-600 seconds');
-      if (!inRange(x.broInterval, 5, 600)) report('monitor.broInterval', `MON_BRO_INTERVAL ${x.broInterval} is outside 5-600`, 'use 5-600 ms');
-      if (!inRange(x.voteInterval, 5, 600)) report('monitor.voteInterval', `MON_VOTE_INTERVAL ${x.voteInterval} is outside 5-600`, 'use 5-600 ms');
-      if (x.broInterval > x.voteInterval) report('monitor.broInterval', `MON_BRO_INTERVAL ${x.broInterval} is above MON_VOTE_INTERVAL ${x.voteInterval}`, 'keep the broadcast interval at or below the vote interval');
+      if (!inRange(x.hbInterval, 5, 600))
+        report('monitor.hbInterval', `MON_HB_INTERVAL ${x.hbInterval} is outside 5-600`, 'use 5-600 seconds');
+      if (!inRange(x.broInterval, 5, 600))
+        report('monitor.broInterval', `MON_BRO_INTERVAL ${x.broInterval} is outside 5-600`, 'use 5-600 ms');
+      if (!inRange(x.voteInterval, 5, 600))
+        report(
+          'monitor.voteInterval',
+          `MON_VOTE_INTERVAL ${x.voteInterval} is outside 5-600`,
+          'use 5-600 ms',
+        );
+      if (x.broInterval > x.voteInterval)
+        report(
+          'monitor.broInterval',
+          `MON_BRO_INTERVAL ${x.broInterval} is above MON_VOTE_INTERVAL ${x.voteInterval}`,
+          'keep the broadcast interval at or below the vote interval',
+        );
     },
   }),
   defineRule({
@@ -125,7 +200,8 @@ export const guardRules = [
       const w = model.watcher;
       const chk = (field: keyof typeof w, ini: string, lo: number, hi: number) => {
         const v = w[field] as number;
-        if (!inRange(v, lo, hi)) report(`watcher.${field}`, `${ini} ${v} is outside ${lo}-${hi}`, `use ${lo}-${hi}`);
+        if (!inRange(v, lo, hi))
+          report(`watcher.${field}`, `${ini} ${v} is outside ${lo}-${hi}`, `use ${lo}-${hi}`);
       };
       chk('dwErrorTime', 'DW_ERROR_TIME', 3, 32767);
       chk('instErrorTime', 'INST_ERROR_TIME', 3, 32767);

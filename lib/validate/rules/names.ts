@@ -13,7 +13,11 @@ export const nameRules = [
     check({ model }, report) {
       for (const i of allInstances(model))
         if (i.name.length > 16)
-          report(at(i.specPath, 'name'), `instance name "${i.name}" has ${i.name.length} characters, DM allows 16`, 'shorten it; the manual suggests <group>_<env>_<nn>, e.g. GRP1_RT_01');
+          report(
+            at(i.specPath, 'name'),
+            `instance name "${i.name}" has ${i.name.length} characters, DM allows 16`,
+            'shorten it; the manual suggests <group>_<env>_<nn>, e.g. GRP1_RT_01',
+          );
     },
   }),
   defineRule({
@@ -24,7 +28,11 @@ export const nameRules = [
     check({ model }, report) {
       for (const i of allInstances(model))
         if (!IDENT.test(i.name))
-          report(at(i.specPath, 'name'), `instance name "${i.name}" contains characters other than letters, digits and _`, 'use letters, digits and underscores, starting with a letter');
+          report(
+            at(i.specPath, 'name'),
+            `instance name "${i.name}" contains characters other than letters, digits and _`,
+            'use letters, digits and underscores, starting with a letter',
+          );
     },
   }),
   defineRule({
@@ -37,7 +45,12 @@ export const nameRules = [
       for (const i of allInstances(model)) {
         const key = i.name.toUpperCase(); // DM names are case-insensitive
         const first = seen.get(key);
-        if (first) report(at(i.specPath, 'name'), `instance name "${i.name}" is already used by ${first}`, 'give every instance its own name');
+        if (first)
+          report(
+            at(i.specPath, 'name'),
+            `instance name "${i.name}" is already used by ${first}`,
+            'give every instance its own name',
+          );
         else seen.set(key, at(i.specPath, 'name'));
       }
     },
@@ -50,7 +63,11 @@ export const nameRules = [
     check({ model }, report) {
       for (const i of allInstances(model))
         if (/^(primary|standby)$/i.test(i.name))
-          report(at(i.specPath, 'name'), `instance name "${i.name}" reads like a database mode`, 'choose a name such as GRP1_RT_01');
+          report(
+            at(i.specPath, 'name'),
+            `instance name "${i.name}" reads like a database mode`,
+            'choose a name such as GRP1_RT_01',
+          );
     },
   }),
   defineRule({
@@ -60,7 +77,12 @@ export const nameRules = [
     rule: 'The watcher group name is at most 16 characters.',
     check({ model }, report) {
       for (const g of model.groups)
-        if (g.name.length > 16) report(at(g.specPath, 'group'), `group name "${g.name}" has ${g.name.length} characters, DM allows 16`, 'shorten the group name');
+        if (g.name.length > 16)
+          report(
+            at(g.specPath, 'group'),
+            `group name "${g.name}" has ${g.name.length} characters, DM allows 16`,
+            'shorten the group name',
+          );
     },
   }),
   defineRule({
@@ -70,7 +92,12 @@ export const nameRules = [
     rule: 'The group name starts with a letter and holds only letters, digits and underscores (it is an ini section name).',
     check({ model }, report) {
       for (const g of model.groups)
-        if (!IDENT.test(g.name)) report(at(g.specPath, 'group'), `group name "${g.name}" is not a plain identifier`, 'use letters, digits and underscores, starting with a letter');
+        if (!IDENT.test(g.name))
+          report(
+            at(g.specPath, 'group'),
+            `group name "${g.name}" is not a plain identifier`,
+            'use letters, digits and underscores, starting with a letter',
+          );
     },
   }),
   defineRule({
@@ -81,7 +108,12 @@ export const nameRules = [
     check({ model }, report) {
       const seen = new Set<string>();
       for (const g of model.groups) {
-        if (seen.has(g.name.toUpperCase())) report(at(g.specPath, 'group'), `group name "${g.name}" is used twice`, 'name the groups GRP1, GRP2, ...');
+        if (seen.has(g.name.toUpperCase()))
+          report(
+            at(g.specPath, 'group'),
+            `group name "${g.name}" is used twice`,
+            'name the groups GRP1, GRP2, ...',
+          );
         seen.add(g.name.toUpperCase());
       }
     },
@@ -94,7 +126,12 @@ export const nameRules = [
     check({ model }, report) {
       const names = new Set(allInstances(model).map((i) => i.name.toUpperCase()));
       for (const g of model.groups)
-        if (names.has(g.name.toUpperCase())) report(at(g.specPath, 'group'), `group "${g.name}" has the name of an instance`, 'rename the group, e.g. GRP1');
+        if (names.has(g.name.toUpperCase()))
+          report(
+            at(g.specPath, 'group'),
+            `group "${g.name}" has the name of an instance`,
+            'rename the group, e.g. GRP1',
+          );
     },
   }),
   defineRule({
@@ -104,7 +141,8 @@ export const nameRules = [
     rule: 'Host keys are plain names (letters, digits, _ and -, starting with a letter): they name render directories and Terraform resources.',
     check({ model }, report) {
       for (const h of Object.keys(model.hosts))
-        if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(h)) report(`hosts.${h}`, `host key "${h}" is not a plain name`, 'rename the host key, e.g. DW_P');
+        if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(h))
+          report(`hosts.${h}`, `host key "${h}" is not a plain name`, 'rename the host key, e.g. DW_P');
     },
   }),
   defineRule({
@@ -116,7 +154,11 @@ export const nameRules = [
       const known = Object.keys(model.hosts);
       const check = (host: string | undefined, path: string) => {
         if (host !== undefined && !(host in model.hosts))
-          report(path, `host "${host}" is not defined`, `add it under hosts, or use one of: ${known.join(', ') || '(none defined)'}`);
+          report(
+            path,
+            `host "${host}" is not defined`,
+            `add it under hosts, or use one of: ${known.join(', ') || '(none defined)'}`,
+          );
       };
       for (const i of allInstances(model)) check(i.host, at(i.specPath, 'host'));
       check(model.monitor?.host, 'monitor.host');
@@ -131,7 +173,12 @@ export const nameRules = [
     check({ model }, report) {
       for (const d of allDatabases(model))
         for (const i of d.instances)
-          if (i.dbName !== undefined && !IDENT.test(i.dbName)) report(at(i.specPath, 'dbName'), `dbName "${i.dbName}" is not a plain identifier`, 'use letters, digits and underscores, e.g. DAMENG');
+          if (i.dbName !== undefined && !IDENT.test(i.dbName))
+            report(
+              at(i.specPath, 'dbName'),
+              `dbName "${i.dbName}" is not a plain identifier`,
+              'use letters, digits and underscores, e.g. DAMENG',
+            );
     },
   }),
 ];

@@ -14,7 +14,8 @@ export const pathRules = [
     rule: 'dmHome, data paths, ini paths and the monitor path are absolute; archive directories are absolute or on ASM (+DG/...).',
     check({ model }, report) {
       const abs = (p: string | undefined, path: string, asmOk = false) => {
-        if (p !== undefined && !p.startsWith('/') && !(asmOk && isAsm(p))) report(path, `"${p}" is not an absolute path`, 'write the full path from /');
+        if (p !== undefined && !p.startsWith('/') && !(asmOk && isAsm(p)))
+          report(path, `"${p}" is not an absolute path`, 'write the full path from /');
       };
       abs(model.dmHome, 'dmHome');
       for (const i of allInstances(model)) {
@@ -35,7 +36,8 @@ export const pathRules = [
     rule: 'Paths contain no spaces or quotes (INST_STARTUP_CMD and the dmrman/dmserver command lines of chapter 7 cannot carry them).',
     check({ model }, report) {
       const clean = (p: string | undefined, path: string) => {
-        if (p !== undefined && /[\s'"\\]/.test(p)) report(path, `"${p}" contains a space, quote or backslash`, 'use a path without spaces or quotes');
+        if (p !== undefined && /[\s'"\\]/.test(p))
+          report(path, `"${p}" contains a space, quote or backslash`, 'use a path without spaces or quotes');
       };
       clean(model.dmHome, 'dmHome');
       for (const i of allInstances(model)) {
@@ -60,7 +62,12 @@ export const pathRules = [
         const key = `${i.host}:${i.iniPath}`;
         const first = seen.get(key);
         const field = i.initPath !== undefined ? 'path' : 'iniPath';
-        if (first) report(at(i.specPath, field), `${i.name} would use ${i.iniPath} on ${i.host}, as ${first} does`, 'give each instance on a host its own path, e.g. /dm/data/EP01 and /dm/data/EP22');
+        if (first)
+          report(
+            at(i.specPath, field),
+            `${i.name} would use ${i.iniPath} on ${i.host}, as ${first} does`,
+            'give each instance on a host its own path, e.g. /dm/data/EP01 and /dm/data/EP22',
+          );
         else seen.set(key, i.name);
       }
     },
@@ -75,9 +82,16 @@ export const pathRules = [
       for (const m of model.monitor?.multi?.instances ?? []) used.add(m.host);
       for (const h of Object.values(model.hosts)) {
         if (!used.has(h.name)) continue;
-        for (const [field, v] of [['private', h.private], ['public', h.public]] as const)
+        for (const [field, v] of [
+          ['private', h.private],
+          ['public', h.public],
+        ] as const)
           if (!isIP(v.split('%')[0] ?? v))
-            report(`hosts.${h.name}.${field}`, `"${v}" is not an IP address (${field === 'private' ? 'MAL_HOST' : 'MAL_INST_HOST'} must be one)`, `set hosts.${h.name}.${field} to the host's ${field === 'private' ? 'internal' : 'external'} IP`);
+            report(
+              `hosts.${h.name}.${field}`,
+              `"${v}" is not an IP address (${field === 'private' ? 'MAL_HOST' : 'MAL_INST_HOST'} must be one)`,
+              `set hosts.${h.name}.${field} to the host's ${field === 'private' ? 'internal' : 'external'} IP`,
+            );
       }
     },
   }),

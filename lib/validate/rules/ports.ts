@@ -23,9 +23,18 @@ export const portRules = [
       for (const i of allInstances(model))
         for (const f of PORT_FIELDS)
           if (!inRange(i[f], 1024, 65534))
-            report(at(i.specPath, f), `${INI_NAME[f]} ${i[f]} of ${i.name} is outside 1024-65534`, 'pick a port in 1024-65534');
+            report(
+              at(i.specPath, f),
+              `${INI_NAME[f]} ${i[f]} of ${i.name} is outside 1024-65534`,
+              'pick a port in 1024-65534',
+            );
       for (const m of model.monitor?.multi?.instances ?? [])
-        if (!inRange(m.port, 1024, 65534)) report(at(m.specPath, 'port'), `MON_PORT ${m.port} is outside 1024-65534`, 'pick a port in 1024-65534');
+        if (!inRange(m.port, 1024, 65534))
+          report(
+            at(m.specPath, 'port'),
+            `MON_PORT ${m.port} is outside 1024-65534`,
+            'pick a port in 1024-65534',
+          );
     },
   }),
   defineRule({
@@ -37,7 +46,11 @@ export const portRules = [
       for (const i of allInstances(model))
         for (const other of ['port', 'instDwPort'] as const)
           if (i.malPort === i[other])
-            report(at(i.specPath, 'malPort'), `MAL_PORT ${i.malPort} of ${i.name} equals its ${INI_NAME[other]}`, 'give MAL_PORT a port of its own');
+            report(
+              at(i.specPath, 'malPort'),
+              `MAL_PORT ${i.malPort} of ${i.name} equals its ${INI_NAME[other]}`,
+              'give MAL_PORT a port of its own',
+            );
     },
   }),
   defineRule({
@@ -56,11 +69,17 @@ export const portRules = [
         // MAL_PORT against its own PORT_NUM / MAL_INST_DW_PORT is reported by MAL_PORT_CLASH
         const own = owner.inst !== undefined && owner.inst === me.inst;
         if (own && (owner.field === 'malPort' || me.field === 'malPort')) return;
-        report(me.path, `${what} ${port} on host ${host} is already used by ${owner.path}`, 'give each listener on a host its own port (or omit the port to have one allocated)');
+        report(
+          me.path,
+          `${what} ${port} on host ${host} is already used by ${owner.path}`,
+          'give each listener on a host its own port (or omit the port to have one allocated)',
+        );
       };
       for (const i of allInstances(model))
-        for (const f of PORT_FIELDS) claim(i.host, i[f], { path: at(i.specPath, f), inst: i.specPath, field: f }, INI_NAME[f]);
-      for (const m of model.monitor?.multi?.instances ?? []) claim(m.host, m.port, { path: at(m.specPath, 'port') }, 'MON_PORT');
+        for (const f of PORT_FIELDS)
+          claim(i.host, i[f], { path: at(i.specPath, f), inst: i.specPath, field: f }, INI_NAME[f]);
+      for (const m of model.monitor?.multi?.instances ?? [])
+        claim(m.host, m.port, { path: at(m.specPath, 'port') }, 'MON_PORT');
     },
   }),
   defineRule({
@@ -70,7 +89,12 @@ export const portRules = [
     rule: 'OGUID is in 0-2147483647.',
     check({ model }, report) {
       for (const g of model.groups)
-        if (!inRange(g.oguid, 0, 2147483647)) report(at(g.specPath, 'oguid'), `OGUID ${g.oguid} of group ${g.name} is outside 0-2147483647`, 'choose an OGUID in 0-2147483647');
+        if (!inRange(g.oguid, 0, 2147483647))
+          report(
+            at(g.specPath, 'oguid'),
+            `OGUID ${g.oguid} of group ${g.name} is outside 0-2147483647`,
+            'choose an OGUID in 0-2147483647',
+          );
     },
   }),
   defineRule({
@@ -82,7 +106,12 @@ export const portRules = [
       const seen = new Map<number, string>();
       for (const g of model.groups) {
         const first = seen.get(g.oguid);
-        if (first) report(at(g.specPath, 'oguid'), `OGUID ${g.oguid} of group ${g.name} is also the OGUID of group ${first}`, 'give every group a distinct OGUID');
+        if (first)
+          report(
+            at(g.specPath, 'oguid'),
+            `OGUID ${g.oguid} of group ${g.name} is also the OGUID of group ${first}`,
+            'give every group a distinct OGUID',
+          );
         else seen.set(g.oguid, g.name);
       }
     },
@@ -94,7 +123,12 @@ export const portRules = [
     rule: "Avoid the manual's example OGUIDs; systems on one network must not share an OGUID.",
     check({ model }, report) {
       for (const g of model.groups)
-        if (MANUAL_OGUIDS.has(g.oguid)) report(at(g.specPath, 'oguid'), `OGUID ${g.oguid} is one of the manual's examples`, 'choose an OGUID unique on your network');
+        if (MANUAL_OGUIDS.has(g.oguid))
+          report(
+            at(g.specPath, 'oguid'),
+            `OGUID ${g.oguid} is one of the manual's examples`,
+            'choose an OGUID unique on your network',
+          );
     },
   }),
 ];

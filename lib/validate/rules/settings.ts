@@ -3,7 +3,15 @@ import { allDatabases } from '../../spec/model';
 import { defineRule, inRange } from '../rule';
 
 /** dm.ini keys the tool derives from the spec; setting them by hand would break the group. */
-export const MANAGED_DM_INI_KEYS = ['INSTANCE_NAME', 'PORT_NUM', 'MAL_INI', 'ARCH_INI', 'TIMER_INI', 'MPP_INI', 'DW_PORT'];
+export const MANAGED_DM_INI_KEYS = [
+  'INSTANCE_NAME',
+  'PORT_NUM',
+  'MAL_INI',
+  'ARCH_INI',
+  'TIMER_INI',
+  'MPP_INI',
+  'DW_PORT',
+];
 
 /** §5.1 table 5.1 ranges of data-guard dm.ini parameters. */
 const DM_INI_RANGES: Record<string, [number, number]> = {
@@ -31,7 +39,12 @@ export const settingRules = [
     manual: '§5.3',
     rule: 'ARCH_FILE_SIZE is 64-2048 MB.',
     check({ model }, report) {
-      if (!inRange(model.archive.fileSize, 64, 2048)) report('archive.fileSize', `ARCH_FILE_SIZE ${model.archive.fileSize} is outside 64-2048`, 'use 128 as in the manual, or 64-2048 MB');
+      if (!inRange(model.archive.fileSize, 64, 2048))
+        report(
+          'archive.fileSize',
+          `ARCH_FILE_SIZE ${model.archive.fileSize} is outside 64-2048`,
+          'use 128 as in the manual, or 64-2048 MB',
+        );
     },
   }),
   defineRule({
@@ -41,7 +54,12 @@ export const settingRules = [
     rule: 'ARCH_SPACE_LIMIT is 0 (no limit) or 1024-2147483647 MB.',
     check({ model }, report) {
       const v = model.archive.spaceLimit;
-      if (!(v === 0 || inRange(v, 1024, 2147483647))) report('archive.spaceLimit', `ARCH_SPACE_LIMIT ${v} is not 0 or 1024-2147483647`, 'use 0, or at least 1024 MB');
+      if (!(v === 0 || inRange(v, 1024, 2147483647)))
+        report(
+          'archive.spaceLimit',
+          `ARCH_SPACE_LIMIT ${v} is not 0 or 1024-2147483647`,
+          'use 0, or at least 1024 MB',
+        );
     },
   }),
   defineRule({
@@ -50,8 +68,18 @@ export const settingRules = [
     manual: '§5.2',
     rule: 'MAL_CHECK_INTERVAL is 1-1800 s (0 turns link checks off, which data guard must not do); MAL_CONN_FAIL_INTERVAL 2-1800 s.',
     check({ model }, report) {
-      if (!inRange(model.mal.checkInterval, 1, 1800)) report('mal.checkInterval', `MAL_CHECK_INTERVAL ${model.mal.checkInterval} is outside 1-1800`, 'use 5 as in the manual');
-      if (!inRange(model.mal.connFailInterval, 2, 1800)) report('mal.connFailInterval', `MAL_CONN_FAIL_INTERVAL ${model.mal.connFailInterval} is outside 2-1800`, 'use 5 as in the manual');
+      if (!inRange(model.mal.checkInterval, 1, 1800))
+        report(
+          'mal.checkInterval',
+          `MAL_CHECK_INTERVAL ${model.mal.checkInterval} is outside 1-1800`,
+          'use 5 as in the manual',
+        );
+      if (!inRange(model.mal.connFailInterval, 2, 1800))
+        report(
+          'mal.connFailInterval',
+          `MAL_CONN_FAIL_INTERVAL ${model.mal.connFailInterval} is outside 2-1800`,
+          'use 5 as in the manual',
+        );
     },
   }),
   defineRule({
@@ -61,7 +89,12 @@ export const settingRules = [
     rule: `dmIni does not set keys derived from the spec (${MANAGED_DM_INI_KEYS.join(', ')}).`,
     check({ model }, report) {
       for (const k of Object.keys(model.dmIni))
-        if (MANAGED_DM_INI_KEYS.includes(k.toUpperCase())) report(`dmIni.${k}`, `${k} is derived from the spec`, 'remove it from dmIni; set the instance name, ports or topology instead');
+        if (MANAGED_DM_INI_KEYS.includes(k.toUpperCase()))
+          report(
+            `dmIni.${k}`,
+            `${k} is derived from the spec`,
+            'remove it from dmIni; set the instance name, ports or topology instead',
+          );
     },
   }),
   defineRule({
@@ -71,7 +104,12 @@ export const settingRules = [
     rule: 'ALTER_MODE_STATUS stays 0 under data guard (dmdeploy raises it only around OGUID and mode changes).',
     check({ model }, report) {
       for (const [k, v] of Object.entries(model.dmIni))
-        if (k.toUpperCase() === 'ALTER_MODE_STATUS' && Number(v) !== 0) report(`dmIni.${k}`, `ALTER_MODE_STATUS ${v} lets SQL change mode and OGUID, a split-brain risk`, 'remove it (dmdeploy writes 0)');
+        if (k.toUpperCase() === 'ALTER_MODE_STATUS' && Number(v) !== 0)
+          report(
+            `dmIni.${k}`,
+            `ALTER_MODE_STATUS ${v} lets SQL change mode and OGUID, a split-brain risk`,
+            'remove it (dmdeploy writes 0)',
+          );
     },
   }),
   defineRule({
@@ -84,7 +122,12 @@ export const settingRules = [
         const range = DM_INI_RANGES[k.toUpperCase()];
         if (!range) continue;
         const n = Number(v);
-        if (!inRange(n, range[0], range[1])) report(`dmIni.${k}`, `${k.toUpperCase()} ${v} is outside ${range[0]}-${range[1]}`, `use ${range[0]}-${range[1]}`);
+        if (!inRange(n, range[0], range[1]))
+          report(
+            `dmIni.${k}`,
+            `${k.toUpperCase()} ${v} is outside ${range[0]}-${range[1]}`,
+            `use ${range[0]}-${range[1]}`,
+          );
       }
     },
   }),
@@ -95,7 +138,12 @@ export const settingRules = [
     rule: 'ENABLE_OFFLINE_TS should be 2 (no offline tablespaces on standbys).',
     check({ model }, report) {
       for (const [k, v] of Object.entries(model.dmIni))
-        if (k.toUpperCase() === 'ENABLE_OFFLINE_TS' && Number(v) !== 2) report(`dmIni.${k}`, `ENABLE_OFFLINE_TS ${v}: offlining a tablespace on a standby crashes it when redo touches it`, 'remove it (dmdeploy writes 2)');
+        if (k.toUpperCase() === 'ENABLE_OFFLINE_TS' && Number(v) !== 2)
+          report(
+            `dmIni.${k}`,
+            `ENABLE_OFFLINE_TS ${v}: offlining a tablespace on a standby crashes it when redo touches it`,
+            'remove it (dmdeploy writes 2)',
+          );
     },
   }),
   defineRule({
@@ -105,10 +153,18 @@ export const settingRules = [
     rule: 'dm_svc.conf: LOGIN_MODE 0-4, RW_PERCENT 0-100, SWITCH_TIME and SWITCH_INTERVAL at least 1.',
     check({ model }, report) {
       const c = model.client;
-      if (!inRange(c.loginMode, 0, 4)) report('client.loginMode', `LOGIN_MODE ${c.loginMode} is outside 0-4`, 'use 1 (primary only) or another mode of §5.8');
-      if (!inRange(c.rwPercent, 0, 100)) report('client.rwPercent', `RW_PERCENT ${c.rwPercent} is outside 0-100`, 'use 0-100 (25 by default)');
-      if (!(Number.isInteger(c.switchTime) && c.switchTime >= 1)) report('client.switchTime', `SWITCH_TIME ${c.switchTime} is below 1`, 'use 3 or more');
-      if (!(Number.isInteger(c.switchInterval) && c.switchInterval >= 1)) report('client.switchInterval', `SWITCH_INTERVAL ${c.switchInterval} is below 1`, 'use 1000 ms');
+      if (!inRange(c.loginMode, 0, 4))
+        report(
+          'client.loginMode',
+          `LOGIN_MODE ${c.loginMode} is outside 0-4`,
+          'use 1 (primary only) or another mode of §5.8',
+        );
+      if (!inRange(c.rwPercent, 0, 100))
+        report('client.rwPercent', `RW_PERCENT ${c.rwPercent} is outside 0-100`, 'use 0-100 (25 by default)');
+      if (!(Number.isInteger(c.switchTime) && c.switchTime >= 1))
+        report('client.switchTime', `SWITCH_TIME ${c.switchTime} is below 1`, 'use 3 or more');
+      if (!(Number.isInteger(c.switchInterval) && c.switchInterval >= 1))
+        report('client.switchInterval', `SWITCH_INTERVAL ${c.switchInterval} is below 1`, 'use 1000 ms');
     },
   }),
   defineRule({
@@ -117,7 +173,12 @@ export const settingRules = [
     manual: '§5.8',
     rule: 'The dm_svc.conf service name is a plain identifier.',
     check({ model }, report) {
-      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(model.client.serviceName)) report('client.serviceName', `service name "${model.client.serviceName}" is not a plain identifier`, 'use letters, digits and underscores');
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(model.client.serviceName))
+        report(
+          'client.serviceName',
+          `service name "${model.client.serviceName}" is not a plain identifier`,
+          'use letters, digits and underscores',
+        );
     },
   }),
   defineRule({
@@ -128,7 +189,11 @@ export const settingRules = [
     check({ model }, report) {
       for (const d of allDatabases(model))
         if (d.dmcssRestartInterval !== undefined && !inRange(d.dmcssRestartInterval, 1, 86400))
-          report(`${d.specPath}.dmcssAutoRestart.interval`, `DMDCR_DB_RESTART_INTERVAL ${d.dmcssRestartInterval} is not 1-86400`, 'use 60 as in manual 7.5.10');
+          report(
+            `${d.specPath}.dmcssAutoRestart.interval`,
+            `DMDCR_DB_RESTART_INTERVAL ${d.dmcssRestartInterval} is not 1-86400`,
+            'use 60 as in manual 7.5.10',
+          );
     },
   }),
 ];

@@ -1,5 +1,11 @@
 /** Group shape: standby counts, async/sync standbys and timers, DMDSC and MPP (§2.2.11, §2.5, §2.7, §2.8, 7.4-7.7). */
-import { allDatabases, isGuardMember, type DatabaseModel, type GroupModel, type TimerModel } from '../../spec/model';
+import {
+  allDatabases,
+  isGuardMember,
+  type DatabaseModel,
+  type GroupModel,
+  type TimerModel,
+} from '../../spec/model';
 import { at, defineRule, inRange, type Reporter } from '../rule';
 
 const MAX_TARGETS = 8;
@@ -15,27 +21,68 @@ const TIMESTAMP = /^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d:[0-5]\d$/;
 function timerProblems(t: TimerModel): { field: string; message: string; fix: string }[] {
   const out: { field: string; message: string; fix: string }[] = [];
   const bad = (field: string, message: string, fix: string) => out.push({ field, message, fix });
-  if (!inRange(t.type, 1, 10)) bad('type', `TYPE ${t.type} is not 1-10`, 'use TYPE 2 (daily) as in manual 7.6.3.4, or another TYPE of §5.6');
+  if (!inRange(t.type, 1, 10))
+    bad(
+      'type',
+      `TYPE ${t.type} is not 1-10`,
+      'use TYPE 2 (daily) as in manual 7.6.3.4, or another TYPE of §5.6',
+    );
   if (t.type === 2 && !inRange(t.freqMonthWeekInterval, 1, 100))
-    bad('freqMonthWeekInterval', `FREQ_MONTH_WEEK_INTERVAL ${t.freqMonthWeekInterval} is not 1-100 for a daily timer`, 'use 1 to run every day');
+    bad(
+      'freqMonthWeekInterval',
+      `FREQ_MONTH_WEEK_INTERVAL ${t.freqMonthWeekInterval} is not 1-100 for a daily timer`,
+      'use 1 to run every day',
+    );
   if (t.type === 3 && !inRange(t.freqSubInterval, 1, 127))
-    bad('freqSubInterval', `FREQ_SUB_INTERVAL ${t.freqSubInterval} is not a weekday mask 1-127`, 'set bit 0 for Sunday ... bit 6 for Saturday');
-  if (t.type === 4 && !inRange(t.freqSubInterval, 1, 31)) bad('freqSubInterval', `FREQ_SUB_INTERVAL ${t.freqSubInterval} is not a day of month 1-31`, 'use 1-31');
-  if (t.type >= 5 && t.type <= 9 && !inRange(t.freqSubInterval, 1, 7)) bad('freqSubInterval', `FREQ_SUB_INTERVAL ${t.freqSubInterval} is not a weekday 1-7`, 'use 1 (Monday) to 7 (Sunday)');
+    bad(
+      'freqSubInterval',
+      `FREQ_SUB_INTERVAL ${t.freqSubInterval} is not a weekday mask 1-127`,
+      'set bit 0 for Sunday ... bit 6 for Saturday',
+    );
+  if (t.type === 4 && !inRange(t.freqSubInterval, 1, 31))
+    bad('freqSubInterval', `FREQ_SUB_INTERVAL ${t.freqSubInterval} is not a day of month 1-31`, 'use 1-31');
+  if (t.type >= 5 && t.type <= 9 && !inRange(t.freqSubInterval, 1, 7))
+    bad(
+      'freqSubInterval',
+      `FREQ_SUB_INTERVAL ${t.freqSubInterval} is not a weekday 1-7`,
+      'use 1 (Monday) to 7 (Sunday)',
+    );
   if (t.type >= 2 && t.type <= 9 && !inRange(t.freqMinuteInterval, 0, 1439))
-    bad('freqMinuteInterval', `FREQ_MINUTE_INTERVAL ${t.freqMinuteInterval} is not 0-1439`, 'use 0 (once a day) up to 1439');
+    bad(
+      'freqMinuteInterval',
+      `FREQ_MINUTE_INTERVAL ${t.freqMinuteInterval} is not 0-1439`,
+      'use 0 (once a day) up to 1439',
+    );
   if (t.type !== 10) {
-    if (!TIME.test(t.startTime)) bad('startTime', `START_TIME "${t.startTime}" is not hh:mm:ss`, 'write a time such as 00:00:00');
-    if (!TIME.test(t.endTime)) bad('endTime', `END_TIME "${t.endTime}" is not hh:mm:ss`, 'write a time such as 23:59:59');
-    if (!TIMESTAMP.test(t.duringStartDate)) bad('duringStartDate', `DURING_START_DATE "${t.duringStartDate}" is not yyyy-mm-dd hh:mm:ss`, 'write a timestamp such as 2024-01-01 00:00:00');
+    if (!TIME.test(t.startTime))
+      bad('startTime', `START_TIME "${t.startTime}" is not hh:mm:ss`, 'write a time such as 00:00:00');
+    if (!TIME.test(t.endTime))
+      bad('endTime', `END_TIME "${t.endTime}" is not hh:mm:ss`, 'write a time such as 23:59:59');
+    if (!TIMESTAMP.test(t.duringStartDate))
+      bad(
+        'duringStartDate',
+        `DURING_START_DATE "${t.duringStartDate}" is not yyyy-mm-dd hh:mm:ss`,
+        'write a timestamp such as 2024-01-01 00:00:00',
+      );
   }
   if (t.noEndDateFlag !== 1) {
-    if (!TIMESTAMP.test(t.duringEndDate)) bad('duringEndDate', `DURING_END_DATE "${t.duringEndDate}" is not yyyy-mm-dd hh:mm:ss`, 'write a timestamp, or set noEndDateFlag: 1');
+    if (!TIMESTAMP.test(t.duringEndDate))
+      bad(
+        'duringEndDate',
+        `DURING_END_DATE "${t.duringEndDate}" is not yyyy-mm-dd hh:mm:ss`,
+        'write a timestamp, or set noEndDateFlag: 1',
+      );
     else if (TIMESTAMP.test(t.duringStartDate) && t.duringEndDate <= t.duringStartDate)
-      bad('duringEndDate', `DURING_END_DATE ${t.duringEndDate} is not after DURING_START_DATE ${t.duringStartDate}`, 'move the end after the start');
+      bad(
+        'duringEndDate',
+        `DURING_END_DATE ${t.duringEndDate} is not after DURING_START_DATE ${t.duringStartDate}`,
+        'move the end after the start',
+      );
   }
-  if (t.noEndDateFlag !== 0 && t.noEndDateFlag !== 1) bad('noEndDateFlag', `NO_END_DATE_FLAG ${t.noEndDateFlag} is not 0 or 1`, 'use 0 or 1');
-  if (t.isValid !== 1) bad('isValid', `IS_VALID ${t.isValid}: a disabled timer never sends archives (§6.21)`, 'set isValid: 1');
+  if (t.noEndDateFlag !== 0 && t.noEndDateFlag !== 1)
+    bad('noEndDateFlag', `NO_END_DATE_FLAG ${t.noEndDateFlag} is not 0 or 1`, 'use 0 or 1');
+  if (t.isValid !== 1)
+    bad('isValid', `IS_VALID ${t.isValid}: a disabled timer never sends archives (§6.21)`, 'set isValid: 1');
   return out;
 }
 
@@ -53,7 +100,11 @@ export const topologyRules = [
       forEachGroup(model.groups, (g) => {
         const n = role(g, 'standby').length;
         if (n < 1 || n > MAX_TARGETS)
-          report(at(g.specPath, 'standbys'), `group ${g.name} has ${n} standbys`, n < 1 ? 'add at least one standby' : `keep at most ${MAX_TARGETS} standbys per group`);
+          report(
+            at(g.specPath, 'standbys'),
+            `group ${g.name} has ${n} standbys`,
+            n < 1 ? 'add at least one standby' : `keep at most ${MAX_TARGETS} standbys per group`,
+          );
       });
     },
   }),
@@ -65,7 +116,12 @@ export const topologyRules = [
     check({ model }, report) {
       forEachGroup(model.groups, (g) => {
         const n = role(g, 'sync').length;
-        if (n > MAX_TARGETS) report(at(g.specPath, 'syncStandbys'), `group ${g.name} has ${n} sync standbys`, `keep at most ${MAX_TARGETS}`);
+        if (n > MAX_TARGETS)
+          report(
+            at(g.specPath, 'syncStandbys'),
+            `group ${g.name} has ${n} sync standbys`,
+            `keep at most ${MAX_TARGETS}`,
+          );
       });
     },
   }),
@@ -77,10 +133,16 @@ export const topologyRules = [
     check({ model }, report) {
       forEachGroup(model.groups, (g) => {
         const bySource = new Map<string, DatabaseModel[]>();
-        for (const d of role(g, 'async')) bySource.set(d.source ?? '', [...(bySource.get(d.source ?? '') ?? []), d]);
+        for (const d of role(g, 'async'))
+          bySource.set(d.source ?? '', [...(bySource.get(d.source ?? '') ?? []), d]);
         // async standbys of the primary are also sent by every standby (7.6.4): count them together
         for (const [source, list] of bySource)
-          if (list.length > MAX_TARGETS) report(at(list[MAX_TARGETS]?.specPath ?? g.specPath, 'source'), `${list.length} async standbys receive from ${source}`, `keep at most ${MAX_TARGETS} per source; cascade the others from an async standby (7.6.6)`);
+          if (list.length > MAX_TARGETS)
+            report(
+              at(list[MAX_TARGETS]?.specPath ?? g.specPath, 'source'),
+              `${list.length} async standbys receive from ${source}`,
+              `keep at most ${MAX_TARGETS} per source; cascade the others from an async standby (7.6.6)`,
+            );
       });
     },
   }),
@@ -91,7 +153,12 @@ export const topologyRules = [
     rule: 'One monitor watches at most 16 async standbys.',
     check({ model }, report) {
       const n = allDatabases(model).filter((d) => d.role === 'async').length;
-      if (model.monitor && n > 16) report('asyncStandbys', `the monitor would watch ${n} async standbys`, 'keep at most 16 async standbys in one cluster spec');
+      if (model.monitor && n > 16)
+        report(
+          'asyncStandbys',
+          `the monitor would watch ${n} async standbys`,
+          'keep at most 16 async standbys in one cluster spec',
+        );
     },
   }),
   defineRule({
@@ -102,7 +169,11 @@ export const topologyRules = [
     check({ model }, report) {
       for (const d of allDatabases(model))
         if (d.role === 'async' && !d.timer)
-          report(at(d.specPath, 'timer'), `async standby ${d.id} has no timer, so its source would never send it archives`, 'add timer: {} for the manual\'s daily timer (00:00:00), or set its fields');
+          report(
+            at(d.specPath, 'timer'),
+            `async standby ${d.id} has no timer, so its source would never send it archives`,
+            "add timer: {} for the manual's daily timer (00:00:00), or set its fields",
+          );
     },
   }),
   defineRule({
@@ -112,7 +183,9 @@ export const topologyRules = [
     rule: 'Timer fields are in the ranges §5.6 gives for the timer TYPE, times parse, the end is after the start, and IS_VALID = 1.',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.timer) for (const p of timerProblems(d.timer)) report(at(at(d.specPath, 'timer'), p.field), p.message, p.fix);
+        if (d.timer)
+          for (const p of timerProblems(d.timer))
+            report(at(at(d.specPath, 'timer'), p.field), p.message, p.fix);
     },
   }),
   defineRule({
@@ -130,7 +203,11 @@ export const topologyRules = [
           const json = JSON.stringify(d.timer);
           const first = seen.get(key);
           if (first && first.json !== json)
-            report(at(at(d.specPath, 'timer'), 'name'), `timer ${d.timer.name} is defined differently at ${first.path}`, 'give the timers different names, or the same settings');
+            report(
+              at(at(d.specPath, 'timer'), 'name'),
+              `timer ${d.timer.name} is defined differently at ${first.path}`,
+              'give the timers different names, or the same settings',
+            );
           else if (!first) seen.set(key, { json, path: at(d.specPath, 'timer') });
         }
       });
@@ -145,7 +222,11 @@ export const topologyRules = [
       forEachGroup(model.groups, (g) => {
         for (const d of role(g, 'async'))
           if (!g.databases.some((x) => x.id === d.source))
-            report(at(d.specPath, 'source'), `source "${d.source}" of async standby ${d.id} is not an instance of group ${g.name}`, `name the primary, a standby or another async standby of ${g.name}`);
+            report(
+              at(d.specPath, 'source'),
+              `source "${d.source}" of async standby ${d.id} is not an instance of group ${g.name}`,
+              `name the primary, a standby or another async standby of ${g.name}`,
+            );
       });
     },
   }),
@@ -159,8 +240,18 @@ export const topologyRules = [
         for (const d of role(g, 'async')) {
           const src = g.databases.find((x) => x.id === d.source);
           if (!src) continue;
-          if (src === d) report(at(d.specPath, 'source'), `async standby ${d.id} names itself as source`, 'name the primary or another async standby');
-          else if (src.role === 'sync') report(at(d.specPath, 'source'), `source ${src.id} is a sync standby`, 'use the primary, a standby or an async standby as source');
+          if (src === d)
+            report(
+              at(d.specPath, 'source'),
+              `async standby ${d.id} names itself as source`,
+              'name the primary or another async standby',
+            );
+          else if (src.role === 'sync')
+            report(
+              at(d.specPath, 'source'),
+              `source ${src.id} is a sync standby`,
+              'use the primary, a standby or an async standby as source',
+            );
         }
       });
     },
@@ -178,7 +269,11 @@ export const topologyRules = [
           let cur = byId.get(d.source ?? '');
           while (cur && cur.role === 'async') {
             if (seen.has(cur.id)) {
-              report(at(d.specPath, 'source'), `async standby ${d.id} is part of a source cycle (${[...seen].join(' -> ')})`, 'make the chain start at the primary');
+              report(
+                at(d.specPath, 'source'),
+                `async standby ${d.id} is part of a source cycle (${[...seen].join(' -> ')})`,
+                'make the chain start at the primary',
+              );
               break;
             }
             seen.add(cur.id);
@@ -196,7 +291,11 @@ export const topologyRules = [
     check({ model }, report) {
       for (const d of allDatabases(model))
         if (d.sendDelay !== undefined && !inRange(d.sendDelay, 0, 1440))
-          report(at(d.specPath, 'sendDelay'), `ARCH_SEND_DELAY ${d.sendDelay} is outside 0-1440`, 'use 0-1440 minutes');
+          report(
+            at(d.specPath, 'sendDelay'),
+            `ARCH_SEND_DELAY ${d.sendDelay} is outside 0-1440`,
+            'use 0-1440 minutes',
+          );
     },
   }),
   defineRule({
@@ -207,7 +306,11 @@ export const topologyRules = [
     check({ model }, report) {
       for (const d of allDatabases(model))
         if (d.recoverTime !== undefined && !inRange(d.recoverTime, 1, 86400))
-          report(at(d.specPath, 'recoverTime'), `ARCH_RECOVER_TIME ${d.recoverTime} is not 1-86400`, 'use 1 as in manual 7.7.3.3');
+          report(
+            at(d.specPath, 'recoverTime'),
+            `ARCH_RECOVER_TIME ${d.recoverTime} is not 1-86400`,
+            'use 1 as in manual 7.7.3.3',
+          );
     },
   }),
   defineRule({
@@ -217,7 +320,12 @@ export const topologyRules = [
     rule: 'A DMDSC database has at least two nodes.',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.dsc && d.instances.length < 2) report(at(d.specPath, 'nodes'), `DMDSC database ${d.id} has ${d.instances.length} node`, 'list every DSC node (at least two), node 0 first; a single node is a plain database');
+        if (d.dsc && d.instances.length < 2)
+          report(
+            at(d.specPath, 'nodes'),
+            `DMDSC database ${d.id} has ${d.instances.length} node`,
+            'list every DSC node (at least two), node 0 first; a single node is a plain database',
+          );
     },
   }),
   defineRule({
@@ -227,7 +335,14 @@ export const topologyRules = [
     rule: 'Every DMDSC node names its dmdcr.ini (DCR_INI of its watcher and dmserver).',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.dsc) for (const i of d.instances) if (!i.dcrIni) report(at(i.specPath, 'dcrIni'), `DSC node ${i.name} has no dcrIni`, 'set dcrIni to the dmdcr.ini path of this node, e.g. /dm/data/DSC/conf/dmdcr1.ini');
+        if (d.dsc)
+          for (const i of d.instances)
+            if (!i.dcrIni)
+              report(
+                at(i.specPath, 'dcrIni'),
+                `DSC node ${i.name} has no dcrIni`,
+                'set dcrIni to the dmdcr.ini path of this node, e.g. /dm/data/DSC/conf/dmdcr1.ini',
+              );
     },
   }),
   defineRule({
@@ -241,7 +356,12 @@ export const topologyRules = [
         const seen = new Map<string, string>();
         for (const i of d.instances) {
           const first = seen.get(i.archiveDir);
-          if (first) report(at(i.specPath, 'archiveDir'), `archive directory ${i.archiveDir} is also node ${first}'s`, 'give each node its own archive directory, e.g. +DMDATA/DSC/DSC02/arch');
+          if (first)
+            report(
+              at(i.specPath, 'archiveDir'),
+              `archive directory ${i.archiveDir} is also node ${first}'s`,
+              'give each node its own archive directory, e.g. +DMDATA/DSC/DSC02/arch',
+            );
           else seen.set(i.archiveDir, i.name);
         }
       }
@@ -256,7 +376,13 @@ export const topologyRules = [
       forEachGroup(model.groups, (g) => {
         const members = g.databases.filter(isGuardMember);
         if (!members[0]?.dsc) return;
-        for (const d of members.slice(1)) if (d.dsc) report(at(d.specPath, 'nodes'), `standby ${d.id} is a DMDSC cluster and so is the primary`, 'use single-node standbys with a DMDSC primary');
+        for (const d of members.slice(1))
+          if (d.dsc)
+            report(
+              at(d.specPath, 'nodes'),
+              `standby ${d.id} is a DMDSC cluster and so is the primary`,
+              'use single-node standbys with a DMDSC primary',
+            );
       });
     },
   }),
@@ -267,7 +393,13 @@ export const topologyRules = [
     rule: 'MPP data guard does not support DMDSC.',
     check({ model }, report) {
       if (!model.mpp) return;
-      for (const d of allDatabases(model)) if (d.dsc) report(at(d.specPath, 'nodes'), `${d.id} is a DMDSC cluster inside an MPP group`, 'use single-node databases in an MppGroup');
+      for (const d of allDatabases(model))
+        if (d.dsc)
+          report(
+            at(d.specPath, 'nodes'),
+            `${d.id} is a DMDSC cluster inside an MPP group`,
+            'use single-node databases in an MppGroup',
+          );
     },
   }),
   defineRule({
@@ -276,7 +408,12 @@ export const topologyRules = [
     manual: '7.4.1',
     rule: 'An MppGroup has at least two MPP nodes (groups).',
     check({ model }, report) {
-      if (model.mpp && model.groups.length < 2) report('groups', `an MPP system needs at least 2 nodes, got ${model.groups.length}`, 'add a group per MPP node; for one node use RealtimePair');
+      if (model.mpp && model.groups.length < 2)
+        report(
+          'groups',
+          `an MPP system needs at least 2 nodes, got ${model.groups.length}`,
+          'add a group per MPP node; for one node use RealtimePair',
+        );
     },
   }),
   defineRule({
@@ -290,8 +427,18 @@ export const topologyRules = [
       const seen = new Set<number>();
       for (const g of model.groups) {
         const s = g.mppSeqNo ?? -1;
-        if (!inRange(s, 0, n - 1)) report(at(g.specPath, 'seqNo'), `MPP_SEQ_NO ${s} of ${g.name} is outside 0-${n - 1}`, `number the ${n} MPP nodes 0 to ${n - 1}`);
-        else if (seen.has(s)) report(at(g.specPath, 'seqNo'), `MPP_SEQ_NO ${s} is used twice`, `number the ${n} MPP nodes 0 to ${n - 1}, each once`);
+        if (!inRange(s, 0, n - 1))
+          report(
+            at(g.specPath, 'seqNo'),
+            `MPP_SEQ_NO ${s} of ${g.name} is outside 0-${n - 1}`,
+            `number the ${n} MPP nodes 0 to ${n - 1}`,
+          );
+        else if (seen.has(s))
+          report(
+            at(g.specPath, 'seqNo'),
+            `MPP_SEQ_NO ${s} is used twice`,
+            `number the ${n} MPP nodes 0 to ${n - 1}, each once`,
+          );
         seen.add(s);
       }
     },
@@ -307,7 +454,12 @@ export const topologyRules = [
         for (const d of g.databases.filter(isGuardMember))
           for (const i of d.instances) {
             const first = seen.get(i.host);
-            if (first && first !== d.id) report(at(i.specPath, 'host'), `${i.name} shares host ${i.host} with ${first} of the same group`, 'place the members of a group on different hosts (cross placement as in 7.4)');
+            if (first && first !== d.id)
+              report(
+                at(i.specPath, 'host'),
+                `${i.name} shares host ${i.host} with ${first} of the same group`,
+                'place the members of a group on different hosts (cross placement as in 7.4)',
+              );
             else seen.set(i.host, d.id);
           }
       });
@@ -321,7 +473,11 @@ export const topologyRules = [
     check({ model }, report: Reporter) {
       for (const g of model.groups)
         if (g.archiveType === 'REALTIME' && g.archWaitApply === 1 && model.watcher.mode !== 'AUTO')
-          report(at(g.specPath, 'archWaitApply'), 'ARCH_WAIT_APPLY = 1 with realtime archives has no effect in MANUAL mode', 'set watcher.mode: AUTO (with a confirm monitor), or use archiveType: TIMELY, or archWaitApply: 0');
+          report(
+            at(g.specPath, 'archWaitApply'),
+            'ARCH_WAIT_APPLY = 1 with realtime archives has no effect in MANUAL mode',
+            'set watcher.mode: AUTO (with a confirm monitor), or use archiveType: TIMELY, or archWaitApply: 0',
+          );
     },
   }),
 ];
