@@ -23,14 +23,12 @@ const hosts = () => {
 const host = fc.constantFrom(...hostNames);
 /** Sometimes an explicit port block far from the allocator's bases; usually allocated. */
 const ports = fc.option(
-  fc
-    .integer({ min: 0, max: 500 })
-    .map((k) => ({
-      port: 20000 + k * 4,
-      malPort: 20001 + k * 4,
-      malDwPort: 20002 + k * 4,
-      instDwPort: 20003 + k * 4,
-    })),
+  fc.integer({ min: 0, max: 500 }).map((k) => ({
+    port: 20000 + k * 4,
+    malPort: 20001 + k * 4,
+    malDwPort: 20002 + k * 4,
+    instDwPort: 20003 + k * 4,
+  })),
   { nil: undefined, freq: 3 },
 );
 

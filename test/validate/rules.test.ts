@@ -534,3 +534,14 @@ describe('shape errors', () => {
     expect(findings.map((f) => `${f.code} ${f.path}`)).toContain(`${code} ${path}`);
   });
 });
+
+describe('docs/validation.md', () => {
+  it('lists every rule and is current (regenerate with npm run docs)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { format } = await import('prettier');
+    const { validationDoc } = await import('../../lib/validate/doc');
+    const file = readFileSync(`${__dirname}/../../docs/validation.md`, 'utf8');
+    expect(file).toBe(await format(validationDoc(), { parser: 'markdown', printWidth: 110 }));
+    for (const r of RULES) expect(file).toContain(`\`${r.code}\``);
+  });
+});
