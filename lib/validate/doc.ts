@@ -11,6 +11,45 @@ const SHAPE: [code: string, what: string][] = [
   ['SPEC_UNKNOWN_FIELD', 'A field the schema does not know, usually a typo.'],
 ];
 
+/** Manual invariants the spec cannot express wrongly; each is checked on rendered files by a test. */
+const BY_CONSTRUCTION: [invariant: string, manual: string, test: string][] = [
+  [
+    "One OGUID for a group's databases (SP_SET_OGUID), watchers (INST_OGUID) and monitor section (MON_INST_OGUID): the spec has one `oguid` per group",
+    '§2.2.13, 7.2.3.6',
+    'test/render/properties.test.ts',
+  ],
+  [
+    'dmmal.ini byte-identical on every instance, async and sync standbys included',
+    '§5.2, 7.2.3.2',
+    'test/render/properties.test.ts',
+  ],
+  [
+    'MAL_INST_PORT = PORT_NUM; MON_DW_IP = MAL_HOST:MAL_DW_PORT, one entry per database, DMDSC nodes joined by `/`',
+    '§5.7',
+    'test/render/properties.test.ts',
+  ],
+  [
+    "Every ARCH_DEST names configured instances; REMOTE ARCH_INCOMING_PATH is the other node's local archive",
+    '§5.3, 7.5.3.1',
+    'test/render/properties.test.ts',
+  ],
+  [
+    'Async and sync entries (and timers, TIMER_INI) identical on every member that can become primary',
+    '§6.27 item 10, 7.6.4, 7.7.4',
+    'test/render/properties.test.ts',
+  ],
+  [
+    'A cascaded async standby has exactly one source (`source` is a single field; cycles are ASYNC_CASCADE_CYCLE)',
+    '§2.8',
+    'test/validate/rules.test.ts',
+  ],
+  [
+    'No archive section is named `STANDBY_ARCHIVE`; section names are unique in each file (`ARCHIVE_<TYPE><n>`)',
+    '§2.2.11.3, §5.3',
+    'test/render/properties.test.ts',
+  ],
+];
+
 export function validationDoc(): string {
   const lines = [
     '# Validation rules',
@@ -29,6 +68,14 @@ export function validationDoc(): string {
     '| code | meaning |',
     '|---|---|',
     ...SHAPE.map(([c, w]) => `| \`${c}\` | ${w} |`),
+    '',
+    '## Guaranteed by construction',
+    '',
+    'These manual invariants cannot be broken through the spec; tests check them on the rendered files.',
+    '',
+    '| invariant | manual | checked by |',
+    '|---|---|---|',
+    ...BY_CONSTRUCTION.map(([i, m, t]) => `| ${i} | ${m} | ${t} |`),
     '',
     `## Rules (${RULES.length})`,
     '',

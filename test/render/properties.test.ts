@@ -106,6 +106,12 @@ describe('rendered files over random valid topologies', () => {
           .flatMap((v) => v.split('/'));
         // each watcher endpoint is MAL_HOST:MAL_DW_PORT of one instance, and every instance is watched once
         expect([...endpoints].sort()).toEqual(instances.map((m) => m.dw).sort());
+        for (const [, i] of insts) {
+          // §2.2.11.3: STANDBY_ARCHIVE is reserved; §5.3: section names are unique
+          const labels = i.arch.sections.map((s) => s.name.toUpperCase());
+          expect(labels).not.toContain('STANDBY_ARCHIVE');
+          expect(new Set(labels).size).toBe(labels.length);
+        }
         for (const [, i] of insts)
           for (const s of i.arch.sections) {
             const type = get(s.entries, 'ARCH_TYPE');
