@@ -21,7 +21,7 @@ function paths(x: Json, prefix: (string | number)[] = []): (string | number)[][]
 function replaceAt(x: Json, path: (string | number)[], value: Json): Json {
   if (path.length === 0) return value;
   const [head, ...rest] = path;
-  const copy: Record<string | number, Json> = Array.isArray(x) ? [...x] : { ...(x as object) };
+  const copy = (Array.isArray(x) ? [...x] : { ...(x as object) }) as Record<string | number, Json>;
   copy[head!] = replaceAt(copy[head!], rest, value);
   return copy;
 }
