@@ -1,0 +1,266 @@
+/**
+ * The SQL the simulator understands, parsed into statements; plus SELECT evaluation over the
+ * rows of a view, and disql-style result formatting. Anything else is a syntax error.
+ */
+import { DmError, E, redactSql } from './common';
+
+export type Stmt =
+  | { kind: 'set_para'; scope: number; name: string; value: string }
+  | { kind: 'set_oguid'; oguid: number }
+  | { kind: 'alter_mode'; mode: 'PRIMARY' | 'STANDBY' | 'NORMAL' }
+  | { kind: 'mount' }
+  | { kind: 'open'; force: boolean }
+  | { kind: 'suspend' }
+  | { kind: 'add_archivelog'; spec: string }
+  | { kind: 'backup'; name?: string; dir: string; options: string }
+  | { kind: 'mal_config'; on: number; flag: number }
+  | { kind: 'mal_inst_add'; args: (string | number)[] }
+  | { kind: 'mal_config_apply' }
+  | { kind: 'select'; cols: { expr: string; alias: string }[]; from?: string; where: [string, string][] }
+  | { kind: 'shutdown'; how: string };
+
+/** Parse the arguments of a procedure call: quoted strings and numbers. */
+export function parseArgs(s: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  let i = 0;
+  const skip = () => {
+    while (i < s.length && /\s/.test(s[i] ?? '')) i++;
+  };
+  skip();
+  if (i >= s.length) return out;
+  for (;;) {
+    skip();
+    if (s[i] === "'") {
+      let v = '';
+      i++;
+      for (;;) {
+        if (i >= s.length) throw new DmError(E.SYNTAX, '语法分析出错: unterminated string');
+        if (s[i] === "'") {
+          if (s[i + 1] === "'") {
+            v += "'";
+            i += 2;
+            continue;
+          }
+          i++;
+          break;
+        }
+        v += s[i++];
+      }
+      out.push(v);
+    } else {
+      const m = /^-?\d+(\.\d+)?/.exec(s.slice(i));
+      if (!m) throw new DmError(E.SYNTAX, `语法分析出错 near ${s.slice(i, i + 20)}`);
+      out.push(Number(m[0]));
+      i += m[0].length;
+    }
+    skip();
+    if (i >= s.length) return out;
+    if (s[i] !== ',') throw new DmError(E.SYNTAX, `语法分析出错 near ${s.slice(i, i + 20)}`);
+    i++;
+  }
+}
+
+function call(sql: string, name: string): string | undefined {
+  const m = new RegExp(`^(?:CALL\\s+)?${name}\\s*\\((.*)\\)$`, 'is').exec(sql);
+  return m ? (m[1] ?? '') : undefined;
+}
+
+export function parseStmt(raw: string): Stmt {
+  const sql = raw.trim().replace(/;\s*$/, '').trim();
+  let a: string | undefined;
+  if ((a = call(sql, 'SP_SET_PARA_VALUE')) !== undefined) {
+    const args = parseArgs(a);
+    if (args.length !== 3 || typeof args[0] !== 'number' || typeof args[1] !== 'string')
+      throw new DmError(E.SYNTAX, 'SP_SET_PARA_VALUE(scope, name, value): wrong arguments');
+    return { kind: 'set_para', scope: args[0], name: args[1].toUpperCase(), value: String(args[2]) };
+  }
+  if ((a = call(sql, 'SP_SET_OGUID')) !== undefined) {
+    const args = parseArgs(a);
+    if (args.length !== 1 || typeof args[0] !== 'number' || !Number.isInteger(args[0]))
+      throw new DmError(E.SYNTAX, 'SP_SET_OGUID(oguid): wrong arguments');
+    return { kind: 'set_oguid', oguid: args[0] };
+  }
+  if ((a = call(sql, 'SF_MAL_CONFIG')) !== undefined) {
+    const args = parseArgs(a);
+    if (args.length !== 2 || args.some((x) => typeof x !== 'number'))
+      throw new DmError(E.SYNTAX, 'SF_MAL_CONFIG(config_flag, mode): wrong arguments');
+    return { kind: 'mal_config', on: Number(args[0]), flag: Number(args[1]) };
+  }
+  if ((a = call(sql, 'SF_MAL_INST_ADD')) !== undefined) return { kind: 'mal_inst_add', args: parseArgs(a) };
+  if ((a = call(sql, 'SF_MAL_CONFIG_APPLY')) !== undefined) {
+    if (a.trim()) throw new DmError(E.SYNTAX, 'SF_MAL_CONFIG_APPLY() takes no arguments');
+    return { kind: 'mal_config_apply' };
+  }
+  let m: RegExpExecArray | null;
+  if ((m = /^ALTER\s+DATABASE\s+(PRIMARY|STANDBY|NORMAL)$/i.exec(sql)))
+    return { kind: 'alter_mode', mode: (m[1] ?? '').toUpperCase() as 'PRIMARY' };
+  if (/^ALTER\s+DATABASE\s+MOUNT$/i.test(sql)) return { kind: 'mount' };
+  if ((m = /^ALTER\s+DATABASE\s+OPEN(\s+FORCE)?$/i.exec(sql))) return { kind: 'open', force: !!m[1] };
+  if (/^ALTER\s+DATABASE\s+SUSPEND$/i.test(sql)) return { kind: 'suspend' };
+  if ((m = /^ALTER\s+DATABASE\s+ADD\s+ARCHIVELOG\s+'([^']*)'$/i.exec(sql)))
+    return { kind: 'add_archivelog', spec: m[1] ?? '' };
+  if (
+    (m =
+      /^BACKUP\s+DATABASE(?:\s+FULL)?(?:\s+TO\s+([A-Za-z_][\w$#]*))?\s+BACKUPSET\s+'([^']+)'((?:\s+.*)?)$/is.exec(
+        sql,
+      ))
+  ) {
+    const options = (m[3] ?? '').trim();
+    if (
+      options &&
+      !/^((WITHOUT\s+LOG|COMPRESSED(\s+LEVEL\s+\d)?|PARALLEL\s+\d+|BACKUPINFO\s+'[^']*'|MAXPIECESIZE\s+\d+)\s*)+$/i.test(
+        options,
+      )
+    )
+      throw new DmError(E.SYNTAX, `语法分析出错: BACKUP option ${options} is not modelled`);
+    const st: Stmt = { kind: 'backup', dir: m[2] ?? '', options };
+    if (m[1]) st.name = m[1];
+    return st;
+  }
+  if ((m = /^SHUTDOWN(?:\s+(IMMEDIATE|NORMAL|ABORT|TRANSACTIONAL))?$/i.exec(sql)))
+    return { kind: 'shutdown', how: (m[1] ?? 'NORMAL').toUpperCase() };
+  if ((m = /^SELECT\s+(.+?)(?:\s+FROM\s+([A-Za-z_$][\w$.]*))?(?:\s+WHERE\s+(.+))?$/is.exec(sql))) {
+    const cols = splitTop(m[1] ?? '').map((c) => {
+      const am = /^(.+?)(?:\s+AS)?\s+("?)([A-Za-z_][\w$]*)\2$/i.exec(c.trim());
+      if (am && !/^\*$/.test(c.trim()) && !/^'.*'$/.test(c.trim()))
+        return { expr: (am[1] ?? '').trim(), alias: (am[3] ?? '').toUpperCase() };
+      return { expr: c.trim(), alias: c.trim().toUpperCase() };
+    });
+    const where: [string, string][] = [];
+    if (m[3])
+      for (const cond of m[3].split(/\s+AND\s+/i)) {
+        const cm = /^\s*([A-Za-z_][\w$]*)\s*=\s*('([^']*)'|(-?\d+))\s*$/.exec(cond);
+        if (!cm)
+          throw new DmError(
+            E.SYNTAX,
+            `语法分析出错: WHERE ${cond} is not modelled (only col = value [AND ...])`,
+          );
+        where.push([(cm[1] ?? '').toUpperCase(), cm[3] ?? cm[4] ?? '']);
+      }
+    const st: Stmt = { kind: 'select', cols, where };
+    if (m[2]) st.from = m[2].toUpperCase();
+    return st;
+  }
+  throw new DmError(
+    E.SYNTAX,
+    `语法分析出错: dmsim does not model ${JSON.stringify(redactSql(sql).slice(0, 60))}`,
+  );
+}
+
+function splitTop(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  let q = false;
+  for (const ch of s) {
+    if (ch === "'") q = !q;
+    if (!q && ch === '(') depth++;
+    if (!q && ch === ')') depth--;
+    if (!q && depth === 0 && ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+export type Cell = string | number | null;
+export interface View {
+  columns: string[];
+  rows: Cell[][];
+}
+
+/** Project and filter a view's rows for a parsed SELECT. */
+export function selectFrom(view: View, st: Extract<Stmt, { kind: 'select' }>, name: string): View {
+  const idx = (c: string) => {
+    const i = view.columns.indexOf(c.toUpperCase());
+    if (i < 0) throw new DmError(-2111, `无效的列名[${c}] in ${name}`);
+    return i;
+  };
+  let rows = view.rows;
+  for (const [col, val] of st.where) {
+    const i = idx(col);
+    rows = rows.filter((r) => String(r[i] ?? '') === val);
+  }
+  if (st.cols.length === 1 && st.cols[0]?.expr === '*') return { columns: view.columns, rows };
+  const picks = st.cols.map((c) => {
+    if (/^COUNT\(\*\)$/i.test(c.expr)) return { alias: c.alias, i: -1 };
+    return { alias: c.alias, i: idx(c.expr) };
+  });
+  if (picks.some((p) => p.i === -1)) {
+    if (picks.length !== 1) throw new DmError(E.SYNTAX, 'COUNT(*) must be the only column');
+    return { columns: [picks[0]?.alias ?? 'COUNT(*)'], rows: [[rows.length]] };
+  }
+  return { columns: picks.map((p) => p.alias), rows: rows.map((r) => picks.map((p) => r[p.i] ?? null)) };
+}
+
+/** disql's table layout: a row-number column, dashes, padded cells. */
+export function formatRows(v: View, o: { heading: boolean; lineshow: boolean }): string {
+  const cols = o.lineshow ? ['行号', ...v.columns] : v.columns;
+  const rows = v.rows.map((r, i) => (o.lineshow ? [String(i + 1), ...r.map(cell)] : r.map(cell)));
+  const widths = cols.map((c, i) =>
+    Math.max(i === 0 && o.lineshow ? 10 : displayWidth(c), ...rows.map((r) => displayWidth(r[i] ?? ''))),
+  );
+  const pad = (s: string, w: number) => s + ' '.repeat(Math.max(0, w - displayWidth(s)));
+  const lines: string[] = [];
+  if (o.heading) {
+    lines.push(
+      cols
+        .map((c, i) => pad(c, widths[i] ?? 0))
+        .join(' ')
+        .trimEnd(),
+    );
+    lines.push(widths.map((w) => '-'.repeat(w)).join(' '));
+  }
+  for (const r of rows)
+    lines.push(
+      r
+        .map((c, i) => pad(c, widths[i] ?? 0))
+        .join(' ')
+        .trimEnd(),
+    );
+  return lines.join('\n');
+}
+
+function cell(c: Cell): string {
+  return c === null ? 'NULL' : String(c);
+}
+
+function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += /[\u3000-\u9fff\uff00-\uffef]/.test(ch) ? 2 : 1;
+  return w;
+}
+
+/** Split disql input into statements: ';' ends one (outside quotes); '--' comments; blank lines. */
+export function splitStatements(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let q = false;
+  for (const rawLine of text.split(/\r?\n/)) {
+    let line = rawLine;
+    if (!q && !cur.trim()) {
+      const t = line.trim();
+      if (!t || t.startsWith('--')) continue;
+    }
+    for (let i = 0; i < line.length; i++) {
+      const ch = line[i];
+      if (ch === "'") q = !q;
+      if (!q && ch === '-' && line[i + 1] === '-') {
+        line = line.slice(0, i);
+        break;
+      }
+      if (!q && ch === ';') {
+        cur += line.slice(0, i);
+        if (cur.trim()) out.push(cur.trim());
+        cur = '';
+        line = line.slice(i + 1);
+        i = -1;
+      }
+    }
+    cur += line + '\n';
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}

@@ -1,0 +1,187 @@
+/**
+ * dmrman CTLSTMT="<statement>" [DCR_INI=..] [USE_AP=1|2]           (7.1.1)
+ * dmrman USE_AP=2 [DCR_INI=..]   then statements on stdin, ';'-terminated (RMAN> console, 7.5.3.3)
+ *
+ *   BACKUP DATABASE '<dm.ini>' [FULL] [TO <name>] BACKUPSET '<dir>'
+ *   RESTORE DATABASE '<dm.ini>' FROM BACKUPSET '<dir>'
+ *   RECOVER DATABASE '<dm.ini>' [FOR STANDBY] FROM BACKUPSET '<dir>'
+ *   RECOVER DATABASE '<dm.ini>' UPDATE DB_MAGIC
+ *
+ * All are offline: the database's server must be stopped. USE_AP=1 (DM8's default, through the
+ * dmap service) is accepted and behaves like USE_AP=2; dmap is not modelled.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { allowKeys, DmError, E, logAction, opDelay, parseDmArgs, randomU32, readStdin } from '../common';
+import { loadDcrIni, loadDmIni, PathMap, type DmIni } from '../config';
+import { assertNotRunning, readState, updateState } from '../state';
+import { defaultBackupName, readBackupSet, writeBackupSet } from '../backup';
+
+export async function dmrman(argv: string[]): Promise<number> {
+  const args = parseDmArgs(argv);
+  allowKeys(args, 'dmrman', ['CTLSTMT', 'CTLFILE', 'USE_AP', 'DCR_INI', 'AP_PORT_NUM', 'SHOW_PARAMS']);
+  if (args.words.length) throw new DmError(E.INVALID_ARG, `dmrman: invalid parameter ${args.words[0]}`);
+  const useAp = args.kv.get('USE_AP');
+  if (useAp !== undefined && useAp !== '1' && useAp !== '2')
+    throw new DmError(E.INVALID_ARG, 'dmrman: USE_AP must be 1 or 2');
+  const dcrIni = args.kv.get('DCR_INI');
+  const paths = dcrIni ? new PathMap(loadDcrIni(dcrIni).asmRoot) : PathMap.fromDcrIni();
+  let stmts: string[];
+  const ctl = args.kv.get('CTLSTMT');
+  const ctlFile = args.kv.get('CTLFILE');
+  const interactive = !ctl && !ctlFile;
+  if (ctl) stmts = [ctl];
+  else if (ctlFile) stmts = splitRman(fs.readFileSync(ctlFile, 'utf8'));
+  else stmts = splitRman(await readStdin());
+  process.stdout.write('dmrman V8\n');
+  for (const raw of stmts) {
+    const stmt = raw.trim().replace(/;\s*$/, '').trim();
+    if (!stmt) continue;
+    if (/^(EXIT|QUIT)$/i.test(stmt)) break;
+    process.stdout.write(`RMAN> ${stmt}${interactive ? ';' : ''}\n`);
+    logAction('rman', { stmt });
+    try {
+      const msg = await run(stmt, paths);
+      logAction('rman-done', { stmt, ok: true });
+      process.stdout.write(`${msg}\ntime used: ${(Math.random() * 10 + 1).toFixed(3)}(ms)\n`);
+    } catch (e) {
+      logAction('rman-done', { stmt, ok: false, error: (e as Error).message });
+      throw e;
+    }
+  }
+  return 0;
+}
+
+function splitRman(text: string): string[] {
+  return text
+    .split(/;\s*(?:\r?\n|$)/)
+    .map((s) => s.replace(/^\s*(--.*\n)*/g, '').trim())
+    .filter(Boolean);
+}
+
+async function run(stmt: string, paths: PathMap): Promise<string> {
+  let m: RegExpExecArray | null;
+  if (
+    (m =
+      /^BACKUP\s+DATABASE\s+'([^']+)'(?:\s+FULL)?(?:\s+TO\s+([A-Za-z_][\w$#]*))?\s+BACKUPSET\s+'([^']+)'(?:\s+(.*))?$/is.exec(
+        stmt,
+      ))
+  ) {
+    const ini = loadDmIni(m[1] ?? '', paths);
+    if (
+      m[4] &&
+      !/^((COMPRESSED(\s+LEVEL\s+\d)?|PARALLEL\s+\d+|BACKUPINFO\s+'[^']*'|MAXPIECESIZE\s+\d+)\s*)+$/i.test(
+        m[4],
+      )
+    )
+      throw new DmError(E.SYNTAX, `语法分析出错: BACKUP option ${m[4]} is not modelled`);
+    return backup(ini, m[3] ?? '', m[2]);
+  }
+  if ((m = /^RESTORE\s+DATABASE\s+'([^']+)'\s+FROM\s+BACKUPSET\s+'([^']+)'$/is.exec(stmt)))
+    return restore(loadDmIni(m[1] ?? '', paths), m[2] ?? '');
+  if ((m = /^RECOVER\s+DATABASE\s+'([^']+)'(\s+FOR\s+STANDBY)?\s+FROM\s+BACKUPSET\s+'([^']+)'$/is.exec(stmt)))
+    return recoverFrom(loadDmIni(m[1] ?? '', paths), m[3] ?? '', !!m[2]);
+  if ((m = /^RECOVER\s+DATABASE\s+'([^']+)'\s+UPDATE\s+DB_MAGIC$/is.exec(stmt)))
+    return updateDbMagic(loadDmIni(m[1] ?? '', paths));
+  throw new DmError(
+    E.SYNTAX,
+    `语法分析出错: dmsim's dmrman does not model ${JSON.stringify(stmt.slice(0, 60))}`,
+  );
+}
+
+async function backup(ini: DmIni, dir: string, name?: string): Promise<string> {
+  assertNotRunning(ini, 'offline BACKUP', '7.1.1');
+  const s = readState(ini.ctlPath);
+  if (!s.firstNormalStartDone)
+    throw new DmError(
+      E.STATE,
+      'a newly initialised database must be started normally and shut down normally before it is backed up',
+      '7.1 注意',
+    );
+  if (s.lastShutdown !== 'NORMAL')
+    throw new DmError(
+      E.STATE,
+      `the database was not shut down normally (last shutdown: ${s.lastShutdown}); start it and shut it down normally first`,
+      '7.1.1',
+    );
+  if (s.pending) throw new DmError(E.STATE, `the database still needs ${s.pending} after a restore`, '7.1');
+  if (!ini.archIni || !hasLocalArchive(ini))
+    throw new DmError(
+      E.BACKUP,
+      'backup needs a LOCAL archive: ARCH_INI = 1 and an ARCH_TYPE = LOCAL section in dmarch.ini',
+      '7.1',
+    );
+  await opDelay('backup');
+  const meta = writeBackupSet(dir, name ?? defaultBackupName(s.dbName), false, ini.instanceName, s);
+  logAction('backup', { online: false, ini: ini.file, dir, name: meta.name });
+  return 'backup successfully!';
+}
+
+function hasLocalArchive(ini: DmIni): boolean {
+  try {
+    const text = fs.readFileSync(path.join(ini.configPath, 'dmarch.ini'), 'utf8');
+    return /^\s*ARCH_TYPE\s*=\s*LOCAL\b/im.test(text);
+  } catch {
+    return false;
+  }
+}
+
+async function restore(ini: DmIni, dir: string): Promise<string> {
+  assertNotRunning(ini, 'RESTORE onto a running database', '7.1.1');
+  const target = readState(ini.ctlPath);
+  const meta = readBackupSet(dir);
+  await opDelay('restore');
+  updateState(ini.ctlPath, (s) => {
+    s.dbId = crypto.randomUUID();
+    s.permanentMagic = meta.source.permanentMagic;
+    s.dbMagic = meta.source.dbMagic;
+    s.oguid = meta.source.oguid; // 7.1.2 note: the backup carries the source's mode and OGUID
+    s.mode = meta.source.mode;
+    s.sysdba = meta.source.sysdba;
+    s.lsn = meta.source.lsn;
+    s.dbName = meta.source.dbName;
+    s.firstNormalStartDone = meta.source.firstNormalStartDone;
+    s.lastShutdown = 'NORMAL';
+    s.pending = meta.online ? 'RECOVER' : 'UPDATE_DB_MAGIC';
+    s.restoredFrom = { backupSet: path.resolve(dir), online: meta.online };
+    if (target.dscNodes) s.dscNodes = target.dscNodes;
+    else delete s.dscNodes;
+  });
+  logAction('restore', { ini: ini.file, dir, from: meta.source.instance, online: meta.online });
+  return 'restore successfully.';
+}
+
+async function recoverFrom(ini: DmIni, dir: string, forStandby: boolean): Promise<string> {
+  assertNotRunning(ini, 'RECOVER', '7.1.2');
+  const s = readState(ini.ctlPath);
+  const meta = readBackupSet(dir);
+  if (meta.source.permanentMagic !== s.permanentMagic)
+    throw new DmError(E.MAGIC, `backup set ${dir} is of another database (PERMANENT_MAGIC differs)`, '7.1');
+  await opDelay('recover');
+  updateState(ini.ctlPath, (x) => {
+    if (x.pending === 'RECOVER') x.pending = 'UPDATE_DB_MAGIC';
+  });
+  logAction('recover', { ini: ini.file, dir, forStandby });
+  return 'recover successfully!';
+}
+
+async function updateDbMagic(ini: DmIni): Promise<string> {
+  assertNotRunning(ini, 'RECOVER ... UPDATE DB_MAGIC', '7.1.1');
+  const s = readState(ini.ctlPath);
+  if (s.pending === 'RECOVER')
+    throw new DmError(
+      E.STATE,
+      'the restored online backup must be recovered first: RECOVER DATABASE ... [FOR STANDBY] FROM BACKUPSET',
+      '7.1.2',
+    );
+  await opDelay('recover');
+  updateState(ini.ctlPath, (x) => {
+    let m = randomU32();
+    while (m === x.dbMagic) m = randomU32();
+    x.dbMagic = m;
+    x.pending = null;
+  });
+  logAction('update-db-magic', { ini: ini.file });
+  return 'recover successfully!';
+}

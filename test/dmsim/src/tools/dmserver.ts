@@ -1,0 +1,1128 @@
+/**
+ * dmserver <dm.ini> [mount] [DCR_INI=<dmdcr.ini>] [-noconsole]     (also path=<dm.ini>)
+ *
+ * A long-running instance: listens on PORT_NUM (SQL, for disql), MAL_HOST:MAL_PORT (MAL, for
+ * the other instances' archive probes) and MAL_HOST:MAL_INST_DW_PORT (for its dmwatcher). It
+ * runs in the foreground like DM's dmserver; start it in the background the way DM's DmService
+ * script does (`nohup dmserver <ini> -noconsole >log 2>&1 &`), or set DMSIM_DAEMON=1 to have it
+ * detach itself and return only once it is ready (exit 0) or has refused to start (non-zero).
+ * SIGTERM/SIGINT (or `exit` on the console, or `SHUTDOWN` through disql) is a normal shutdown.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import {
+  allowKeys,
+  DmError,
+  E,
+  env,
+  listProcesses,
+  logAction,
+  nowStamp,
+  opDelay,
+  parseDmArgs,
+  redactSql,
+  registerProcess,
+  writeFileAtomic,
+} from '../common';
+import {
+  destNames,
+  loadArchIni,
+  loadDcrIni,
+  loadDmIni,
+  loadMalIni,
+  loadMppCtl,
+  loadTimerIni,
+  malInst,
+  PathMap,
+  setDmIniValue,
+  type Archive,
+  type DcrIni,
+  type DmIni,
+  type MalIni,
+  type MalInst,
+} from '../config';
+import { requestOnce, serveJson, type Msg, type ServerConn } from '../net';
+import {
+  checkPassword,
+  hostId,
+  isRunning,
+  readRuntime,
+  readState,
+  runtimeFile,
+  runtimes,
+  updateState,
+  writeState,
+  type DbState,
+  type Mode,
+  type NodeRuntime,
+} from '../state';
+import { parseStmt, selectFrom, type Cell, type Stmt, type View } from '../sql';
+import { defaultBackupName, writeBackupSet } from '../backup';
+
+export interface InstanceInfo {
+  instance: string;
+  pid: number;
+  mode: Mode;
+  status: 'MOUNT' | 'OPEN';
+  oguid: number;
+  permanentMagic: number;
+  dbMagic: number;
+  dbId: string;
+  dscNodes?: string[];
+  malDigest?: string;
+  mppDigest?: string;
+  port: number;
+  instHost?: string;
+  lsn: number;
+  archives: ArchStat[];
+  alterModeStatus: number;
+}
+
+export interface ArchStat {
+  type: string;
+  dest: string;
+  status: 'VALID' | 'INVALID';
+  reason?: string;
+}
+
+interface WatcherSeen {
+  lastMsg: number;
+  group: string;
+  dwType: string;
+  dwMode: string;
+  dwStatus: string;
+  autoRestart: number;
+}
+
+export async function dmserver(argv: string[]): Promise<number> {
+  const args = parseDmArgs(argv);
+  allowKeys(args, 'dmserver', ['PATH', 'DCR_INI', 'DCR_SEQNO']);
+  let iniPath = args.kv.get('PATH');
+  let mount = false;
+  let noconsole = false;
+  for (const w of args.words) {
+    if (/^mount$/i.test(w)) mount = true;
+    else if (/^-noconsole$/i.test(w)) noconsole = true;
+    else if (/^-?help$/i.test(w)) {
+      process.stdout.write('dmserver [path=]<dm.ini> [mount] [DCR_INI=<dmdcr.ini>] [-noconsole]\n');
+      return 0;
+    } else if (!iniPath && !w.startsWith('-')) iniPath = w;
+    else throw new DmError(E.INVALID_ARG, `dmserver: invalid parameter ${w}`);
+  }
+  if (!iniPath) throw new DmError(E.INVALID_ARG, 'dmserver: the path of dm.ini is required');
+  if (process.env.DMSIM_DAEMON === '1' && process.env.DMSIM_DAEMON_CHILD !== '1')
+    return daemonize(argv, path.resolve(iniPath));
+  const server = new Server(path.resolve(iniPath), args.kv.get('DCR_INI'), mount);
+  await server.start();
+  if (!noconsole && !process.stdin.isTTY && process.env.DMSIM_DAEMON_CHILD !== '1') server.console();
+  return new Promise<number>(() => undefined); // runs until shutdown exits the process
+}
+
+/** DMSIM_DAEMON=1: run detached, return when the child is ready or has failed. */
+async function daemonize(argv: string[], iniPath: string): Promise<number> {
+  const out = path.join(path.dirname(iniPath), 'dmsim_dmserver.out');
+  const fd = fs.openSync(out, 'a');
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1, 3), ...argv], {
+    detached: true,
+    stdio: ['ignore', fd, fd, 'ipc'],
+    env: { ...process.env, DMSIM_DAEMON_CHILD: '1' },
+  });
+  fs.closeSync(fd);
+  const result = await new Promise<{ ok: boolean; text: string; code: number }>((resolve) => {
+    const timer = setTimeout(
+      () => resolve({ ok: false, text: 'dmserver did not become ready within 30 s', code: 1 }),
+      30_000,
+    );
+    child.on('message', (m: { ready?: boolean; error?: string; text?: string }) => {
+      clearTimeout(timer);
+      resolve({ ok: !!m.ready, text: m.text ?? m.error ?? '', code: m.ready ? 0 : 1 });
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ ok: false, text: '', code: code || 1 });
+    });
+  });
+  if (child.connected) child.disconnect();
+  child.unref();
+  if (result.ok) process.stdout.write(result.text);
+  else {
+    let text = result.text;
+    if (!text) {
+      try {
+        text = fs.readFileSync(out, 'utf8').split('\n').slice(-20).join('\n');
+      } catch {
+        /* nothing */
+      }
+    }
+    process.stderr.write(text.endsWith('\n') ? text : text + '\n');
+  }
+  return result.code;
+}
+
+class Server {
+  ini!: DmIni;
+  dcr?: DcrIni;
+  mal?: MalIni;
+  self?: MalInst;
+  archives: Archive[] = [];
+  mppDigest?: string;
+  state!: DbState;
+  status: 'MOUNT' | 'OPEN' = 'MOUNT';
+  everOpenNormal = false;
+  params = new Map<string, string>();
+  watcher?: WatcherSeen;
+  archStat = new Map<string, ArchStat>();
+  malConfig: { on: boolean; adds: MalInst[] } = { on: false, adds: [] };
+  servers: net.Server[] = [];
+  startTime = new Date();
+  shuttingDown = false;
+  timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    readonly iniPath: string,
+    readonly dcrIniPath: string | undefined,
+    readonly mountArg: boolean,
+  ) {}
+
+  get ctl(): string {
+    return this.ini.ctlPath;
+  }
+
+  async start(): Promise<void> {
+    if (this.dcrIniPath) this.dcr = loadDcrIni(this.dcrIniPath);
+    const paths = this.dcr ? new PathMap(this.dcr.asmRoot) : PathMap.fromDcrIni();
+    this.ini = loadDmIni(this.iniPath, paths);
+    for (const [k, v] of this.ini.values) this.params.set(k, v);
+    this.state = readState(this.ctl);
+    logAction('start', { ini: this.iniPath, mount: this.mountArg, dcrIni: this.dcrIniPath });
+    this.checkStartable();
+    this.loadConfigs();
+    await opDelay('start');
+    // §6.2: a Primary/Standby database always comes up in MOUNT; a Normal one opens unless `mount`
+    this.status = this.state.mode !== 'NORMAL' || this.mountArg ? 'MOUNT' : 'OPEN';
+    await this.listen();
+    if (this.status === 'OPEN') this.everOpenNormal = true;
+    this.state = updateState(this.ctl, (s) => {
+      s.lastShutdown = 'ABNORMAL'; // until a normal shutdown says otherwise
+    });
+    this.writeRuntime();
+    registerProcess(this.iniPath);
+    // a plain pid file for scripts: <CONFIG_PATH>/dmserver_<INSTANCE_NAME>.pid
+    const pidFile = path.join(this.ini.configPath, `dmserver_${this.ini.instanceName}.pid`);
+    fs.writeFileSync(pidFile, `${process.pid}\n`);
+    process.on('exit', () => {
+      try {
+        if (fs.readFileSync(pidFile, 'utf8').trim() === String(process.pid)) fs.unlinkSync(pidFile);
+      } catch {
+        /* gone */
+      }
+    });
+    this.timers.push(setInterval(() => this.writeRuntime(), 1000));
+    this.timers.push(setInterval(() => void this.probeArchives(), Math.max(500, env.tickMs() * 5)));
+    for (const sig of ['SIGTERM', 'SIGINT'] as const)
+      process.on(sig, () => void this.shutdown('signal ' + sig));
+    process.on('SIGHUP', () => undefined);
+    logAction('ready', { instance: this.ini.instanceName, status: this.status, mode: this.state.mode });
+    const text = this.readyText();
+    process.stdout.write(text);
+    if (process.send) {
+      process.send({ ready: true, text });
+      process.disconnect?.();
+    }
+  }
+
+  readyText(): string {
+    return [
+      `DM Database Server 64 V8 (dmsim) startup...`,
+      `instance name: ${this.ini.instanceName}, mode: ${this.state.mode}, status: ${this.status}`,
+      `Database mode = ${this.state.mode === 'PRIMARY' ? 1 : this.state.mode === 'STANDBY' ? 2 : 0}, oguid = ${this.state.oguid}`,
+      `SYSTEM IS READY.`,
+      '',
+    ].join('\n');
+  }
+
+  checkStartable(): void {
+    const s = this.state;
+    const me = readRuntime(runtimeFile(this.ini));
+    if (isRunning(me))
+      throw new DmError(E.RUNNING, `instance ${this.ini.instanceName} is already running (pid ${me?.pid})`);
+    if (s.pending === 'RECOVER')
+      throw new DmError(
+        E.STATE,
+        'the database was restored from an online backup and must be recovered first: RECOVER DATABASE ... FROM BACKUPSET',
+        '7.1.2',
+      );
+    if (s.pending === 'UPDATE_DB_MAGIC')
+      throw new DmError(
+        E.STATE,
+        'the restored database must get its own DB_MAGIC first: RECOVER DATABASE ... UPDATE DB_MAGIC',
+        '7.1',
+      );
+    if (this.mountArg && !s.firstNormalStartDone)
+      throw new DmError(
+        E.STATE,
+        'a newly initialised database cannot be started in MOUNT the first time; start it normally and shut it down normally first',
+        '7.1 注意',
+      );
+    if (s.dscNodes && !this.dcr)
+      throw new DmError(
+        E.DSC,
+        `database ${s.dbName} is a DMDSC database; start each node with DCR_INI=<dmdcr.ini>`,
+        '7.5.11',
+      );
+    if (this.dcr) {
+      if (!s.dscNodes)
+        throw new DmError(E.DSC, 'DCR_INI given but the database is not a DMDSC database', '7.5.11');
+      if (!s.dscNodes.includes(this.ini.instanceName))
+        throw new DmError(
+          E.DSC,
+          `instance ${this.ini.instanceName} is not a node of DMDSC database ${s.dbName}`,
+          '7.5',
+        );
+      const procs = listProcesses();
+      if (!procs.some((p) => p.tool === 'dmcss' && p.key === this.dcr?.file))
+        throw new DmError(
+          E.DSC,
+          `no dmcss runs on this host for ${this.dcr.file}; start dmcss dcr_ini=... first`,
+          '7.5.3',
+        );
+      const onAsm = [...this.ini.values.values()].some((v) => v.startsWith('+'));
+      if (onAsm && !procs.some((p) => p.tool === 'dmasmsvr' && p.key === this.dcr?.file))
+        throw new DmError(
+          E.DSC,
+          `the database is on ASM but no dmasmsvr runs on this host for ${this.dcr.file}`,
+          '7.5.3',
+        );
+    }
+  }
+
+  loadConfigs(): void {
+    const ini = this.ini;
+    const dwPort = ini.values.get('DW_PORT');
+    if (ini.malIni) {
+      this.mal = loadMalIni(ini);
+      this.self = malInst(this.mal, ini.instanceName);
+      if (!this.self)
+        throw new DmError(
+          E.CONFIG,
+          `dmmal.ini has no MAL_INST_NAME = ${ini.instanceName} (dm.ini INSTANCE_NAME)`,
+          '§5.2',
+        );
+      if (this.self.instPort !== ini.portNum)
+        throw new DmError(
+          E.CONFIG,
+          `dmmal.ini MAL_INST_PORT ${this.self.instPort} of ${ini.instanceName} differs from dm.ini PORT_NUM ${ini.portNum}`,
+          '§5.7',
+        );
+      if (dwPort !== undefined && Number(dwPort) !== this.self.instDwPort)
+        throw new DmError(
+          E.CONFIG,
+          `dm.ini DW_PORT ${dwPort} differs from dmmal.ini MAL_INST_DW_PORT ${this.self.instDwPort}`,
+          '§5.7',
+        );
+      if (this.self.port === ini.portNum)
+        throw new DmError(E.CONFIG, 'MAL_PORT must differ from PORT_NUM', '§5.7');
+      const listenIp = ini.listenIp;
+      if (listenIp && listenIp !== this.self.instHost)
+        throw new DmError(
+          E.CONFIG,
+          `dm.ini LISTEN_IP ${listenIp} differs from MAL_INST_HOST ${this.self.instHost}`,
+          '§5.2',
+        );
+    }
+    if (ini.archIni) {
+      this.archives = loadArchIni(ini);
+      let timers: Map<string, Map<string, string>> | undefined;
+      if (ini.timerIni) timers = loadTimerIni(ini);
+      for (const a of this.archives) {
+        if (a.type === 'LOCAL') {
+          fs.mkdirSync(ini.paths.map(a.dest), { recursive: true });
+          continue;
+        }
+        if (!this.mal)
+          throw new DmError(
+            E.CONFIG,
+            `dmarch.ini [${a.section}] ${a.type} archive needs MAL_INI=1 and dmmal.ini`,
+            '§5.3',
+          );
+        for (const d of destNames(a))
+          if (!malInst(this.mal, d))
+            throw new DmError(
+              E.CONFIG,
+              `dmarch.ini [${a.section}] ARCH_DEST ${d} is not an instance in dmmal.ini`,
+              '§5.3',
+            );
+        if (a.type === 'REMOTE') {
+          if (!this.state.dscNodes)
+            throw new DmError(E.CONFIG, `REMOTE archives are for DMDSC nodes only`, '§5.3');
+          fs.mkdirSync(ini.paths.map(a.incomingPath ?? ''), { recursive: true });
+        }
+        if (a.type === 'ASYNC') {
+          if (!ini.timerIni)
+            throw new DmError(
+              E.CONFIG,
+              `dmarch.ini [${a.section}] is ASYNC but TIMER_INI=0 in dm.ini`,
+              '7.6.3.1',
+            );
+          if (!timers?.has((a.timerName ?? '').toUpperCase()))
+            throw new DmError(
+              E.CONFIG,
+              `ARCH_TIMER_NAME ${a.timerName} is not a section of dmtimer.ini`,
+              '7.6.3.4',
+            );
+        }
+      }
+    } else if (ini.timerIni) loadTimerIni(ini);
+    if (ini.mppIni) this.mppDigest = loadMppCtl(ini).digest;
+  }
+
+  listenAddrs(): string[] {
+    return this.ini.listenIp ? [this.ini.listenIp] : env.listen();
+  }
+
+  async listen(): Promise<void> {
+    try {
+      for (const a of this.listenAddrs())
+        this.servers.push(await serveJson(a, this.ini.portNum, (m, c) => this.onSql(m, c)));
+      if (this.self) {
+        this.servers.push(await serveJson(this.self.host, this.self.port, (m) => this.onMal(m)));
+        this.servers.push(
+          await serveJson(this.self.host, this.self.instDwPort, (m, c) => this.onWatcher(m, c)),
+        );
+      }
+    } catch (e) {
+      for (const s of this.servers) s.close();
+      throw e;
+    }
+  }
+
+  writeRuntime(status: NodeRuntime['status'] = this.status): void {
+    const r: NodeRuntime = {
+      instance: this.ini.instanceName,
+      pid: process.pid,
+      status,
+      host: hostId(),
+      since: new Date().toISOString(),
+    };
+    try {
+      writeFileAtomic(runtimeFile(this.ini), JSON.stringify(r));
+    } catch {
+      /* shared storage hiccup */
+    }
+  }
+
+  /** Re-read the shared control file (a DMDSC sibling may have changed mode or OGUID). */
+  refresh(): DbState {
+    try {
+      this.state = readState(this.ctl);
+    } catch {
+      /* keep the last one */
+    }
+    return this.state;
+  }
+
+  info(): InstanceInfo {
+    const s = this.refresh();
+    const i: InstanceInfo = {
+      instance: this.ini.instanceName,
+      pid: process.pid,
+      mode: s.mode,
+      status: this.status,
+      oguid: s.oguid,
+      permanentMagic: s.permanentMagic,
+      dbMagic: s.dbMagic,
+      dbId: s.dbId,
+      port: this.ini.portNum,
+      lsn: s.lsn,
+      archives: this.archives.map(
+        (a) => this.archStat.get(a.section) ?? { type: a.type, dest: a.dest, status: 'INVALID' },
+      ),
+      alterModeStatus: Number(this.params.get('ALTER_MODE_STATUS') ?? 1),
+    };
+    if (s.dscNodes) i.dscNodes = s.dscNodes;
+    if (this.mal) i.malDigest = this.mal.digest;
+    if (this.mppDigest) i.mppDigest = this.mppDigest;
+    if (this.self) i.instHost = this.self.instHost;
+    return i;
+  }
+
+  // ------------------------------------------------------------ archives (V$ARCH_STATUS)
+
+  async probeArchives(): Promise<void> {
+    const s = this.refresh();
+    await Promise.all(
+      this.archives.map(async (a) => {
+        this.archStat.set(a.section, await this.probeArchive(a, s));
+      }),
+    );
+  }
+
+  async probeArchive(a: Archive, s: DbState): Promise<ArchStat> {
+    const st = (status: ArchStat['status'], reason?: string): ArchStat =>
+      reason ? { type: a.type, dest: a.dest, status, reason } : { type: a.type, dest: a.dest, status };
+    if (a.type === 'LOCAL') return st(fs.existsSync(this.ini.paths.map(a.dest)) ? 'VALID' : 'INVALID');
+    if (a.type !== 'REMOTE' && a.type !== 'ASYNC' && s.mode !== 'PRIMARY')
+      return st('INVALID', `${a.type} archives are sent only in PRIMARY mode (§2.2.3)`);
+    if (a.type === 'ASYNC' && s.mode === 'NORMAL')
+      return st('INVALID', 'NORMAL mode sends no ASYNC archive (§2.2.3)');
+    let lastReason = 'unreachable';
+    for (const name of destNames(a)) {
+      const m = this.mal ? malInst(this.mal, name) : undefined;
+      if (!m) continue;
+      let r: Msg;
+      try {
+        r = await requestOnce(m.host, m.port, { op: 'mal-probe' }, 400);
+      } catch {
+        lastReason = `-6010 MAL link to ${name} lost`;
+        continue;
+      }
+      if (a.type === 'REMOTE') return st('VALID');
+      if (r.permanentMagic !== s.permanentMagic)
+        return st('INVALID', `-533 PERMANENT_MAGIC of ${name} differs (7.1)`);
+      if (r.oguid !== s.oguid) return st('INVALID', `OGUID of ${name} differs (§2.2.13)`);
+      if (r.mode !== 'STANDBY') return st('INVALID', `-703 ${name} is in ${String(r.mode)} mode`);
+      return st('VALID');
+    }
+    return st('INVALID', lastReason);
+  }
+
+  // ------------------------------------------------------------ protocol handlers
+
+  onMal(m: Msg): Msg {
+    if (m.op !== 'mal-probe') return { ok: false, error: 'unknown MAL op' };
+    const s = this.refresh();
+    return {
+      ok: true,
+      instance: this.ini.instanceName,
+      mode: s.mode,
+      status: this.status,
+      oguid: s.oguid,
+      permanentMagic: s.permanentMagic,
+      dbMagic: s.dbMagic,
+    };
+  }
+
+  async onWatcher(m: Msg, c: ServerConn): Promise<Msg> {
+    if (m.op === 'hello' || m.op === 'info') {
+      this.watcher = {
+        lastMsg: Date.now(),
+        group: String(m.group ?? ''),
+        dwType: String(m.dwType ?? ''),
+        dwMode: String(m.dwMode ?? ''),
+        dwStatus: String(m.dwStatus ?? 'STARTUP'),
+        autoRestart: Number(m.autoRestart ?? 0),
+      };
+      c.data.set('watcher', true);
+      return { ok: true, info: this.info() };
+    }
+    if (m.op === 'open') {
+      this.touchWatcher();
+      if (this.watcher) this.watcher.dwStatus = 'OPEN'; // the watcher goes to Open with its instance (§3.4)
+      if (this.status === 'OPEN') return { ok: true, info: this.info() };
+      await opDelay('open');
+      this.status = 'OPEN';
+      this.writeRuntime();
+      logAction('open', {
+        by: 'dmwatcher',
+        force: true,
+        instance: this.ini.instanceName,
+        mode: this.state.mode,
+      });
+      void this.probeArchives();
+      return { ok: true, info: this.info() };
+    }
+    if (m.op === 'check-login') {
+      // dmmonitor `login` (§4.4 item 13), relayed by the watcher: the password is checked, never logged
+      const okLogin =
+        String(m.user ?? '').toUpperCase() === 'SYSDBA' &&
+        checkPassword(this.refresh(), String(m.password ?? ''));
+      if (!okLogin) throw new DmError(E.LOGIN, '用户名或密码错误');
+      return { ok: true };
+    }
+    if (m.op === 'shutdown') {
+      this.touchWatcher();
+      setTimeout(() => void this.shutdown('dmwatcher (monitor command)'), 10);
+      return { ok: true };
+    }
+    return { ok: false, error: `unknown op ${String(m.op)}` };
+  }
+
+  touchWatcher(): void {
+    if (this.watcher) this.watcher.lastMsg = Date.now();
+  }
+
+  watcherActive(): boolean {
+    const interval = Number(this.params.get('DW_INACTIVE_INTERVAL') ?? 60);
+    return !!this.watcher && interval > 0 && Date.now() - this.watcher.lastMsg < interval * 1000;
+  }
+
+  async onSql(m: Msg, c: ServerConn): Promise<Msg> {
+    if (m.op === 'login') {
+      if (
+        String(m.user ?? '').toUpperCase() !== 'SYSDBA' ||
+        !checkPassword(this.refresh(), String(m.password ?? ''))
+      ) {
+        logAction('login-failed', { user: m.user, from: c.remote });
+        throw new DmError(E.LOGIN, '用户名或密码错误');
+      }
+      c.data.set('user', 'SYSDBA');
+      return { ok: true, status: this.status, mode: this.state.mode, instance: this.ini.instanceName };
+    }
+    if (m.op !== 'sql') return { ok: false, error: `unknown op ${String(m.op)}` };
+    if (!c.data.get('user')) throw new DmError(E.LOGIN, 'not logged in');
+    const sql = String(m.sql ?? '');
+    let st: Stmt;
+    try {
+      st = parseStmt(sql);
+    } catch (e) {
+      logAction('exec', { stmt: redactSql(sql), ok: false, error: (e as Error).message });
+      throw e;
+    }
+    try {
+      const r = await this.exec(st);
+      if (st.kind !== 'select') logAction('exec', { stmt: redactSql(sql), ok: true });
+      return { ok: true, ...r };
+    } catch (e) {
+      logAction('exec', { stmt: redactSql(sql), ok: false, error: (e as Error).message });
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------ SQL
+
+  /** Every manual change of mode, status or OGUID goes through here (§5.1, §2.2.3, §2.2.13). */
+  assertManualChange(what: string, opts: { needMount: boolean; normalExempt: boolean }): void {
+    if (this.watcherActive())
+      throw new DmError(
+        E.WATCHER_ACTIVE,
+        `${what} refused: a dmwatcher is active (last message ${Math.round((Date.now() - (this.watcher?.lastMsg ?? 0)) / 1000)} s ago, DW_INACTIVE_INTERVAL = ${this.params.get('DW_INACTIVE_INTERVAL') ?? 60} s)`,
+        '§5.1 DW_INACTIVE_INTERVAL',
+      );
+    const ams = Number(this.params.get('ALTER_MODE_STATUS') ?? 1);
+    const s = this.refresh();
+    if (ams === 0 && !(opts.normalExempt && s.mode === 'NORMAL'))
+      throw new DmError(
+        E.ALTER_MODE,
+        `${what} refused: ALTER_MODE_STATUS = 0; set SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1) first`,
+        '§5.1 ALTER_MODE_STATUS',
+      );
+    if (opts.needMount && this.status !== 'MOUNT')
+      throw new DmError(
+        E.STATE,
+        `${what} refused: the database is ${this.status}; it must be in MOUNT state`,
+        what.startsWith('SP_SET_OGUID') ? '§2.2.13' : '§2.2.3',
+      );
+  }
+
+  async exec(st: Stmt): Promise<{ kind: string; message?: string; columns?: string[]; rows?: Cell[][] }> {
+    switch (st.kind) {
+      case 'set_para': {
+        if (st.scope !== 1 && st.scope !== 2)
+          throw new DmError(E.INVALID_ARG, 'SP_SET_PARA_VALUE scope must be 1 or 2');
+        const known: Record<string, [number, number]> = {
+          ALTER_MODE_STATUS: [0, 1],
+          DW_INACTIVE_INTERVAL: [0, 1800],
+          ENABLE_OFFLINE_TS: [0, 2],
+          RLOG_SEND_APPLY_MON: [16, 1024],
+          SESS_FREE_IN_SUSPEND: [0, 1800],
+          DW_MAX_SVR_WAIT_TIME: [0, 65534],
+        };
+        const range = known[st.name];
+        if (!range) {
+          if (['ARCH_INI', 'MAL_INI', 'MPP_INI', 'TIMER_INI', 'INSTANCE_NAME', 'PORT_NUM'].includes(st.name))
+            throw new DmError(
+              -839,
+              `parameter ${st.name} is static; change it in dm.ini while the server is stopped`,
+            );
+          throw new DmError(-839, `parameter ${st.name} is not modelled by dmsim`);
+        }
+        const v = Number(st.value);
+        if (!Number.isInteger(v) || v < range[0] || v > range[1])
+          throw new DmError(-837, `value ${st.value} of ${st.name} is out of range ${range[0]}~${range[1]}`);
+        setDmIniValue(this.iniPath, st.name, String(v));
+        if (st.scope === 1) this.params.set(st.name, String(v));
+        return { kind: 'proc' };
+      }
+      case 'set_oguid': {
+        this.assertManualChange(`SP_SET_OGUID(${st.oguid})`, { needMount: true, normalExempt: false });
+        if (st.oguid < 0 || st.oguid > 2147483647)
+          throw new DmError(E.INVALID_ARG, 'OGUID must be 0~2147483647', '§2.2.13');
+        await opDelay('sql');
+        this.state = updateState(this.ctl, (s) => {
+          s.oguid = st.oguid;
+        });
+        return { kind: 'proc' };
+      }
+      case 'alter_mode': {
+        this.assertManualChange(`ALTER DATABASE ${st.mode}`, { needMount: true, normalExempt: true });
+        const s = this.refresh();
+        if (s.dscNodes) {
+          const rts = new Map(runtimes(this.ctl).map((r) => [r.instance, r]));
+          for (const n of s.dscNodes) {
+            const r = rts.get(n);
+            if (!isRunning(r) || r?.status !== 'MOUNT')
+              throw new DmError(
+                E.STATE,
+                `ALTER DATABASE ${st.mode} refused: DMDSC node ${n} is not in MOUNT state; every node must be`,
+                '§2.2.3',
+              );
+          }
+        }
+        await opDelay('sql');
+        this.state = updateState(this.ctl, (x) => {
+          x.mode = st.mode;
+        });
+        void this.probeArchives();
+        return { kind: 'done' };
+      }
+      case 'mount': {
+        if (this.status === 'MOUNT') throw new DmError(E.STATE, 'the database is already in MOUNT state');
+        this.assertManualChange('ALTER DATABASE MOUNT', { needMount: false, normalExempt: true });
+        await opDelay('sql');
+        this.status = 'MOUNT';
+        this.writeRuntime();
+        return { kind: 'done' };
+      }
+      case 'open': {
+        if (this.status === 'OPEN') throw new DmError(E.STATE, 'the database is already OPEN');
+        this.assertManualChange(`ALTER DATABASE OPEN${st.force ? ' FORCE' : ''}`, {
+          needMount: false,
+          normalExempt: true,
+        });
+        const s = this.refresh();
+        if (s.mode !== 'NORMAL' && !st.force)
+          throw new DmError(
+            E.MODE,
+            `ALTER DATABASE OPEN refused: a ${s.mode} database must be opened with FORCE`,
+            '§2.2.4',
+          );
+        await opDelay('sql');
+        this.status = 'OPEN';
+        if (s.mode === 'NORMAL') this.everOpenNormal = true;
+        this.writeRuntime();
+        void this.probeArchives();
+        return { kind: 'done' };
+      }
+      case 'suspend':
+        throw new DmError(E.NOT_SUPPORTED, 'ALTER DATABASE SUSPEND is not modelled by dmsim');
+      case 'add_archivelog':
+        return this.addArchivelog(st.spec);
+      case 'backup': {
+        if (this.status !== 'OPEN')
+          throw new DmError(E.STATE, 'online backup needs the database OPEN', '7.1.2');
+        if (!this.ini.archIni || !this.archives.some((a) => a.type === 'LOCAL'))
+          throw new DmError(
+            E.BACKUP,
+            'backup needs a LOCAL archive: ARCH_INI = 1 and an ARCH_TYPE = LOCAL section in dmarch.ini',
+            '7.1',
+          );
+        await opDelay('backup');
+        const s = this.refresh();
+        const meta = writeBackupSet(
+          st.dir,
+          st.name ?? defaultBackupName(s.dbName),
+          true,
+          this.ini.instanceName,
+          s,
+        );
+        logAction('backup', { online: true, dir: st.dir, name: meta.name });
+        return { kind: 'done' };
+      }
+      case 'mal_config': {
+        if (!this.ini.malIni) throw new DmError(E.CONFIG, 'MAL_INI = 0: the MAL system is off', '7.8.3');
+        if (st.on === 1) this.malConfig = { on: true, adds: [] };
+        else if (st.on === 0) this.malConfig = { on: false, adds: [] };
+        else throw new DmError(E.INVALID_ARG, 'SF_MAL_CONFIG(1|0, 0)');
+        return { kind: 'proc' };
+      }
+      case 'mal_inst_add': {
+        if (!this.malConfig.on)
+          throw new DmError(E.STATE, 'call SF_MAL_CONFIG(1,0) before SF_MAL_INST_ADD', '7.8.3');
+        const a = st.args;
+        if (
+          a.length !== 9 ||
+          typeof a[0] !== 'string' ||
+          typeof a[1] !== 'string' ||
+          typeof a[2] !== 'string' ||
+          typeof a[4] !== 'string'
+        )
+          throw new DmError(
+            E.INVALID_ARG,
+            "SF_MAL_INST_ADD('MAL_INSTn','NAME','MAL_HOST',MAL_PORT,'MAL_INST_HOST',MAL_INST_PORT,MAL_DW_PORT,MAL_LINK_MAGIC,MAL_INST_DW_PORT)",
+            '7.8.3',
+          );
+        const inst: MalInst = {
+          section: a[0].toUpperCase(),
+          name: a[1],
+          host: a[2],
+          port: Number(a[3]),
+          instHost: a[4],
+          instPort: Number(a[5]),
+          dwPort: Number(a[6]),
+          linkMagic: Number(a[7]),
+          instDwPort: Number(a[8]),
+        };
+        const mal = this.mal;
+        if (mal && (malInst(mal, inst.name) || mal.insts.some((i) => i.section === inst.section)))
+          throw new DmError(
+            E.EXISTS,
+            `MAL instance ${inst.name} / [${inst.section}] already exists`,
+            '7.8.3',
+          );
+        this.malConfig.adds.push(inst);
+        return { kind: 'proc' };
+      }
+      case 'mal_config_apply': {
+        if (!this.malConfig.on) throw new DmError(E.STATE, 'call SF_MAL_CONFIG(1,0) first', '7.8.3');
+        const file = path.join(this.ini.configPath, 'dmmal.ini');
+        let text = fs.readFileSync(file, 'utf8');
+        if (!text.endsWith('\n')) text += '\n';
+        for (const i of this.malConfig.adds)
+          text += `\n[${i.section}]\n\tMAL_INST_NAME = ${i.name}\n\tMAL_HOST = ${i.host}\n\tMAL_PORT = ${i.port}\n\tMAL_INST_HOST = ${i.instHost}\n\tMAL_INST_PORT = ${i.instPort}\n\tMAL_DW_PORT = ${i.dwPort}\n\tMAL_LINK_MAGIC = ${i.linkMagic}\n\tMAL_INST_DW_PORT = ${i.instDwPort}\n`;
+        writeFileAtomic(file, text);
+        this.mal = loadMalIni(this.ini);
+        this.malConfig.adds = [];
+        return { kind: 'proc' };
+      }
+      case 'shutdown':
+        setTimeout(() => void this.shutdown('SQL SHUTDOWN ' + st.how), 20);
+        return { kind: 'done' };
+      case 'select': {
+        const v = await this.select(st);
+        return { kind: 'rows', columns: v.columns, rows: v.rows };
+      }
+    }
+  }
+
+  addArchivelog(spec: string): { kind: string } {
+    if (this.status !== 'MOUNT')
+      throw new DmError(E.STATE, 'archive configuration can be changed only in MOUNT state', '§2.2.4, 7.8.4');
+    if (!this.ini.archIni) throw new DmError(E.CONFIG, 'ARCH_INI = 0', '7.8.4');
+    const kv = new Map<string, string>();
+    for (const part of spec.split(',')) {
+      const [k, v] = part.split('=');
+      if (!k || v === undefined)
+        throw new DmError(E.SYNTAX, `ADD ARCHIVELOG '${spec}': expected KEY=VALUE, ...`);
+      kv.set(k.trim().toUpperCase(), v.trim());
+    }
+    const type = (kv.get('TYPE') ?? '').toUpperCase();
+    const dest = kv.get('DEST');
+    if (!dest || !['LOCAL', 'REALTIME', 'TIMELY', 'ASYNC', 'SYNC', 'REMOTE'].includes(type))
+      throw new DmError(E.SYNTAX, `ADD ARCHIVELOG '${spec}': DEST and a valid TYPE are required`, '7.8.4');
+    if (type !== 'LOCAL')
+      for (const d of dest.split('/'))
+        if (!this.mal || !malInst(this.mal, d))
+          throw new DmError(E.CONFIG, `ARCH_DEST ${d} is not an instance in dmmal.ini`, '§5.3');
+    const file = path.join(this.ini.configPath, 'dmarch.ini');
+    let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+    if (text && !text.endsWith('\n')) text += '\n';
+    const n = this.archives.filter((a) => a.section.toUpperCase().startsWith(`ARCHIVE_${type}`)).length + 1;
+    const lines = [`[ARCHIVE_${type}${n}]`, `\tARCH_TYPE = ${type}`, `\tARCH_DEST = ${dest}`];
+    if (type === 'LOCAL')
+      lines.push(
+        `\tARCH_FILE_SIZE = ${kv.get('FILE_SIZE') ?? 1024}`,
+        `\tARCH_SPACE_LIMIT = ${kv.get('SPACE_LIMIT') ?? 0}`,
+      );
+    if (type === 'ASYNC') {
+      const t = kv.get('TIMER_NAME');
+      if (!t) throw new DmError(E.SYNTAX, 'an ASYNC archive needs TIMER_NAME', '§5.3');
+      lines.push(`\tARCH_TIMER_NAME = ${t}`);
+    }
+    writeFileAtomic(file, text + '\n' + lines.join('\n') + '\n');
+    this.archives = loadArchIni(this.ini);
+    void this.probeArchives();
+    return { kind: 'done' };
+  }
+
+  async select(st: Extract<Stmt, { kind: 'select' }>): Promise<View> {
+    if (!st.from || st.from === 'DUAL') {
+      const s = this.refresh();
+      const vals: Cell[] = st.cols.map((c) => {
+        const e = c.expr.toUpperCase().replace(/\(\s*\)$/, '');
+        if (/^-?\d+$/.test(e)) return Number(e);
+        if (/^'.*'$/.test(c.expr)) return c.expr.slice(1, -1);
+        if (e === 'PERMANENT_MAGIC') return s.permanentMagic;
+        if (e === 'SYSDATE' || e === 'NOW') return nowStamp();
+        throw new DmError(-2111, `无效的列名[${c.expr}]`);
+      });
+      return { columns: st.cols.map((c) => c.alias), rows: [vals] };
+    }
+    const name = st.from.replace(/^SYS\./, '');
+    const view = await this.view(name);
+    if (!view) throw new DmError(E.NO_TABLE, `无效的表或视图名[${st.from}]`);
+    return selectFrom(view, st, name);
+  }
+
+  async view(name: string): Promise<View | undefined> {
+    const s = this.refresh();
+    switch (name) {
+      case 'V$INSTANCE':
+        return {
+          columns: [
+            'INSTANCE_NAME',
+            'INSTANCE_NUMBER',
+            'HOST_NAME',
+            'SVR_VERSION',
+            'DB_VERSION',
+            'START_TIME',
+            'STATUS$',
+            'MODE$',
+            'OGUID',
+            'DSC_SEQNO',
+            'DSC_ROLE',
+          ],
+          rows: [
+            [
+              this.ini.instanceName,
+              1,
+              os.hostname(),
+              'DM Database Server 64 V8 (dmsim)',
+              'DB Version: 0x7000c',
+              nowStamp(this.startTime),
+              this.status,
+              s.mode,
+              s.oguid,
+              s.dscNodes ? s.dscNodes.indexOf(this.ini.instanceName) : 0,
+              s.dscNodes ? (s.dscNodes[0] === this.ini.instanceName ? 'CONTROL' : 'NORMAL') : 'NULL',
+            ],
+          ],
+        };
+      case 'V$DATABASE':
+        return {
+          columns: [
+            'NAME',
+            'CREATE_TIME',
+            'ARCH_MODE',
+            'STATUS$',
+            'ROLE$',
+            'PERMANENT_MAGIC',
+            'DB_MAGIC',
+            'DSC_NODES',
+            'OPEN_COUNT',
+          ],
+          rows: [
+            [
+              s.dbName,
+              s.created,
+              this.ini.archIni ? 'Y' : 'N',
+              this.status === 'OPEN' ? 4 : 3,
+              s.mode === 'PRIMARY' ? 1 : s.mode === 'STANDBY' ? 2 : 0,
+              s.permanentMagic,
+              s.dbMagic,
+              s.dscNodes?.length ?? 1,
+              1,
+            ],
+          ],
+        };
+      case 'V$ARCH_STATUS': {
+        await this.probeArchives();
+        return {
+          columns: ['ARCH_TYPE', 'ARCH_DEST', 'ARCH_STATUS', 'ARCH_SRC'],
+          rows: this.archives.map((a) => {
+            const x = this.archStat.get(a.section);
+            return [
+              a.type,
+              a.dest,
+              x?.status ?? 'INVALID',
+              a.type === 'REMOTE' ? a.dest : this.ini.instanceName,
+            ];
+          }),
+        };
+      }
+      case 'V$DM_ARCH_INI':
+        return {
+          columns: [
+            'ARCH_NAME',
+            'ARCH_TYPE',
+            'ARCH_DEST',
+            'ARCH_FILE_SIZE',
+            'ARCH_SPACE_LIMIT',
+            'ARCH_HANG_FLAG',
+            'ARCH_TIMER_NAME',
+            'ARCH_IS_VALID',
+            'ARCH_WAIT_APPLY',
+            'ARCH_INCOMING_PATH',
+            'ARCH_CURR_DEST',
+            'ARCH_SEND_DELAY',
+          ],
+          rows: this.archives.map((a) => [
+            a.section,
+            a.type,
+            a.dest,
+            a.fileSize ?? null,
+            a.spaceLimit ?? null,
+            a.type === 'LOCAL' || a.type === 'REMOTE' ? 1 : null,
+            a.timerName ?? null,
+            this.archStat.get(a.section)?.status === 'VALID' ? 'Y' : 'N',
+            a.type === 'LOCAL' ? null : 0,
+            a.incomingPath ?? null,
+            a.type === 'LOCAL' ? null : (destNames(a)[0] ?? null),
+            a.type === 'ASYNC' ? 0 : null,
+          ]),
+        };
+      case 'V$DM_MAL_INI':
+        return {
+          columns: [
+            'MAL_NAME',
+            'MAL_INST_NAME',
+            'MAL_HOST',
+            'MAL_PORT',
+            'MAL_INST_HOST',
+            'MAL_INST_PORT',
+            'MAL_DW_PORT',
+            'MAL_LINK_MAGIC',
+            'MAL_INST_DW_PORT',
+          ],
+          rows: (this.mal?.insts ?? []).map((i) => [
+            i.section,
+            i.name,
+            i.host,
+            i.port,
+            i.instHost,
+            i.instPort,
+            i.dwPort,
+            i.linkMagic,
+            i.instDwPort,
+          ]),
+        };
+      case 'V$MAL_LINK_STATUS': {
+        const rows: Cell[][] = [];
+        for (const i of this.mal?.insts ?? []) {
+          if (i.name === this.ini.instanceName) continue;
+          let ok = false;
+          try {
+            await requestOnce(i.host, i.port, { op: 'mal-probe' }, 300);
+            ok = true;
+          } catch {
+            ok = false;
+          }
+          const st2 = ok ? 'CONNECTED' : 'DISCONNECT';
+          rows.push([this.ini.instanceName, i.name, st2, st2]);
+        }
+        return { columns: ['SRC_SITE', 'DEST_SITE', 'CTL_LINK_STATUS', 'DATA_LINK_STATUS'], rows };
+      }
+      case 'V$DMWATCHER': {
+        const w = this.watcher;
+        if (!w) return { columns: DMWATCHER_COLS, rows: [] };
+        return {
+          columns: DMWATCHER_COLS,
+          rows: [
+            [
+              1,
+              w.group,
+              this.ini.instanceName,
+              w.dwType,
+              w.dwMode,
+              w.autoRestart,
+              w.dwStatus,
+              'NONE',
+              nowStamp(new Date(w.lastMsg)),
+              0,
+              0,
+              0,
+              0,
+            ],
+          ],
+        };
+      }
+      case 'V$DM_INI':
+      case 'V$PARAMETER': {
+        const fileVals = loadDmIniValues(this.iniPath);
+        const keys = [...new Set([...this.params.keys(), ...fileVals.keys()])].sort();
+        return name === 'V$DM_INI'
+          ? {
+              columns: ['PARA_NAME', 'PARA_VALUE', 'FILE_VALUE'],
+              rows: keys.map((k) => [k, this.params.get(k) ?? null, fileVals.get(k) ?? null]),
+            }
+          : {
+              columns: ['NAME', 'VALUE', 'SYS_VALUE', 'FILE_VALUE'],
+              rows: keys.map((k) => [
+                k,
+                this.params.get(k) ?? null,
+                this.params.get(k) ?? null,
+                fileVals.get(k) ?? null,
+              ]),
+            };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  // ------------------------------------------------------------ console and shutdown
+
+  console(): void {
+    const rl = readline.createInterface({ input: process.stdin });
+    rl.on('line', (l) => {
+      if (/^\s*exit\s*$/i.test(l)) void this.shutdown('console exit');
+    });
+    rl.on('close', () => undefined);
+  }
+
+  async shutdown(why: string): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const t of this.timers) clearInterval(t);
+    let lastShutdown: DbState['lastShutdown'] = 'NORMAL';
+    const s = this.refresh();
+    // §6.4: a primary that can no longer send its redo to a standby it was in sync with exits abnormally
+    if (s.mode === 'PRIMARY' && this.status === 'OPEN') {
+      const before = new Map(this.archStat);
+      for (const a of this.archives.filter((x) => x.type === 'REALTIME' || x.type === 'TIMELY')) {
+        if (before.get(a.section)?.status !== 'VALID') continue;
+        const now = await this.probeArchive(a, s);
+        if (now.status !== 'VALID') {
+          lastShutdown = 'ABNORMAL';
+          logAction('shutdown-abnormal', {
+            instance: this.ini.instanceName,
+            reason: `the primary could not send its last redo to ${a.dest}: shut the primary down before its standbys (§6.4)`,
+          });
+        }
+      }
+    }
+    await opDelay('shutdown');
+    for (const srv of this.servers) srv.close();
+    this.writeRuntime('SHUTDOWN');
+    const others = (this.state.dscNodes ?? []).filter((n) => n !== this.ini.instanceName);
+    const othersRunning = runtimes(this.ctl).some((r) => others.includes(r.instance) && isRunning(r));
+    try {
+      const st = readState(this.ctl);
+      if (this.everOpenNormal && lastShutdown === 'NORMAL') st.firstNormalStartDone = true;
+      if (!othersRunning || lastShutdown === 'ABNORMAL') st.lastShutdown = lastShutdown;
+      writeState(this.ctl, st);
+    } catch {
+      /* control file gone: nothing to record */
+    }
+    logAction('shutdown', { instance: this.ini.instanceName, why, normal: lastShutdown === 'NORMAL' });
+    process.stdout.write(`shutdown ${lastShutdown === 'NORMAL' ? 'successfully' : 'abnormally'} (${why}).\n`);
+    setTimeout(() => process.exit(0), 10);
+  }
+}
+
+const DMWATCHER_COLS = [
+  'N_GROUP',
+  'GROUP_NAME',
+  'INST_NAME',
+  'DW_TYPE',
+  'DW_MODE',
+  'AUTO_RESTART',
+  'DW_STATUS',
+  'DW_SUB_STATUS',
+  'LAST_MSG_TIME',
+  'SWITCH_COUNT',
+  'CTL_NUM',
+  'INST_NUM',
+  'MAX_CONN_NUM',
+];
+
+function loadDmIniValues(file: string): Map<string, string> {
+  try {
+    return loadDmIni(file).values;
+  } catch {
+    return new Map();
+  }
+}
