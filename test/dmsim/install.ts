@@ -1,11 +1,13 @@
 /**
  * Install the DM8 simulator's tools into a directory (a lab host's /dm/bin, or a test's temp dir).
  *
- * The TypeScript sources are bundled once per process with esbuild (a dependency of tsx, already
- * in node_modules) into node_modules/.cache/dmsim/dmsim.cjs, so that a tool starts as fast as plain node
- * (tens of ms instead of tsx's few hundred). Each tool is a small /bin/sh wrapper that execs the
- * absolute path of this node binary on that bundle. If esbuild cannot be loaded, the wrappers
- * run the sources through this repo's tsx instead (slower, same behaviour).
+ * The TypeScript sources are bundled once per process with esbuild (a pinned devDependency) into
+ * node_modules/.cache/dmsim/dmsim.cjs, so that a tool starts as fast as plain node (tens of ms
+ * instead of tsx's few hundred). The bundle is copied into the install directory itself and each
+ * tool is a small /bin/sh wrapper that execs this node binary on the copy beside it: a lab host
+ * has its own /tmp and /root, so a checkout under either (CI may clone into /tmp) is not visible
+ * there. If esbuild cannot be loaded, the wrappers run the sources through this repo's tsx
+ * instead (slower, and only where the checkout is visible).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,9 +31,15 @@ const ENTRY = path.join(HERE, 'src', 'main.ts');
 /** Build output, outside the sources so linters and git never see it. */
 export const BUNDLE = path.join(REPO, 'node_modules', '.cache', 'dmsim', 'dmsim.cjs');
 
+/** The name of the bundle's copy inside an install directory. */
+export const BUNDLE_COPY = 'dmsim.cjs';
+
 let built: string | undefined;
 
-/** Bundle the simulator (once per process). Returns the command prefix the wrappers exec. */
+/**
+ * Bundle the simulator (once per process). Returns the command prefix the wrappers exec; a
+ * `$BUNDLE` in it stands for the copy beside the wrapper.
+ */
 export function buildDmsim(): string {
   if (built) return built;
   try {
@@ -50,7 +58,7 @@ export function buildDmsim(): string {
       legalComments: 'none',
     });
     fs.renameSync(tmp, BUNDLE); // atomic: processes running the old bundle keep their inode
-    built = `${sh(process.execPath)} ${sh(BUNDLE)}`;
+    built = `${sh(process.execPath)} "$(dirname "$0")/${BUNDLE_COPY}"`;
   } catch {
     built = `${sh(path.join(REPO, 'node_modules', '.bin', 'tsx'))} ${sh(ENTRY)}`;
   }
@@ -66,6 +74,11 @@ export interface InstallOptions {
 export function installDmsim(binDir: string, opts: InstallOptions = {}): Record<DmsimTool, string> {
   const cmd = buildDmsim();
   fs.mkdirSync(binDir, { recursive: true });
+  if (fs.existsSync(BUNDLE) && cmd.includes(BUNDLE_COPY)) {
+    const tmp = path.join(binDir, `${BUNDLE_COPY}.${process.pid}.tmp`);
+    fs.copyFileSync(BUNDLE, tmp);
+    fs.renameSync(tmp, path.join(binDir, BUNDLE_COPY)); // running tools keep the old inode
+  }
   const log = opts.logPath ?? path.join(path.dirname(path.resolve(binDir)), 'dmsim.log');
   const out = {} as Record<DmsimTool, string>;
   for (const tool of DMSIM_TOOLS) {
