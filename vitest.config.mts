@@ -5,5 +5,6 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     globalSetup: ['test/lab/global-setup.ts'],
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
