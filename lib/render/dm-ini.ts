@@ -1,7 +1,13 @@
 /** dm.ini: the keys dmdeploy sets in the dm.ini that dminit wrote (7.2.3.1, 7.4.3.1, 7.5.5, 7.6.3.1). */
-import type { ClusterModel, DatabaseModel, GroupModel, InstanceModel } from '../spec/model';
+import {
+  isGuardMember,
+  type ClusterModel,
+  type DatabaseModel,
+  type GroupModel,
+  type InstanceModel,
+} from '../spec/model';
 import type { IniEntry } from './ini';
-import { asyncTargetsOf, isGlobalGroup } from './topology';
+import { asyncTargetsOf } from './topology';
 
 export function renderDmIniPatch(
   model: ClusterModel,

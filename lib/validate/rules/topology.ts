@@ -86,10 +86,6 @@ function timerProblems(t: TimerModel): { field: string; message: string; fix: st
   return out;
 }
 
-function forEachGroup(groups: GroupModel[], fn: (g: GroupModel) => void) {
-  groups.forEach(fn);
-}
-
 export const topologyRules = [
   defineRule({
     code: 'STANDBY_COUNT',
@@ -97,7 +93,7 @@ export const topologyRules = [
     manual: '§2.2.11.4, §2.2.11.5, 7.2, 7.3',
     rule: 'A group has 1 to 8 realtime or timely standbys.',
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         const n = role(g, 'standby').length;
         if (n < 1 || n > MAX_TARGETS)
           report(
@@ -114,7 +110,7 @@ export const topologyRules = [
     manual: '§2.2.11, 7.7',
     rule: 'A group has at most 8 sync standbys (each primary-capable member sends to all of them).',
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         const n = role(g, 'sync').length;
         if (n > MAX_TARGETS)
           report(
@@ -131,7 +127,7 @@ export const topologyRules = [
     manual: '§2.2.11.6',
     rule: 'A source database sends to at most 8 async standbys.',
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         const bySource = new Map<string, DatabaseModel[]>();
         for (const d of role(g, 'async'))
           bySource.set(d.source ?? '', [...(bySource.get(d.source ?? '') ?? []), d]);
@@ -194,7 +190,7 @@ export const topologyRules = [
     manual: '§5.6',
     rule: 'Timers with the same name on one source have the same settings (dmtimer.ini has one section per name).',
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         const seen = new Map<string, { json: string; path: string }>();
         for (const d of role(g, 'async')) {
           if (!d.timer) continue;
@@ -219,7 +215,7 @@ export const topologyRules = [
     manual: '7.6',
     rule: "An async standby's source is an instance of the same group.",
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         for (const d of role(g, 'async'))
           if (!g.databases.some((x) => x.id === d.source))
             report(
@@ -236,7 +232,7 @@ export const topologyRules = [
     manual: '§2.2.11.6, §2.8',
     rule: 'An async source is a Primary/Standby member or another async standby (cascade); never itself or a sync standby.',
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         for (const d of role(g, 'async')) {
           const src = g.databases.find((x) => x.id === d.source);
           if (!src) continue;
@@ -262,7 +258,7 @@ export const topologyRules = [
     manual: '§2.8, 7.6.6',
     rule: 'A cascade of async standbys leads back to the group (no cycles); each cascaded standby has exactly one source.',
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         const byId = new Map(g.databases.map((d) => [d.id, d]));
         for (const d of role(g, 'async')) {
           const seen = new Set<string>([d.id]);
@@ -373,7 +369,7 @@ export const topologyRules = [
     manual: '7.5',
     rule: 'DM8 builds data guard between single nodes or between a DMDSC cluster and single nodes; not between two DMDSC clusters.',
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         const members = g.databases.filter(isGuardMember);
         if (!members[0]?.dsc) return;
         for (const d of members.slice(1))
@@ -449,7 +445,7 @@ export const topologyRules = [
     manual: '§2 (守护进程和实例同机), 7.4.1',
     rule: 'Two databases of one group on one host give no protection against losing that host.',
     check({ model }, report) {
-      forEachGroup(model.groups, (g) => {
+      model.groups.forEach((g) => {
         const seen = new Map<string, string>();
         for (const d of g.databases.filter(isGuardMember))
           for (const i of d.instances) {
