@@ -4,6 +4,7 @@
  * backup sets copied host to host). The runner touches a host's /dm only to install the tools
  * (into the directory the host mounts at /dm) and, at the end, to kill what was started.
  */
+import { until as pollUntil } from './harness';
 import path from 'node:path/posix';
 import { randomBytes } from 'node:crypto';
 import { shJoin, shQuote, type ExecResult, type SshExecutor } from '../../lib/ssh';
@@ -192,9 +193,15 @@ export class DmOverSsh {
     return { pid, result };
   }
 
-  /** dmserver in the background (DM's DmService form); resolves when ready or refused. */
-  startServer(d: Db, o: { mount?: boolean } = {}): Promise<{ pid: number; result: ExecResult }> {
-    const args = [d.ini, ...(o.mount ? ['mount'] : []), '-noconsole'];
+  /**
+   * dmserver in the background (DM's DmService form); resolves when ready or refused. `extra`:
+   * more arguments before -noconsole (a DMDSC node's `DCR_INI=<dmdcr.ini>`).
+   */
+  startServer(
+    d: Db,
+    o: { mount?: boolean; extra?: readonly string[] } = {},
+  ): Promise<{ pid: number; result: ExecResult }> {
+    const args = [d.ini, ...(o.mount ? ['mount'] : []), ...(o.extra ?? []), '-noconsole'];
     return this.background(
       d.host,
       shJoin([`${DM.bin}/dmserver`, ...args]),
@@ -289,24 +296,13 @@ export function invocation(
   return byPid(log.slice(from), inv.pid);
 }
 
-/** Poll until fn() returns a truthy value (bounded). */
-export async function until<T>(
+/** Poll until fn() returns a truthy value (bounded); lab hosts get a longer default than loopback. */
+export function until<T>(
   fn: () => Promise<T> | T,
   what: string,
   timeoutMs = 15_000,
 ): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
+  return pollUntil(fn, what, timeoutMs);
 }
 
 // ------------------------------------------------------------------ ps sampler
