@@ -19,7 +19,7 @@ import { labExecutor } from '../ssh/helpers';
 import {
   DM,
   DmOverSsh,
-  OUR_PROCESSES,
+  killOurProcesses,
   PASSWORD,
   db,
   installOnHosts,
@@ -97,16 +97,7 @@ describe.skipIf(!avail.ok)('dmsim watcher and DMDSC refusals on lab hosts, over 
   afterAll(async () => {
     // Every process started on a host (servers, watchers, dmcss, dmasmsvr): SIGKILL through the
     // lab's fault control until none is left (bounded), then the shared storage directory.
-    const l = lab();
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const left = HOSTS.flatMap((h) => l.findProcesses(h, OUR_PROCESSES));
-      if (left.length === 0) break;
-      if (Date.now() > deadline)
-        throw new Error(`still running: ${left.map((p) => `${p.pid} ${p.cmdline}`).join('; ')}`);
-      for (const h of HOSTS) l.kill(h, OUR_PROCESSES, 'SIGKILL');
-      await sleep(50);
-    }
+    await killOurProcesses(lab(), HOSTS);
     if (shared) fs.rmSync(shared, { recursive: true, force: true });
     await ex?.close();
   }, 20_000);
@@ -165,15 +156,7 @@ describe.skipIf(!avail.ok)('dmsim watcher and DMDSC refusals on lab hosts, over 
       [P, o.oguid, 'PRIMARY'],
       [S, o.standbyOguid ?? o.oguid, o.standbyMode ?? 'STANDBY'],
     ] as const)
-      ok(
-        await dm.sql(d, [
-          `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
-          `SP_SET_OGUID(${oguid})`,
-          `ALTER DATABASE ${mode}`,
-          `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 0)`,
-        ]),
-        `${d.name} oguid/mode`,
-      );
+      ok(await dm.setOguidAndMode(d, oguid, mode), `${d.name} oguid/mode`);
   }
 
   /**

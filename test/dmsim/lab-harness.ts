@@ -38,6 +38,26 @@ const ALIVE = 'alive() { s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ 
 export const OUR_PROCESSES = /dmsim\.cjs|dmlab-ps\.seen|confirm\.cmd/;
 
 /** Install the tools into each host's /dm/bin, from the runner, through the directory mounted there. */
+/**
+ * SIGKILL every process a test started on the hosts (servers, watchers, monitors, dmcss, restarts
+ * by a watcher, ps samplers) through the lab's fault control, until none is left (bounded).
+ */
+export async function killOurProcesses(
+  lab: Lab,
+  hosts: readonly string[],
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = hosts.flatMap((h) => lab.findProcesses(h, OUR_PROCESSES));
+    if (left.length === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`still running: ${left.map((p) => `${p.pid} ${p.cmdline}`).join('; ')}`);
+    for (const h of hosts) lab.kill(h, OUR_PROCESSES, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export function installOnHosts(lab: Lab, hosts: readonly string[]): void {
   for (const h of hosts) installDmsim(lab.dmPath(h, DM.bin), { logPath: DM.log });
 }
@@ -146,6 +166,16 @@ export class DmOverSsh {
   }
 
   /** STATUS$, MODE$, OGUID of an instance (undefined when it does not answer). */
+  /** OGUID and mode inside the manual's ALTER_MODE_STATUS 1/0 wrapper (7.2.3.6-7.2.3.7). */
+  setOguidAndMode(d: Db, oguid: number, mode: string): Promise<ExecResult> {
+    return this.sql(d, [
+      `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
+      `SP_SET_OGUID(${oguid})`,
+      `ALTER DATABASE ${mode}`,
+      `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 0)`,
+    ]);
+  }
+
   async instance(d: Db): Promise<{ status: string; mode: string; oguid: number } | undefined> {
     const r = await this.sql(d, ['SELECT STATUS$, MODE$, OGUID FROM V$INSTANCE'], { bare: true });
     if (r.exitCode !== 0) return undefined;

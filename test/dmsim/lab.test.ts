@@ -15,7 +15,7 @@ import { captureLog, labExecutor } from '../ssh/helpers';
 import {
   DM,
   DmOverSsh,
-  OUR_PROCESSES,
+  killOurProcesses,
   PASSWORD,
   PS_ROUNDS,
   PS_SEEN,
@@ -84,16 +84,7 @@ describe.skipIf(!avail.ok)('dmsim on lab hosts, over SSH', () => {
   afterAll(async () => {
     // Every process started on a host (servers, watchers, monitors, restarts by a watcher, the
     // ps samplers): SIGKILL through the lab's fault control, until none is left (bounded).
-    const l = lab();
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const left = HOSTS.flatMap((h) => l.findProcesses(h, OUR_PROCESSES));
-      if (left.length === 0) break;
-      if (Date.now() > deadline)
-        throw new Error(`still running: ${left.map((p) => `${p.pid} ${p.cmdline}`).join('; ')}`);
-      for (const h of HOSTS) l.kill(h, OUR_PROCESSES, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await killOurProcesses(lab(), HOSTS);
     await ex?.close();
   }, 20_000);
 
@@ -203,15 +194,7 @@ describe.skipIf(!avail.ok)('dmsim on lab hosts, over SSH', () => {
         [P, 'PRIMARY'],
         [S, 'STANDBY'],
       ] as const)
-        ok(
-          await dm.sql(d, [
-            `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
-            'SP_SET_OGUID(4533)',
-            `ALTER DATABASE ${mode}`,
-            `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 0)`,
-          ]),
-          `${d.name} oguid/mode`,
-        );
+        ok(await dm.setOguidAndMode(d, 4533, mode), `${d.name} oguid/mode`);
       expect(await dm.instance(P)).toEqual({ status: 'MOUNT', mode: 'PRIMARY', oguid: 4533 });
       expect(await dm.instance(S)).toEqual({ status: 'MOUNT', mode: 'STANDBY', oguid: 4533 });
 
@@ -360,15 +343,7 @@ describe.skipIf(!avail.ok)('dmsim on lab hosts, over SSH', () => {
       [P, 'PRIMARY'],
       [S, 'STANDBY'],
     ] as const)
-      ok(
-        await dm.sql(d, [
-          `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
-          'SP_SET_OGUID(4534)',
-          `ALTER DATABASE ${mode}`,
-          `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 0)`,
-        ]),
-        `${d.name} oguid/mode`,
-      );
+      ok(await dm.setOguidAndMode(d, 4534, mode), `${d.name} oguid/mode`);
     for (const d of [P, S]) {
       const wIni = files.find((f) => f.role === 'dmwatcher.ini' && f.instance === d.name)?.path ?? '';
       ok(
