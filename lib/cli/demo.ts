@@ -12,10 +12,10 @@ const example = path.join(__dirname, '../../examples/7.2-realtime-pair.yaml');
 const out = mkdtempSync(path.join(tmpdir(), 'dm-cdktf-demo-'));
 const started = process.hrtime.bigint();
 process.stdout.write(`$ dmdeploy validate ${path.relative(process.cwd(), example)}\n`);
-let code = run(['validate', example]);
+let code = run(['validate', example]) as number;
 if (code === 0) {
   process.stdout.write(`\n$ dmdeploy render ${path.relative(process.cwd(), example)} --out ${out}\n`);
-  code = run(['render', example, '--out', out]);
+  code = run(['render', example, '--out', out]) as number;
   const files = readdirSync(out, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
   for (const f of files.map((d) => path.relative(out, path.join(d.parentPath, d.name))).sort())
     process.stdout.write(`  ${f}\n`);

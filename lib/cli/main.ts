@@ -1,21 +1,32 @@
-/** dmdeploy: validate, render and (later) deploy DM8 data-guard clusters from a spec. */
+/** dmdeploy: validate, render, plan, run the steps of and check DM8 data-guard clusters from a spec. */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatFinding, hasErrors, type Finding } from '../validate';
 import { renderCluster, renderedPath } from '../render';
+import { formatPlan, planCluster, planManifest, PlanUnsupportedError } from '../plan';
+import type { ClusterModel } from '../spec/model';
 import { validateSpecFile } from './spec-file';
+import { formatStatus, loadManifest, secretsFromEnv, statusOf, stepCommand } from './remote';
 
 const HELP = `dmdeploy - infrastructure as code for DM8 data-guard clusters
 
 Usage:
   dmdeploy validate <spec.yaml>             check a spec against the manual's rules
-  dmdeploy render <spec.yaml> --out <dir>   write every file each host receives, as <dir>/<host>/<absolute path>
+  dmdeploy render <spec.yaml> --out <dir>   write every file each host receives, as <dir>/<host>/<absolute path>,
+                                            and the plan manifest as <dir>/plan.json
+  dmdeploy plan <spec.yaml> [--json]        print the ordered steps by phase and host, and the teardown order
+  dmdeploy step <id> --manifest <plan.json> run one step: probe the hosts, act only if needed, verify
+                                            (what each Terraform resource runs; see constructs/README.md)
+  dmdeploy status <spec.yaml> [--json]      live roles, states, archives, watchers and the monitor's view
   dmdeploy --help                           this text
 
 validate exits 0 when the spec has no errors (warnings are printed), 1 otherwise; each finding is
   CODE path: message; fix: ... (manual §x) [file:line]
 render writes whole files at their path and the keys merged into files DM tools own
 (dm.ini, dmdcr.ini, the client's dm_svc.conf) as <path>.patch. It refuses an invalid spec.
+step and status read SYSDBA's password from DM_SYSDBA_PASSWORD (or TF_VAR_sysdba_password) and an
+SSH key passphrase from DM_SSH_PASSPHRASE; never pass secrets as arguments. status exits 0 when the
+cluster is healthy, 1 otherwise.
 Rules: docs/validation.md. Spec format: README.md.
 `;
 
@@ -37,7 +48,20 @@ function writeAtomically(file: string, content: string) {
   renameSync(tmp, file);
 }
 
-export function run(argv: readonly string[], io: Io = stdio): number {
+/** The plan of a valid spec, or an exit code after printing why there is none. */
+function planOf(io: Io, model: ClusterModel) {
+  try {
+    return planCluster(model);
+  } catch (e) {
+    if (e instanceof PlanUnsupportedError) {
+      io.err(`dmdeploy: ${e.message}\n`);
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+export function run(argv: readonly string[], io: Io = stdio): number | Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     io.out(HELP);
@@ -66,8 +90,37 @@ export function run(argv: readonly string[], io: Io = stdio): number {
       if (!v.model || hasErrors(v.findings)) return 1;
       const files = renderCluster(v.model);
       for (const f of files) writeAtomically(path.join(out, renderedPath(f)), f.content);
-      io.out(`wrote ${files.length} files under ${out}\n`);
+      const plan = planOf(io, v.model);
+      if (plan) writeAtomically(path.join(out, 'plan.json'), planManifest(plan));
+      io.out(`wrote ${files.length} files${plan ? ' and plan.json' : ''} under ${out}\n`);
       return 0;
+    }
+    case 'plan': {
+      if (!specFile) return usage(io, 'plan needs a spec file');
+      const v = validateSpecFile(specFile);
+      printFindings(io, v.findings);
+      if (!v.model || hasErrors(v.findings)) return 1;
+      const plan = planOf(io, v.model);
+      if (!plan) return 1;
+      io.out(rest.includes('--json') ? planManifest(plan) : formatPlan(plan));
+      return 0;
+    }
+    case 'step': {
+      const manifest = flag('--manifest');
+      if (!specFile || !manifest) return usage(io, 'step needs a step id and --manifest <plan.json>');
+      return stepCommand(loadManifest(manifest), specFile, secretsFromEnv(), io.out, io.err);
+    }
+    case 'status': {
+      if (!specFile) return usage(io, 'status needs a spec file');
+      const v = validateSpecFile(specFile);
+      printFindings(io, v.findings);
+      if (!v.model || hasErrors(v.findings)) return 1;
+      const plan = planOf(io, v.model);
+      if (!plan) return 1;
+      return statusOf(plan, secretsFromEnv()).then((st) => {
+        io.out(rest.includes('--json') ? `${JSON.stringify(st, null, 1)}\n` : formatStatus(st));
+        return st.healthy ? 0 : 1;
+      });
     }
     default:
       return usage(io, `unknown command "${cmd}"`);
@@ -79,4 +132,11 @@ function usage(io: Io, why: string): number {
   return 2;
 }
 
-if (require.main === module) process.exitCode = run(process.argv.slice(2));
+if (require.main === module)
+  Promise.resolve(run(process.argv.slice(2))).then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+      process.stderr.write(`dmdeploy: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );

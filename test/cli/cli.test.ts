@@ -78,7 +78,10 @@ describe('dmdeploy render', () => {
     const out = tmp();
     const r = capture(['render', example('7.2-realtime-pair.yaml'), '--out', out]);
     expect(r.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['DW_M', 'DW_P', 'DW_S1', '_client']);
+    expect(readdirSync(out).sort()).toEqual(['DW_M', 'DW_P', 'DW_S1', '_client', 'plan.json']);
+    const plan = JSON.parse(readFileSync(path.join(out, 'plan.json'), 'utf8')) as { steps: { id: string }[] };
+    expect(plan.steps[0]?.id).toBe('cluster/preflight');
+    expect(plan.steps.at(-1)?.id).toBe('cluster/verify');
     expect(readdirSync(path.join(out, 'DW_P/dm/data/DAMENG')).sort()).toEqual([
       'dm.ini.patch',
       'dmarch.ini',
@@ -90,6 +93,9 @@ describe('dmdeploy render', () => {
     const out2 = tmp();
     capture(['render', example('7.2-realtime-pair.yaml'), '--out', out2]);
     expect(readFileSync(path.join(out2, 'DW_P/dm/data/DAMENG/dmmal.ini'), 'utf8')).toBe(mal);
+    expect(readFileSync(path.join(out2, 'plan.json'), 'utf8')).toBe(
+      readFileSync(path.join(out, 'plan.json'), 'utf8'),
+    );
     expect(readFileSync(path.join(out, '_client/etc/dm_svc.conf.patch'), 'utf8')).toContain(
       'GRP1=(192.168.1.131:32141,192.168.1.132:32142)',
     );

@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { shJoin, shQuote, type ExecResult, type SshExecutor } from '../../lib/ssh';
 import { validateSpec } from '../../lib/validate';
 import { renderCluster, type RenderedFile } from '../../lib/render';
+import { mergeIniPatch } from '../../lib/render/ini-merge';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import type { Lab } from '../lab/lab';
 import { installDmsim, type DmsimTool } from './install';
@@ -68,33 +69,6 @@ export function renderSpec(spec: ClusterSpec): RenderedFile[] {
   const errors = v.findings.filter((f) => f.severity === 'error');
   if (!v.model || errors.length) throw new Error(`spec invalid: ${JSON.stringify(errors, null, 1)}`);
   return renderCluster(v.model);
-}
-
-/**
- * Merge an ini patch into dminit's dm.ini key by key, as dmsim's SP_SET_PARA_VALUE does: a key
- * that exists is replaced in place (its indentation and comment kept), a new one is appended.
- */
-export function mergeIniPatch(text: string, patch: string): string {
-  let lines = text.split('\n');
-  for (const pl of patch.split('\n')) {
-    const m = /^\s*([A-Z_0-9]+)\s*=\s*(.*?)\s*$/.exec(pl);
-    if (!m) continue;
-    const key = m[1] ?? '';
-    const value = m[2] ?? '';
-    const re = new RegExp(`^(\\s*)${key}(\\s*=\\s*)([^#]*?)(\\s*(#.*)?)$`, 'i');
-    let found = false;
-    lines = lines.map((l) => {
-      const x = re.exec(l);
-      if (!x) return l;
-      found = true;
-      return `${x[1]}${key}${x[2]}${value}${x[4] ?? ''}`;
-    });
-    if (!found) {
-      if (lines.length && lines[lines.length - 1] === '') lines.pop();
-      lines.push(`\t\t${key.padEnd(32)}= ${value}`, '');
-    }
-  }
-  return lines.join('\n');
 }
 
 export interface Db {

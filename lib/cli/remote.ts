@@ -1,0 +1,136 @@
+/**
+ * The effectful commands of dmdeploy: run one step of a plan manifest (what each Terraform
+ * resource's local-exec calls), and read a cluster's live status. Secrets come from the
+ * environment only: DM_SYSDBA_PASSWORD (or TF_VAR_sysdba_password, which a destroy-time
+ * provisioner inherits), DM_SSH_PASSPHRASE (or TF_VAR_ssh_key_passphrase).
+ */
+import { readFileSync } from 'node:fs';
+import { SshExecutor, type SshLogger } from '../ssh';
+import { ALL_HOSTS, parseManifest, type Plan, type Step } from '../plan';
+import { collectStatus, hostsOf, runStep, StepError, type ClusterStatus } from '../steps';
+
+export interface Secrets {
+  sysdbaPassword?: string;
+  sshPassphrase?: string;
+}
+
+export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): Secrets {
+  const pick = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  const sysdbaPassword = pick('DM_SYSDBA_PASSWORD', 'TF_VAR_sysdba_password');
+  const sshPassphrase = pick('DM_SSH_PASSPHRASE', 'TF_VAR_ssh_key_passphrase');
+  return { ...(sysdbaPassword ? { sysdbaPassword } : {}), ...(sshPassphrase ? { sshPassphrase } : {}) };
+}
+
+export function executorFor(
+  plan: Plan,
+  hosts: readonly string[],
+  secrets: Secrets,
+  logger?: SshLogger,
+): SshExecutor {
+  const s = plan.ssh;
+  const list = hosts.filter((h) => h !== ALL_HOSTS);
+  for (const h of list) if (!plan.hosts[h]) throw new Error(`host ${h} is not in the plan's hosts`);
+  return new SshExecutor(
+    list.map((h) => ({
+      name: h,
+      address: plan.hosts[h]?.address ?? h,
+      port: plan.hosts[h]?.sshPort ?? s.port,
+    })),
+    {
+      auth: {
+        ...(s.privateKeyPath ? { privateKeyPath: s.privateKeyPath } : {}),
+        ...(secrets.sshPassphrase ? { passphrase: secrets.sshPassphrase } : {}),
+        ...(s.agent && process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
+      },
+      knownHostsPath: s.knownHostsPath ?? `${process.env.HOME ?? ''}/.ssh/known_hosts`,
+      trustOnFirstUse: s.trustOnFirstUse,
+      user: s.user,
+      ...(logger ? { logger } : {}),
+    },
+  );
+}
+
+export function loadManifest(file: string): Plan {
+  return parseManifest(readFileSync(file, 'utf8'), file);
+}
+
+export function findStep(plan: Plan, id: string): Step {
+  const step = [...plan.steps, ...plan.teardown].find((s) => s.id === id);
+  if (!step)
+    throw new Error(
+      `no step "${id}" in the plan of ${plan.cluster}; fix: one of ${[...plan.steps, ...plan.teardown].map((s) => s.id).join(', ')}`,
+    );
+  return step;
+}
+
+/** `dmdeploy step <id>`: 0 when the step is done (or was already), 1 with host, step, DM's message and a hint. */
+export async function stepCommand(
+  plan: Plan,
+  id: string,
+  secrets: Secrets,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
+  const step = findStep(plan, id);
+  const ex = executorFor(plan, hostsOf(step), secrets);
+  const tag = `[${step.id} @ ${step.host}]`;
+  out(`${tag} ${step.title}\n`);
+  try {
+    const r = await runStep(
+      {
+        plan,
+        ex,
+        ...(secrets.sysdbaPassword ? { sysdbaPassword: secrets.sysdbaPassword } : {}),
+        progress: (l) => out(`${tag} ${l}\n`),
+      },
+      step,
+    );
+    out(
+      `${tag} ${r.result === 'skipped' ? `already done: ${r.reason ?? ''}` : r.result} in ${(r.ms / 1000).toFixed(1)} s\n`,
+    );
+    return 0;
+  } catch (e) {
+    err(
+      `${e instanceof StepError ? e.message : `step ${step.id} on ${step.host} failed: ${(e as Error).message}`}\n`,
+    );
+    return 1;
+  } finally {
+    await ex.close();
+  }
+}
+
+export async function statusOf(plan: Plan, secrets: Secrets): Promise<ClusterStatus> {
+  const verify = plan.steps.find((s) => s.params.kind === 'verify');
+  if (!verify || verify.params.kind !== 'verify') throw new Error('the plan has no verify step');
+  const ex = executorFor(plan, hostsOf(verify), secrets);
+  try {
+    return await collectStatus(
+      {
+        plan,
+        ex,
+        ...(secrets.sysdbaPassword ? { sysdbaPassword: secrets.sysdbaPassword } : {}),
+        progress: () => {},
+      },
+      verify as Step & { params: { kind: 'verify' } },
+    );
+  } finally {
+    await ex.close();
+  }
+}
+
+export function formatStatus(s: ClusterStatus): string {
+  const lines = [`${s.cluster}: ${s.healthy ? 'healthy' : 'NOT healthy'}`];
+  for (const g of s.groups) {
+    lines.push(`  group ${g.name} (OGUID ${g.oguid})`);
+    for (const d of g.databases)
+      lines.push(
+        `    ${d.instance.padEnd(16)} ${d.host.padEnd(10)} ${(d.mode ?? '-').padEnd(8)} ${(d.status ?? 'no answer').padEnd(9)} ` +
+          `watcher ${(d.watcher ?? '-').padEnd(6)} archives ${d.archives.map((a) => `${a.type}:${a.status}`).join(' ') || '-'}` +
+          (d.monitor ? `  monitor ${d.monitor.wstatus}/${d.monitor.istatus}` : ''),
+      );
+  }
+  if (s.monitor)
+    lines.push(`  monitor on ${s.monitor.host}: ${s.monitor.answered ? 'answered' : 'no answer'}`);
+  for (const p of s.problems) lines.push(`  problem: ${p}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,4 @@
+// lib/dm: how to talk to the DM tools (disql login on stdin, the manual's SQL and dmrman statements).
+export * from './disql';
+export * from './sql';
+export { parseMonitorShow, type MonitorView } from './monitor';

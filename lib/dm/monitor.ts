@@ -1,0 +1,58 @@
+/**
+ * Reading dmmonitor's `show` (§4.4): per group, per database, the watcher's type and state and
+ * the instance's state, mode and archive status as the monitor sees them. Pure.
+ */
+export interface MonitorView {
+  group: string;
+  oguid: number;
+  databases: {
+    instance: string;
+    wtype: string;
+    wstatus: string;
+    instOk: string;
+    istatus: string;
+    imode: string;
+    rtype: string;
+    rstat: string;
+  }[];
+}
+
+export function parseMonitorShow(output: string): MonitorView[] {
+  const groups: MonitorView[] = [];
+  const lines = output.split('\n');
+  let cur: MonitorView | undefined;
+  let inDbRows = false;
+  for (let i = 0; i < lines.length; i++) {
+    const t = (lines[i] ?? '').trim().split(/\s+/);
+    if (t[0] === 'GROUP' && t[1] === 'OGUID') {
+      const v = (lines[i + 1] ?? '').trim().split(/\s+/);
+      cur = groups.find((g) => g.group === v[0]);
+      if (!cur) {
+        cur = { group: v[0] ?? '', oguid: Number(v[1]), databases: [] };
+        groups.push(cur);
+      }
+      inDbRows = false;
+      i++;
+      continue;
+    }
+    if (t[0] === 'DW_IP' && t.includes('INAME')) {
+      inDbRows = true;
+      continue;
+    }
+    // EP INFO rows (8 columns) sit between database rows (14, or 13 when WTIME is NULL)
+    if (!inDbRows || !cur || t.length < 13) continue;
+    const at = (k: number) => t[t.length - k] ?? '';
+    const db = {
+      instance: at(8),
+      wtype: at(11),
+      wstatus: at(9),
+      instOk: at(7),
+      istatus: at(4),
+      imode: at(3),
+      rtype: at(2),
+      rstat: at(1),
+    };
+    if (!cur.databases.some((d) => d.instance === db.instance)) cur.databases.push(db);
+  }
+  return groups;
+}

@@ -1,0 +1,119 @@
+/**
+ * The step model (DESIGN §5): a plan is a DAG of steps, each with a stable readable id, the host
+ * it runs on, a kind, the inputs it needs (files with their content, parameters) and the steps it
+ * comes after. Steps carry no secret: the SYSDBA password reaches a step only through the
+ * environment of the process that runs it.
+ */
+import type { HostModel, SshModel } from '../spec/model';
+import type { RenderedFile } from '../render';
+
+/** The manual's phases, in order (7.1-7.7). */
+export const PHASES = [
+  'preflight',
+  'init',
+  'first-start',
+  'primary-config',
+  'backup',
+  'copy',
+  'restore',
+  'standby-config',
+  'mount',
+  'mode',
+  'watch',
+  'monitor',
+  'verify',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Teardown phases, in the order of §6.4 (then the optional purge). */
+export const TEARDOWN_PHASES = [
+  'stop-monitor',
+  'stop-standby-watchers',
+  'stop-primary-watcher',
+  'stop-primary',
+  'stop-standbys',
+  'purge',
+] as const;
+export type TeardownPhase = (typeof TEARDOWN_PHASES)[number];
+
+/** A file a step writes: whole, or merged key by key into an ini a DM tool wrote. */
+export type StepFile = Pick<RenderedFile, 'path' | 'role' | 'kind' | 'content'>;
+
+/** The runner's pseudo-host for steps that talk to several hosts (preflight, verify). */
+export const ALL_HOSTS = '*';
+
+interface Server {
+  instance: string;
+  /** Absolute dm.ini path. */
+  iniPath: string;
+  /** SQL port (PORT_NUM). */
+  port: number;
+}
+
+export type StepParams =
+  | {
+      kind: 'preflight';
+      hosts: string[];
+      ports: { host: string; port: number; owner: string }[];
+      paths: { host: string; path: string }[];
+    }
+  | ({ kind: 'dminit'; initPath: string; dbName: string } & Server)
+  | ({ kind: 'first-start' } & Server)
+  | ({ kind: 'backup'; backupDir: string; backupName: string } & Server)
+  | { kind: 'copy-backup'; fromHost: string; backupDir: string }
+  | ({ kind: 'restore'; backupDir: string; forStandby: boolean } & Server)
+  | { kind: 'config'; instance: string; files: StepFile[] }
+  | ({ kind: 'mount'; dcrIni?: string } & Server)
+  | ({ kind: 'mode'; oguid: number; mode: 'PRIMARY' | 'STANDBY' } & Server)
+  | { kind: 'watcher'; iniPath: string; instances: Server[] }
+  | { kind: 'monitor'; iniPath: string; confirm: boolean; files: StepFile[] }
+  | { kind: 'verify'; groups: VerifyGroup[]; monitor?: { host: string; iniPath: string } }
+  | { kind: 'stop-monitor'; iniPath: string }
+  | { kind: 'stop-watcher'; iniPath: string }
+  | ({ kind: 'stop-server' } & Server)
+  | { kind: 'purge'; paths: string[] };
+
+export type StepKind = StepParams['kind'];
+
+/** What verify and status expect of a group. */
+export interface VerifyGroup {
+  name: string;
+  oguid: number;
+  databases: {
+    role: 'primary' | 'standby' | 'async' | 'sync';
+    host: string;
+    instance: string;
+    port: number;
+    /** The dmwatcher.ini that guards it. */
+    watcherIni: string;
+  }[];
+}
+
+export interface Step {
+  /** Stable and readable: `<instance>/<kind>`, `<host>/watcher`, `cluster/verify`. */
+  id: string;
+  phase: Phase | TeardownPhase;
+  /** The host it runs on, or ALL_HOSTS. */
+  host: string;
+  /** One line for progress output and `dmdeploy plan`. */
+  title: string;
+  /** The manual section it follows. */
+  manual: string;
+  /** Ids of the steps it comes after (deploy: DAG edges; teardown: the §6.4 order). */
+  after: string[];
+  params: StepParams;
+}
+
+/** Everything `dmdeploy step <id>` needs, without any secret. */
+export interface Plan {
+  version: 1;
+  cluster: string;
+  kind: string;
+  dmHome: string;
+  ssh: SshModel;
+  hosts: Record<string, HostModel>;
+  /** Deploy steps, topologically ordered. */
+  steps: Step[];
+  /** Teardown steps, in the order they run. */
+  teardown: Step[];
+}

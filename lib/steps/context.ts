@@ -1,0 +1,25 @@
+/** What every step runs with: the plan, the executor, the secrets (from the environment), progress. */
+import type { SshExecutor } from '../ssh';
+import type { Plan, Step } from '../plan';
+
+export interface StepContext {
+  plan: Plan;
+  ex: SshExecutor;
+  /** SYSDBA's password: from DM_SYSDBA_PASSWORD; never logged, never on a command line. */
+  sysdbaPassword?: string;
+  /** One line of progress (already prefixed by the runner). */
+  progress: (line: string) => void;
+}
+
+/** A step kind: probe the real state, act only if needed, verify the postcondition. */
+export interface StepKindImpl<S extends Step = Step> {
+  /** undefined when the step still has to act; otherwise why it is already done. */
+  probe(ctx: StepContext, step: S): Promise<string | undefined>;
+  act(ctx: StepContext, step: S): Promise<void>;
+  /** Throws a StepError when the postcondition does not hold. */
+  verify(ctx: StepContext, step: S): Promise<void>;
+  /** Upper bound on the whole step. */
+  timeoutMs: number;
+  /** false for steps that only read (preflight, verify). */
+  mutates: boolean;
+}

@@ -1,0 +1,35 @@
+/**
+ * 7.1 (note): a new primary is started once normally and shut down normally before it is backed
+ * up; a database that never had its first normal start refuses to start in MOUNT.
+ */
+import type { StepKindImpl } from '../context';
+import { Remote } from '../remote';
+import type { StepOf } from './types';
+import { shutdownServer, startServer } from './server';
+
+export const firstStart: StepKindImpl<StepOf<'first-start'>> = {
+  timeoutMs: 10 * 60_000,
+  mutates: true,
+  async probe(ctx, step) {
+    return (await new Remote(ctx, step).hasRecord())
+      ? 'the first normal start and shutdown are done'
+      : undefined;
+  },
+  async act(ctx, step) {
+    const r = new Remote(ctx, step);
+    const p = step.params;
+    // a run cut short may have left it up after the start: then only the normal shutdown is owed
+    if (!(await r.pidsOf('dmserver', p.iniPath)).length) await startServer(r, p, { mount: false });
+    await shutdownServer(r, p);
+    await r.writeRecord();
+  },
+  async verify(ctx, step) {
+    const r = new Remote(ctx, step);
+    if ((await r.pidsOf('dmserver', step.params.iniPath)).length)
+      r.fail(
+        'dmserver still running after the first shutdown',
+        '',
+        'stop it normally (SHUTDOWN), then apply again',
+      );
+  },
+};

@@ -1,0 +1,39 @@
+/** 7.2.3.5: start dmserver in MOUNT (never the first start of a new database: 7.1 note). */
+import type { StepKindImpl } from '../context';
+import { Remote } from '../remote';
+import { startServer } from './server';
+import type { StepOf } from './types';
+
+export const mount: StepKindImpl<StepOf<'mount'>> = {
+  timeoutMs: 10 * 60_000,
+  mutates: true,
+  async probe(ctx, step) {
+    const r = new Remote(ctx, step);
+    if (!(await r.pidsOf('dmserver', step.params.iniPath)).length) return undefined;
+    const i = await r.instance(step.params.port);
+    return i ? `running, ${i.status}` : undefined;
+  },
+  async act(ctx, step) {
+    const r = new Remote(ctx, step);
+    if ((await r.pidsOf('dmserver', step.params.iniPath)).length)
+      r.fail(
+        `dmserver for ${step.params.iniPath} is running but does not answer on port ${step.params.port}`,
+        '',
+        'look at the instance (its log, disql); stop it, then apply again',
+      );
+    await startServer(r, step.params, {
+      mount: true,
+      ...(step.params.dcrIni ? { dcrIni: step.params.dcrIni } : {}),
+    });
+  },
+  async verify(ctx, step) {
+    const r = new Remote(ctx, step);
+    const i = await r.instance(step.params.port);
+    if (!i || !['MOUNT', 'OPEN'].includes(i.status))
+      r.fail(
+        `${step.params.instance} is not up in MOUNT`,
+        i ? `STATUS$ = ${i.status}` : 'no answer',
+        `read ${r.outFile(`dmserver_${step.params.instance}`)}`,
+      );
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * Chapter 7's introduction: every host runs the same DM tools, OS word size, byte order and time
+ * zone, with clocks in step; the ports are free and the paths writable. All findings at once.
+ */
+import path from 'node:path/posix';
+import { shQuote } from '../../ssh';
+import type { StepKindImpl } from '../context';
+import { StepError } from '../error';
+import { Remote } from '../remote';
+import type { StepOf } from './types';
+
+const TOOLS = ['dminit', 'dmserver', 'disql', 'dmrman', 'dmwatcher', 'dmmonitor'];
+const MAX_CLOCK_SKEW_S = 5;
+
+interface Facts {
+  arch: string;
+  endian: string;
+  tz: string;
+  epoch: number;
+  missing: string[];
+  listening: Set<number>;
+}
+
+async function facts(r: Remote): Promise<Facts> {
+  const script = [
+    'uname -m',
+    // byte order of this host: od prints the 2-byte word of "\001\000" as 1 on little endian
+    `printf '\\001\\000' | od -An -tu2 | tr -d ' '`,
+    'date +%z',
+    'date +%s',
+    `for t in ${TOOLS.join(' ')}; do [ -x ${shQuote(path.join(r.dmHome, 'bin'))}/$t ] || echo "missing:$t"; done`,
+    // listening TCP ports, from /proc (no ss or netstat needed)
+    `cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { split($2, a, ":"); print "port:" a[2] }'`,
+  ].join('\n');
+  const out = (
+    await r.must(script, 'cannot read the host facts', 'check that the host runs Linux with a POSIX shell')
+  ).stdout.split('\n');
+  return {
+    arch: out[0] ?? '',
+    endian: out[1] === '1' ? 'little' : 'big',
+    tz: out[2] ?? '',
+    epoch: Number(out[3]),
+    missing: out.filter((l) => l.startsWith('missing:')).map((l) => l.slice(8)),
+    listening: new Set(out.filter((l) => l.startsWith('port:')).map((l) => parseInt(l.slice(5), 16))),
+  };
+}
+
+export const preflight: StepKindImpl<StepOf<'preflight'>> = {
+  timeoutMs: 5 * 60_000,
+  mutates: false,
+  async probe() {
+    return undefined;
+  },
+  async act() {},
+  async verify(ctx, step) {
+    const p = step.params;
+    const found: string[] = [];
+    const byHost = new Map<string, Facts>();
+    await Promise.all(
+      p.hosts.map(async (h) => {
+        try {
+          byHost.set(h, await facts(new Remote(ctx, step, h)));
+        } catch (e) {
+          found.push(`${h}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+        }
+      }),
+    );
+    const first = [...byHost.values()][0];
+    for (const [h, f] of byHost) {
+      if (f.missing.length) found.push(`${h}: ${f.missing.join(', ')} missing in ${ctx.plan.dmHome}/bin`);
+      if (first && f.arch !== first.arch)
+        found.push(`${h}: ${f.arch}, others ${first.arch} (same OS word size needed)`);
+      if (first && f.endian !== first.endian) found.push(`${h}: ${f.endian} endian, others ${first.endian}`);
+      if (first && f.tz !== first.tz) found.push(`${h}: time zone ${f.tz}, others ${first.tz}`);
+      if (first && Math.abs(f.epoch - first.epoch) > MAX_CLOCK_SKEW_S)
+        found.push(`${h}: clock ${f.epoch - first.epoch} s off (keep clocks in step, e.g. with NTP)`);
+    }
+    // a port in use is ours when the instance's database exists already (a re-run)
+    for (const port of p.ports) {
+      const f = byHost.get(port.host);
+      if (!f?.listening.has(port.port)) continue;
+      const procs = await new Remote(ctx, step, port.host).processes();
+      const ours = procs.some(
+        (x) => x.args.some((a) => a.includes(port.owner)) || x.args.some((a) => a.endsWith('/DAMENG/dm.ini')),
+      );
+      if (!ours)
+        found.push(`${port.host}: port ${port.port} (for ${port.owner}) is in use by another program`);
+    }
+    for (const x of p.paths) {
+      const r = new Remote(ctx, step, x.host);
+      const res = await r.exec(
+        `d=${shQuote(x.path)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; [ -d "$d" ] && [ -w "$d" ]`,
+      );
+      if (res.exitCode !== 0) found.push(`${x.host}: ${x.path} is not writable`);
+    }
+    if (found.length)
+      throw new StepError(
+        step.host,
+        step.id,
+        `${found.length} host checks failed`,
+        found.join('; '),
+        'fix each host named, then apply again',
+      );
+  },
+};

@@ -1,0 +1,53 @@
+/**
+ * 7.1.1: RESTORE the primary's backup set onto the standby, RECOVER it when the set was taken
+ * online, then RECOVER ... UPDATE DB_MAGIC. Each stage is recorded on the host as it finishes,
+ * so a run cut short never restores again what was restored.
+ */
+import { shQuote } from '../../ssh';
+import { rman } from '../../dm';
+import type { StepKindImpl } from '../context';
+import { Remote } from '../remote';
+import type { StepOf } from './types';
+
+const stage = (id: string, s: string) => `${id}#${s}`;
+
+export const restore: StepKindImpl<StepOf<'restore'>> = {
+  timeoutMs: 4 * 60 * 60_000,
+  mutates: true,
+  async probe(ctx, step) {
+    return (await new Remote(ctx, step).hasRecord()) ? 'restored and DB_MAGIC updated' : undefined;
+  },
+  async act(ctx, step) {
+    const r = new Remote(ctx, step);
+    const p = step.params;
+    const run = async (stmt: string, what: string) => {
+      const res = await r.must(
+        `${shQuote(r.bin('dmrman'))} ${shQuote(`CTLSTMT=${stmt}`)}`,
+        `${what} failed`,
+        'read the message; check the backup set and the standby paths, then apply again',
+        { timeoutMs: this.timeoutMs },
+      );
+      ctx.progress(res.stdout.trim().split('\n').slice(-1)[0] ?? `${what} done`);
+    };
+    if ((await r.pidsOf('dmserver', p.iniPath)).length)
+      r.fail(
+        'the standby is running',
+        '',
+        'DM cannot restore onto a running database: stop it, then apply again',
+      );
+    if (!(await r.hasRecord(stage(step.id, 'restored')))) {
+      await run(rman.restore(p.iniPath, p.backupDir), 'RESTORE DATABASE');
+      await r.writeRecord(stage(step.id, 'restored'));
+    }
+    if (p.forStandby && !(await r.hasRecord(stage(step.id, 'recovered')))) {
+      await run(rman.recover(p.iniPath, p.backupDir), 'RECOVER DATABASE ... FROM BACKUPSET');
+      await r.writeRecord(stage(step.id, 'recovered'));
+    }
+    await run(rman.updateDbMagic(p.iniPath), 'RECOVER DATABASE ... UPDATE DB_MAGIC');
+    await r.writeRecord();
+  },
+  async verify(ctx, step) {
+    if (!(await new Remote(ctx, step).hasRecord()))
+      new Remote(ctx, step).fail('restore not recorded', '', 'apply again');
+  },
+};

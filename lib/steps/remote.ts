@@ -1,0 +1,207 @@
+/**
+ * The host-side operations steps are made of, over the lib/ssh executor: run a DM tool (secrets
+ * on stdin), a disql session, start a long-running tool detached from the SSH session, find and
+ * stop processes, and the step records kept on each host.
+ */
+import path from 'node:path/posix';
+import { shJoin, shQuote, type ExecResult } from '../ssh';
+import { dmMessage, disqlInput, INSTANCE_QUERY, parseInstance, type InstanceState } from '../dm';
+import { resourceName, type Step } from '../plan';
+import type { StepContext } from './context';
+import { StepError } from './error';
+
+/** Shell: is a pid alive (a zombie is not)? */
+const ALIVE = 'alive() { s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }';
+
+export class Remote {
+  constructor(
+    readonly ctx: StepContext,
+    readonly step: Step,
+    readonly host: string = step.host,
+  ) {}
+
+  get dmHome(): string {
+    return this.ctx.plan.dmHome;
+  }
+
+  bin(tool: string): string {
+    return path.join(this.dmHome, 'bin', tool);
+  }
+
+  /** Where detached tools write their console output. */
+  outFile(name: string): string {
+    return path.join(this.dmHome, 'log', 'dmdeploy', `${name}.out`);
+  }
+
+  fail(what: string, toolMessage: string, hint: string): never {
+    throw new StepError(this.host, this.step.id, what, toolMessage, hint);
+  }
+
+  exec(command: string, o: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    return this.ctx.ex.exec(this.host, command, {
+      timeoutMs: o.timeoutMs ?? 60_000,
+      ...(o.stdin !== undefined ? { stdin: o.stdin } : {}),
+    });
+  }
+
+  /** Run and require exit 0; a failure names the step, the host and the tool's message. */
+  async must(command: string, what: string, hint: string, o: { stdin?: string; timeoutMs?: number } = {}) {
+    const r = await this.exec(command, o);
+    if (r.exitCode !== 0)
+      this.fail(
+        `${what} (exit ${r.exitCode ?? r.signal ?? 'none'})`,
+        dmMessage(`${r.stdout}\n${r.stderr}`),
+        hint,
+      );
+    return r;
+  }
+
+  tool(tool: string, args: readonly string[], o: { stdin?: string; timeoutMs?: number } = {}) {
+    return this.exec(shJoin([this.bin(tool), ...args]), o);
+  }
+
+  password(): string {
+    const p = this.ctx.sysdbaPassword;
+    if (!p)
+      this.fail(
+        'no SYSDBA password',
+        '',
+        'set the sysdba_password Terraform variable (TF_VAR_sysdba_password), or DM_SYSDBA_PASSWORD for dmdeploy',
+      );
+    return p;
+  }
+
+  /** One disql session with the login on stdin, stopping at the first error. */
+  disql(port: number, statements: readonly string[], timeoutMs = 60_000): Promise<ExecResult> {
+    const address = this.ctx.plan.hosts[this.host]?.public ?? this.host;
+    return this.tool('disql', ['-S', '/nolog'], {
+      stdin: disqlInput({ password: this.password(), address, port }, statements),
+      timeoutMs,
+    });
+  }
+
+  /** STATUS$, MODE$, OGUID; undefined when the instance does not answer. */
+  async instance(port: number): Promise<InstanceState | undefined> {
+    const r = await this.disql(port, [INSTANCE_QUERY], 30_000);
+    return r.exitCode === 0 ? parseInstance(r.stdout) : undefined;
+  }
+
+  /**
+   * The live processes of this host: pid and command line. Only those in the login shell's
+   * network namespace count, so that hosts sharing a kernel (containers, the test lab) never see
+   * each other's servers.
+   */
+  async processes(): Promise<{ pid: number; args: string[] }[]> {
+    const script = [
+      'me=$(readlink /proc/self/ns/net)',
+      'for d in /proc/[0-9]*; do',
+      '  [ "$(readlink $d/ns/net 2>/dev/null)" = "$me" ] || continue',
+      '  [ "$(cut -d" " -f3 $d/stat 2>/dev/null)" = Z ] && continue',
+      '  c=$(tr "\\000" " " < $d/cmdline 2>/dev/null) || continue',
+      '  [ -n "$c" ] && printf "%s %s\\n" "${d#/proc/}" "$c"',
+      'done',
+    ].join('\n');
+    const r = await this.exec(script);
+    return r.stdout
+      .split('\n')
+      .map((l) => /^(\d+) (.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => ({ pid: Number(m[1]), args: (m[2] ?? '').trim().split(/\s+/) }));
+  }
+
+  /** pids whose command line runs `tool` on `file` (dmserver on a dm.ini, dmwatcher on its ini, ...). */
+  async pidsOf(tool: string, file: string): Promise<number[]> {
+    return (await this.processes())
+      .filter(
+        ({ args }) =>
+          args.some((a) => a === tool || a.endsWith(`/${tool}`)) &&
+          args.some((a) => a === file || a === `path=${file}` || a === `dcr_ini=${file}`),
+      )
+      .map((p) => p.pid);
+  }
+
+  /**
+   * Start a long-running tool as DM's service scripts do: detached from the SSH session (setsid,
+   * nohup), output to a file, no stdin. Waits (bounded) for `ready` in its output; a process that
+   * exits, or prints DM's `[-code]` error, first is a failure with that output.
+   */
+  async startDetached(
+    name: string,
+    argv: readonly string[],
+    ready: string,
+    timeoutMs: number,
+  ): Promise<void> {
+    const out = this.outFile(name);
+    const polls = Math.max(1, Math.ceil((timeoutMs - 1000) / 100));
+    const script = [
+      ALIVE,
+      `out=${shQuote(out)}`,
+      'mkdir -p "$(dirname "$out")"',
+      ': > "$out"',
+      `setsid nohup ${shJoin(argv)} > "$out" 2>&1 < /dev/null &`,
+      'pid=$!',
+      'i=0',
+      `while [ $i -lt ${polls} ]; do`,
+      `  if grep -qF -- ${shQuote(ready)} "$out"; then exit 0; fi`,
+      `  if ! alive $pid || grep -q '^\\[-[0-9]' "$out"; then sleep 0.1; cat "$out" >&2; exit 1; fi`,
+      '  sleep 0.1; i=$((i+1))',
+      'done',
+      'echo "not ready in time" >&2; cat "$out" >&2; exit 1',
+    ].join('\n');
+    await this.must(
+      script,
+      `${path.basename(argv[0] ?? name)} did not start`,
+      `read ${out} on ${this.host}`,
+      {
+        timeoutMs: timeoutMs + 5000,
+      },
+    );
+  }
+
+  /** SIGTERM (a normal stop for dmwatcher and dmmonitor), then wait (bounded) for the pids to go. */
+  async terminate(pids: readonly number[], what: string, timeoutMs = 30_000): Promise<void> {
+    if (!pids.length) return;
+    const n = Math.ceil(timeoutMs / 100);
+    await this.must(
+      [
+        ALIVE,
+        `kill -TERM ${pids.join(' ')} 2>/dev/null || true`,
+        `for p in ${pids.join(' ')}; do i=0; while alive $p; do i=$((i+1)); [ $i -gt ${n} ] && { echo "$p still running" >&2; exit 1; }; sleep 0.1; done; done`,
+      ].join('\n'),
+      `${what} did not exit`,
+      `look at the process on ${this.host}; stop it by hand, then run the step again`,
+      { timeoutMs: timeoutMs + 5000 },
+    );
+  }
+
+  async waitGone(pids: readonly number[], what: string, timeoutMs = 60_000): Promise<void> {
+    if (!pids.length) return;
+    const n = Math.ceil(timeoutMs / 100);
+    await this.must(
+      `${ALIVE}\nfor p in ${pids.join(' ')}; do i=0; while alive $p; do i=$((i+1)); [ $i -gt ${n} ] && { echo "$p still running" >&2; exit 1; }; sleep 0.1; done; done`,
+      `${what} did not exit`,
+      `look at the process on ${this.host}`,
+      { timeoutMs: timeoutMs + 5000 },
+    );
+  }
+
+  // ---------------------------------------------------------------- step records
+
+  private recordPath(name: string): string {
+    return path.join(this.dmHome, 'dmdeploy', 'steps', `${resourceName(name)}.done`);
+  }
+
+  /** A record that a step (or a stage of one) finished on this host; written atomically. */
+  async writeRecord(name: string = this.step.id): Promise<void> {
+    await this.must(
+      `mkdir -p ${shQuote(path.dirname(this.recordPath(name)))}`,
+      'mkdir',
+      'check the permissions of dmHome',
+    );
+    await this.ctx.ex.writeFile(this.host, this.recordPath(name), `${name}\n`, { mode: 0o644 });
+  }
+
+  hasRecord(name: string = this.step.id): Promise<boolean> {
+    return this.ctx.ex.exists(this.host, this.recordPath(name));
+  }
+}

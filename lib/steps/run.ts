@@ -1,0 +1,96 @@
+/**
+ * Running one step: probe the real state, act only if needed, verify the postcondition, all
+ * within the step's time limit. Progress lines name the step, the host and the time taken.
+ */
+import type { Step, StepKind } from '../plan';
+import type { StepContext, StepKindImpl } from './context';
+import { StepError } from './error';
+import { backup } from './kinds/backup';
+import { config } from './kinds/config';
+import { copyBackup } from './kinds/copy-backup';
+import { dminit } from './kinds/dminit';
+import { firstStart } from './kinds/first-start';
+import { mode } from './kinds/mode';
+import { monitor } from './kinds/monitor';
+import { mount } from './kinds/mount';
+import { preflight } from './kinds/preflight';
+import { restore } from './kinds/restore';
+import { purge, stopMonitor, stopServer, stopWatcher } from './kinds/stop';
+import { verify } from './kinds/verify';
+import { watcher } from './kinds/watcher';
+
+const KINDS: Record<StepKind, StepKindImpl<never>> = {
+  preflight,
+  dminit,
+  'first-start': firstStart,
+  backup,
+  'copy-backup': copyBackup,
+  restore,
+  config,
+  mount,
+  mode,
+  watcher,
+  monitor,
+  verify,
+  'stop-monitor': stopMonitor,
+  'stop-watcher': stopWatcher,
+  'stop-server': stopServer,
+  purge,
+};
+
+export interface StepOutcome {
+  id: string;
+  host: string;
+  /** 'done': it acted; 'skipped': the probe found it done; 'checked': a read-only step passed. */
+  result: 'done' | 'skipped' | 'checked';
+  reason?: string;
+  ms: number;
+}
+
+export async function runStep(ctx: StepContext, step: Step): Promise<StepOutcome> {
+  const impl = KINDS[step.params.kind] as StepKindImpl;
+  const t0 = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new StepError(
+            step.host,
+            step.id,
+            `timed out after ${impl.timeoutMs / 1000} s`,
+            '',
+            'check the host; apply again to resume',
+          ),
+        ),
+      impl.timeoutMs,
+    );
+  });
+  const work = (async (): Promise<StepOutcome> => {
+    const done = await impl.probe(ctx, step);
+    if (done) return { id: step.id, host: step.host, result: 'skipped', reason: done, ms: Date.now() - t0 };
+    await impl.act(ctx, step);
+    await impl.verify(ctx, step);
+    return { id: step.id, host: step.host, result: impl.mutates ? 'done' : 'checked', ms: Date.now() - t0 };
+  })();
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Every host a step talks to. */
+export function hostsOf(step: Step): string[] {
+  const p = step.params;
+  if (p.kind === 'preflight') return p.hosts;
+  if (p.kind === 'verify')
+    return [
+      ...new Set([
+        ...p.groups.flatMap((g) => g.databases.map((d) => d.host)),
+        ...(p.monitor ? [p.monitor.host] : []),
+      ]),
+    ];
+  if (p.kind === 'copy-backup') return [p.fromHost, step.host];
+  return [step.host];
+}

@@ -1,0 +1,166 @@
+/**
+ * The live state of a cluster, read from the hosts (V$INSTANCE, V$ARCH_STATUS, V$DMWATCHER and
+ * the monitor's `show`), and the pure judgement of it against what the plan expects.
+ */
+import path from 'node:path/posix';
+import { shQuote } from '../ssh';
+import {
+  ARCH_QUERY,
+  INSTANCE_QUERY,
+  parseArchives,
+  parseInstance,
+  parseMonitorShow,
+  parseWatchers,
+  WATCHER_QUERY,
+  type ArchiveState,
+  type MonitorView,
+} from '../dm';
+import type { Step, VerifyGroup } from '../plan';
+import type { StepContext } from './context';
+import { Remote } from './remote';
+
+export interface DatabaseStatus {
+  group: string;
+  instance: string;
+  host: string;
+  role: string;
+  reachable: boolean;
+  status?: string;
+  mode?: string;
+  oguid?: number;
+  archives: ArchiveState[];
+  watcher?: string;
+  /** As the monitor shows it. */
+  monitor?: { wstatus: string; istatus: string; imode: string; rstat: string };
+}
+
+export interface ClusterStatus {
+  cluster: string;
+  healthy: boolean;
+  problems: string[];
+  groups: { name: string; oguid: number; databases: DatabaseStatus[] }[];
+  monitor?: { host: string; answered: boolean; groups: MonitorView[] };
+}
+
+async function databaseStatus(
+  ctx: StepContext,
+  step: Step,
+  g: VerifyGroup,
+  d: VerifyGroup['databases'][number],
+) {
+  const r = new Remote(ctx, step, d.host);
+  const out: DatabaseStatus = {
+    group: g.name,
+    instance: d.instance,
+    host: d.host,
+    role: d.role,
+    reachable: false,
+    archives: [],
+  };
+  const res = await r
+    .disql(d.port, [INSTANCE_QUERY, ARCH_QUERY, WATCHER_QUERY], 30_000)
+    .catch(() => undefined);
+  if (!res || res.exitCode !== 0) return out;
+  // the three answers come one after another; each parser picks the rows of its own shape
+  const i = parseInstance(res.stdout);
+  out.reachable = !!i;
+  if (i) Object.assign(out, { status: i.status, mode: i.mode, oguid: i.oguid });
+  out.archives = parseArchives(res.stdout);
+  const w = parseWatchers(res.stdout).find((x) => x.group === g.name);
+  if (w) out.watcher = w.status;
+  return out;
+}
+
+/** `show` from a monitoring-mode copy of dmmonitor.ini (MON_DW_CONFIRM = 0), so the confirm monitor is untouched. */
+async function monitorShow(ctx: StepContext, step: Step, host: string, iniPath: string) {
+  const r = new Remote(ctx, step, host);
+  const text = (await ctx.ex.readFile(host, iniPath))
+    .toString('utf8')
+    .replace(/^(\s*MON_DW_CONFIRM\s*=\s*)1/m, '$10');
+  const dir = (await r.must('mktemp -d', 'mktemp', 'check /tmp on the monitor host')).stdout.trim();
+  const tmp = path.join(dir, path.basename(iniPath));
+  try {
+    await ctx.ex.writeFile(host, tmp, text, { mode: 0o600 });
+    const res = await r.tool('dmmonitor', [tmp], { stdin: 'show\nexit\n', timeoutMs: 60_000 });
+    return { answered: res.exitCode === 0, groups: parseMonitorShow(res.stdout) };
+  } finally {
+    await r.exec(`rm -rf ${shQuote(dir)}`);
+  }
+}
+
+export async function collectStatus(
+  ctx: StepContext,
+  step: Step & { params: { kind: 'verify' } },
+): Promise<ClusterStatus> {
+  const p = step.params;
+  const groups = await Promise.all(
+    p.groups.map(async (g) => ({
+      name: g.name,
+      oguid: g.oguid,
+      databases: await Promise.all(g.databases.map((d) => databaseStatus(ctx, step, g, d))),
+    })),
+  );
+  const monitor = p.monitor
+    ? {
+        host: p.monitor.host,
+        ...(await monitorShow(ctx, step, p.monitor.host, p.monitor.iniPath).catch(() => ({
+          answered: false,
+          groups: [],
+        }))),
+      }
+    : undefined;
+  for (const g of groups)
+    for (const d of g.databases) {
+      const m = monitor?.groups
+        .find((x) => x.group === g.name)
+        ?.databases.find((x) => x.instance === d.instance);
+      if (m) d.monitor = { wstatus: m.wstatus, istatus: m.istatus, imode: m.imode, rstat: m.rstat };
+    }
+  const status = {
+    cluster: ctx.plan.cluster,
+    healthy: false,
+    problems: [] as string[],
+    groups,
+    ...(monitor ? { monitor } : {}),
+  };
+  status.problems = judge(status);
+  status.healthy = status.problems.length === 0;
+  return status;
+}
+
+/** What is wrong, per the manual's picture of a healthy group (7.2.7, §4.4); empty when healthy. Pure. */
+export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] {
+  const problems: string[] = [];
+  for (const g of s.groups) {
+    const primaries = g.databases.filter((d) => d.mode === 'PRIMARY' && d.status === 'OPEN');
+    if (primaries.length !== 1)
+      problems.push(`${g.name}: ${primaries.length} PRIMARY/OPEN instances, want exactly 1`);
+    for (const d of g.databases) {
+      const at = `${g.name}.${d.instance} on ${d.host}`;
+      if (!d.reachable) {
+        problems.push(`${at}: does not answer`);
+        continue;
+      }
+      if (d.oguid !== g.oguid) problems.push(`${at}: OGUID ${d.oguid}, want ${g.oguid}`);
+      if (d.status !== 'OPEN') problems.push(`${at}: ${d.status}, want OPEN`);
+      if (d.mode !== 'PRIMARY' && d.mode !== 'STANDBY') problems.push(`${at}: mode ${d.mode}`);
+      // a standby sends nothing realtime (§2.2.3): its REALTIME/TIMELY/SYNC rows are judged on the primary
+      const judged =
+        d.mode === 'PRIMARY'
+          ? d.archives
+          : d.archives.filter((a) => a.type === 'LOCAL' || a.type === 'ASYNC');
+      for (const a of judged.filter((x) => x.status !== 'VALID'))
+        problems.push(`${at}: archive ${a.type} ${a.dest} is ${a.status}`);
+      if (d.watcher !== 'OPEN') problems.push(`${at}: watcher ${d.watcher ?? 'not connected'}, want OPEN`);
+      if (s.monitor) {
+        if (!d.monitor) problems.push(`${at}: not in the monitor's show`);
+        else if (d.monitor.wstatus !== 'OPEN' || d.monitor.istatus !== 'OPEN')
+          problems.push(
+            `${at}: the monitor shows watcher ${d.monitor.wstatus}, instance ${d.monitor.istatus}`,
+          );
+      }
+    }
+  }
+  if (s.monitor && !s.monitor.answered) problems.push(`monitor on ${s.monitor.host}: no answer to show`);
+  return problems;
+}
