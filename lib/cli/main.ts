@@ -113,7 +113,8 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
     case 'status': {
       if (!specFile) return usage(io, 'status needs a spec file');
       const v = validateSpecFile(specFile);
-      printFindings(io, v.findings);
+      // with --json, stdout carries the JSON alone
+      printFindings(rest.includes('--json') ? { out: io.err, err: io.err } : io, v.findings);
       if (!v.model || hasErrors(v.findings)) return 1;
       const plan = planOf(io, v.model);
       if (!plan) return 1;

@@ -322,7 +322,7 @@ export const PS_ROUNDS = '/tmp/dmlab-ps.rounds';
 export async function startPsSampler(dm: DmOverSsh, host: string): Promise<number> {
   const loop = [
     `f=${PS_SEEN}; : > $f; n=0`,
-    `while :; do ps -eww -o args= | sort -u - $f > $f.new && mv $f.new $f; n=$((n+1)); echo $n > ${PS_ROUNDS}; sleep 0.15; done`,
+    `while :; do ps -eww -o args= | sort -u - $f > $f.new && mv $f.new $f; n=$((n+1)); echo $n > ${PS_ROUNDS}.new && mv ${PS_ROUNDS}.new ${PS_ROUNDS}; sleep 0.15; done`,
   ].join('\n');
   const { pid } = await dm.background(host, `sh -c ${shQuote(loop)}`, '/tmp/dmlab-ps.out');
   return pid;
