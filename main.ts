@@ -1,17 +1,20 @@
 /**
  * The CDKTF app: one stack per cluster spec in clusters/*.yaml, or the built-in example
- * (examples/7.2-realtime-pair.yaml) when there is none. A spec with errors stops synth with
- * every finding. The step resources arrive with the constructs; today a stack carries the
- * client outputs (the dm_svc.conf entry and the service name).
+ * (examples/7.2-realtime-pair.yaml) when there is none. Each stack holds the construct of the
+ * spec's kind (RealtimePair, ReadWriteCluster): one null_resource per deploy and teardown step,
+ * the plan manifest as an asset, the client outputs. Every spec is checked before any stack is
+ * made: errors (with file:line), kinds that cannot be deployed yet and clashing names stop synth
+ * with all problems listed at once.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { validateSpecFile } from './lib/cli/spec-file';
 import { formatFinding, hasErrors } from './lib/validate';
-import type { ClusterModel } from './lib/spec/model';
-import { renderDmSvc } from './lib/render/dmsvc';
+import { planCluster, PlanUnsupportedError } from './lib/plan';
+import type { ClusterSpec } from './lib/spec/schema';
+import { clusterFromSpec, type DmCluster } from './constructs';
 
 export function specFiles(root: string): string[] {
   const dir = path.join(root, 'clusters');
@@ -25,25 +28,54 @@ export function specFiles(root: string): string[] {
     : [path.join(root, 'examples/7.2-realtime-pair.yaml')];
 }
 
+export interface StackOptions {
+  /**
+   * The dmdeploy command the provisioners run.
+   * @default this repository's bin/dmdeploy, relative to the stack directory
+   */
+  readonly dmdeploy?: string;
+}
+
+/** One cluster's stack: the stack and the cluster construct share the cluster's name. */
 export class ClusterStack extends TerraformStack {
-  constructor(scope: Construct, id: string, model: ClusterModel) {
+  readonly cluster: DmCluster;
+
+  constructor(scope: Construct, id: string, spec: ClusterSpec, options: StackOptions = {}) {
     super(scope, id);
-    new TerraformOutput(this, 'client_service_name', { value: model.client.serviceName });
-    new TerraformOutput(this, 'dm_svc_conf', { value: renderDmSvc(model) });
+    this.cluster = clusterFromSpec(this, id, spec, options.dmdeploy);
   }
 }
 
-export function buildApp(app: App, files: readonly string[]): App {
+export function buildApp(app: App, files: readonly string[], options: StackOptions = {}): App {
   const problems: string[] = [];
+  const stacks: { file: string; name: string; spec: ClusterSpec }[] = [];
   for (const file of files) {
     const v = validateSpecFile(file);
-    if (!v.model || hasErrors(v.findings)) {
+    if (!v.model || !v.spec || hasErrors(v.findings)) {
       problems.push(...v.findings.filter((f) => f.severity === 'error').map(formatFinding));
       continue;
     }
-    new ClusterStack(app, v.model.name, v.model);
+    try {
+      planCluster(v.model);
+    } catch (e) {
+      if (!(e instanceof PlanUnsupportedError)) throw e;
+      problems.push(
+        `${file}: ${e.message}; fix: move it out of clusters/ until its kind can be deployed ` +
+          '(dmdeploy validate and render work on it)',
+      );
+      continue;
+    }
+    const clash = stacks.find((s) => s.name === v.model?.name);
+    if (clash) {
+      problems.push(
+        `${file}: cluster name ${v.model.name} is already the stack of ${clash.file}; fix: set a distinct name (or group)`,
+      );
+      continue;
+    }
+    stacks.push({ file, name: v.model.name, spec: v.spec });
   }
-  if (problems.length) throw new Error(`cluster specs are invalid:\n${problems.join('\n')}`);
+  if (problems.length) throw new Error(`cannot synthesize the cluster specs:\n${problems.join('\n')}`);
+  for (const s of stacks) new ClusterStack(app, s.name, s.spec, options);
   return app;
 }
 

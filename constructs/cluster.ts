@@ -1,0 +1,300 @@
+/**
+ * The base of the cluster constructs. A cluster construct holds its props; AsyncStandby and
+ * SyncStandby children attach to it (7.6, 7.7). Nothing is generated until synthesis, when the
+ * tree is complete: an aspect on the cluster then builds every cluster of the app at once —
+ * validate the complete spec (props plus attached standbys), plan it, and only if every cluster
+ * is valid, generate the Terraform. So all findings of all clusters are reported together, before
+ * synth writes a single stack.
+ *
+ * Each plan step becomes one null_resource (see step-resources.ts), the plan manifest a
+ * TerraformAsset, the secrets sensitive Terraform variables shared by the clusters of a stack.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  Annotations,
+  App,
+  AssetType,
+  Aspects,
+  TerraformAsset,
+  TerraformOutput,
+  TerraformProvider,
+  TerraformStack,
+  TerraformVariable,
+  type IAspect,
+} from 'cdktf';
+import { Construct, type IConstruct } from 'constructs';
+import { NullProvider } from '@cdktf/provider-null/lib/provider';
+import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
+import { planCluster, planManifest, PlanUnsupportedError, resourceName, type Plan } from '../lib/plan';
+import { renderDmSvc } from '../lib/render/dmsvc';
+import type { ClusterModel } from '../lib/spec/model';
+import type { AsyncStandbySpec, ClusterSpec, SyncStandbySpec } from '../lib/spec/schema';
+import { formatFinding, SpecError, validateSpec, type Finding } from '../lib/validate';
+import { disqlCommand, jdbcUrl } from './connection';
+import type { ClusterCommonProps, DeepReadonly, GroupProps } from './props';
+import { stepResources } from './step-resources';
+
+/** The kinds that have a construct (MPP and DMDSC primaries cannot be deployed yet). */
+export type DeployableKind = 'RealtimePair' | 'ReadWriteCluster';
+
+/** Context key that sets the dmdeploy command for every cluster of the app. */
+export const DMDEPLOY_CONTEXT = 'dm-cdktf:dmdeploy';
+
+/** This repository's command line, the default dmdeploy. */
+const REPO_DMDEPLOY = path.resolve(__dirname, '..', 'bin', 'dmdeploy');
+
+/** Names of the stack's Terraform variables. */
+export const SYSDBA_PASSWORD_VARIABLE = 'sysdba_password';
+export const SSH_PASSPHRASE_VARIABLE = 'ssh_key_passphrase';
+
+type Attached =
+  | { kind: 'async'; node: Construct; props: DeepReadonly<AsyncStandbySpec> }
+  | { kind: 'sync'; node: Construct; props: DeepReadonly<SyncStandbySpec> };
+
+type Resolved =
+  | { ok: true; spec: ClusterSpec; model: ClusterModel; plan: Plan; findings: Finding[] }
+  | { ok: false; findings: Finding[] };
+
+export abstract class DmCluster extends Construct {
+  /** Whether `construct` is a cluster construct of this library. */
+  static isCluster(construct: IConstruct): construct is DmCluster {
+    return construct instanceof DmCluster;
+  }
+
+  readonly kind: DeployableKind;
+  private readonly props: ClusterCommonProps & GroupProps;
+  private readonly attached: Attached[] = [];
+  private resolved?: Resolved;
+  private built = false;
+
+  protected constructor(
+    scope: Construct,
+    id: string,
+    kind: DeployableKind,
+    props: ClusterCommonProps & GroupProps,
+  ) {
+    super(scope, id);
+    this.kind = kind;
+    // a snapshot: later changes to the caller's object do not change the cluster
+    this.props = structuredClone(props);
+    Aspects.of(this).add(BUILD);
+  }
+
+  /** The complete spec: the props plus the attached AsyncStandby and SyncStandby children. */
+  get spec(): ClusterSpec {
+    const spec: Record<string, unknown> = { kind: this.kind };
+    for (const [key, value] of Object.entries(this.props))
+      if (key !== 'dmdeploy') spec[key] = structuredClone(value);
+    const asyncs = this.attached.flatMap((a) => (a.kind === 'async' ? [structuredClone(a.props)] : []));
+    const syncs = this.attached.flatMap((a) => (a.kind === 'sync' ? [structuredClone(a.props)] : []));
+    if (asyncs.length) spec.asyncStandbys = [...((spec.asyncStandbys as unknown[]) ?? []), ...asyncs];
+    if (syncs.length) spec.syncStandbys = [...((spec.syncStandbys as unknown[]) ?? []), ...syncs];
+    return spec as ClusterSpec;
+  }
+
+  /** The validated model; throws a SpecError listing every finding when the spec is invalid. */
+  get model(): ClusterModel {
+    return this.validOrThrow().model;
+  }
+
+  /** The deploy and teardown plan; throws a SpecError listing every finding when the spec is invalid. */
+  get plan(): Plan {
+    return this.validOrThrow().plan;
+  }
+
+  /** @internal Called by AsyncStandby and SyncStandby. */
+  _attach(entry: Attached): void {
+    if (this.resolved)
+      throw new Error(
+        `${entry.node.node.path}: cannot attach a standby to ${this.node.path} after it was validated or synthesized`,
+      );
+    this.attached.push(entry);
+  }
+
+  /** Validate and plan once the tree is complete. Findings carry the construct path as location. */
+  private resolve(): Resolved {
+    if (this.resolved) return this.resolved;
+    const spec = this.spec;
+    const inline = {
+      asyncStandbys: this.props.asyncStandbys?.length ?? 0,
+      syncStandbys: this.props.syncStandbys?.length ?? 0,
+    };
+    const children = {
+      asyncStandbys: this.attached.filter((a) => a.kind === 'async'),
+      syncStandbys: this.attached.filter((a) => a.kind === 'sync'),
+    };
+    const locate = (f: Finding): Finding => {
+      const m = /^(asyncStandbys|syncStandbys)\[(\d+)\]/.exec(f.path);
+      const list = m ? (m[1] as keyof typeof inline) : undefined;
+      const child = list ? children[list][Number(m?.[2]) - inline[list]] : undefined;
+      return { ...f, location: (child?.node ?? this).node.path };
+    };
+    const v = validateSpec(spec);
+    const findings = v.findings.map(locate);
+    if (!v.model || !v.spec || findings.some((f) => f.severity === 'error'))
+      return (this.resolved = { ok: false, findings });
+    try {
+      return (this.resolved = {
+        ok: true,
+        spec: v.spec,
+        model: v.model,
+        plan: planCluster(v.model),
+        findings,
+      });
+    } catch (e) {
+      if (!(e instanceof PlanUnsupportedError)) throw e;
+      const unsupported: Finding = {
+        code: 'PLAN_UNSUPPORTED',
+        severity: 'error',
+        path: '',
+        message: e.message,
+        fix: 'deploy this topology by hand for now; dmdeploy validate and render work on it',
+        manual: 'README "What works today"',
+        location: this.node.path,
+      };
+      return (this.resolved = { ok: false, findings: [...findings, unsupported] });
+    }
+  }
+
+  private validOrThrow(): Extract<Resolved, { ok: true }> {
+    const r = this.resolve();
+    if (!r.ok) throw new SpecError(r.findings);
+    return r;
+  }
+
+  /** Generate the Terraform of a valid cluster (once). `prefix` keeps names unique in a shared stack. */
+  private build(prefix: string): void {
+    if (this.built) return;
+    this.built = true;
+    const { model, plan, findings } = this.validOrThrow();
+    for (const f of findings) if (f.severity === 'warning') Annotations.of(this).addWarning(formatFinding(f));
+
+    const stack = TerraformStack.of(this);
+    const shared = StackSecrets.of(stack);
+    const outdir = path.resolve(App.of(this).outdir);
+    const stackDir = path.join(outdir, 'stacks', stack.node.id);
+
+    // The manifest: written outside the stack directory, copied into its assets/ by synth.
+    const source = path.join(outdir, '.dm-cdktf', stack.node.id, resourceName(model.name), 'plan.json');
+    mkdirSync(path.dirname(source), { recursive: true });
+    writeFileSync(source, planManifest(plan));
+    const manifest = new TerraformAsset(this, 'plan', { path: source, type: AssetType.FILE });
+
+    const configured =
+      this.props.dmdeploy ?? (this.node.tryGetContext(DMDEPLOY_CONTEXT) as string | undefined);
+    const dmdeploy = configured ?? path.relative(stackDir, REPO_DMDEPLOY);
+
+    const resources = new Map<string, NullResource>();
+    for (const r of stepResources(plan, { dmdeploy, manifest: manifest.path, prefix })) {
+      const resource = new NullResource(this, r.name, {
+        dependsOn: r.dependsOn.map((d) => {
+          const dep = resources.get(d);
+          if (!dep)
+            throw new Error(`${this.node.path}: ${r.name} depends on ${d}, which is not generated yet`);
+          return dep;
+        }),
+        ...(r.triggers ? { triggers: { ...r.triggers } } : {}),
+        provisioners: [
+          r.when === 'create'
+            ? {
+                type: 'local-exec',
+                command: r.command,
+                environment: {
+                  DM_SYSDBA_PASSWORD: shared.sysdbaPassword.stringValue,
+                  DM_SSH_PASSPHRASE: shared.sshPassphrase.stringValue,
+                },
+              }
+            : // Terraform allows no var.* in a destroy provisioner: the runner reads the
+              // password from the environment cdktf destroy runs in (constructs/README.md)
+              { type: 'local-exec', when: 'destroy', command: r.command },
+        ],
+      });
+      resource.overrideLogicalId(r.name);
+      resources.set(r.name, resource);
+    }
+
+    const output = (name: string, value: string | number, description: string) =>
+      new TerraformOutput(this, `${prefix}${name}`, { value, description }).overrideLogicalId(
+        `${prefix}${name}`,
+      );
+    output('client_service_name', model.client.serviceName, 'dm_svc.conf service name clients connect to');
+    output('dm_svc_conf', renderDmSvc(model), 'the entry to add to /etc/dm_svc.conf on client hosts (§5.8)');
+    output(
+      'connection_string',
+      jdbcUrl(model.client),
+      'JDBC URL through the dm_svc.conf service name (7.3.9.1; rwSeparate/rwPercent when read-write separation is on)',
+    );
+    output('disql_connect', disqlCommand(model.client), 'disql login through the dm_svc.conf service name');
+    output('plan_steps', plan.steps.length, 'number of deploy steps (one null_resource each)');
+  }
+
+  /**
+   * Validate and plan every cluster construct under `root`, and only if all are valid, generate
+   * their Terraform. Throws one SpecError with the findings of every invalid cluster. Runs from
+   * the aspect at synthesis; safe to call more than once.
+   */
+  static buildAll(root: IConstruct): void {
+    const clusters = root.node.findAll().filter(DmCluster.isCluster);
+    const invalid = clusters.map((c) => c.resolve()).filter((r) => !r.ok);
+    if (invalid.length) throw new SpecError(invalid.flatMap((r) => r.findings));
+    const byStack = new Map<TerraformStack, DmCluster[]>();
+    for (const c of clusters) {
+      const stack = TerraformStack.of(c);
+      byStack.set(stack, [...(byStack.get(stack) ?? []), c]);
+    }
+    for (const [stack, list] of byStack) {
+      const names = list.map((c) => c.model.name);
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup)
+        throw new Error(
+          `stack ${stack.node.path}: two clusters are named ${dup}; set a distinct name on one`,
+        );
+      for (const c of list) c.build(list.length > 1 ? `${resourceName(c.model.name)}__` : '');
+    }
+  }
+}
+
+/** At synthesis, when every child has attached: build every cluster of the app. */
+const BUILD: IAspect = {
+  visit(node: IConstruct): void {
+    if (DmCluster.isCluster(node)) DmCluster.buildAll(node.node.root);
+  },
+};
+
+/**
+ * One per stack, shared by its clusters: the null provider and the secrets as sensitive
+ * variables. Secrets reach a step only through its provisioner's environment.
+ */
+class StackSecrets extends Construct {
+  static of(stack: TerraformStack): StackSecrets {
+    const found = stack.node.tryFindChild(StackSecrets.ID);
+    return found instanceof StackSecrets ? found : new StackSecrets(stack);
+  }
+
+  private static readonly ID = 'dm-cdktf';
+  readonly sysdbaPassword: TerraformVariable;
+  readonly sshPassphrase: TerraformVariable;
+
+  private constructor(stack: TerraformStack) {
+    super(stack, StackSecrets.ID);
+    const hasNull = stack.node
+      .findAll()
+      .some((c) => c instanceof TerraformProvider && c.terraformResourceType === 'null' && !c.alias);
+    if (!hasNull) new NullProvider(this, 'null');
+    this.sysdbaPassword = new TerraformVariable(this, SYSDBA_PASSWORD_VARIABLE, {
+      type: 'string',
+      sensitive: true,
+      nullable: false,
+      description: 'SYSDBA password of every instance (dminit, disql). Set TF_VAR_sysdba_password.',
+    });
+    this.sysdbaPassword.overrideLogicalId(SYSDBA_PASSWORD_VARIABLE);
+    this.sshPassphrase = new TerraformVariable(this, SSH_PASSPHRASE_VARIABLE, {
+      type: 'string',
+      sensitive: true,
+      default: '',
+      description: 'Passphrase of the SSH private key (empty for none or an ssh-agent).',
+    });
+    this.sshPassphrase.overrideLogicalId(SSH_PASSPHRASE_VARIABLE);
+  }
+}

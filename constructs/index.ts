@@ -1,0 +1,11 @@
+// CDKTF constructs for DM8 data-guard clusters (DESIGN §5). See constructs/README.md.
+export { DmCluster, DMDEPLOY_CONTEXT, SYSDBA_PASSWORD_VARIABLE, SSH_PASSPHRASE_VARIABLE } from './cluster';
+export type { DeployableKind } from './cluster';
+export { RealtimePair, type RealtimePairProps } from './realtime-pair';
+export { ReadWriteCluster, type ReadWriteClusterProps } from './read-write-cluster';
+export { AsyncStandby, type AsyncStandbyProps } from './async-standby';
+export { SyncStandby, type SyncStandbyProps } from './sync-standby';
+export type { ClusterCommonProps, GroupProps, DeepReadonly } from './props';
+export { clusterFromSpec } from './from-spec';
+export { stepResources, type StepResource, type StepResourceOptions } from './step-resources';
+export { jdbcUrl, disqlCommand } from './connection';

@@ -1,0 +1,120 @@
+/**
+ * Construct props: the cluster spec of lib/spec/schema.ts without `kind`, read-only. The nested
+ * types (hosts, databases, watcher, monitor, ...) are the schema's own, so their doc comments and
+ * `@default`s are the ones in schema.ts; the top-level fields are restated here with theirs. A
+ * type test (test/constructs/props.test.ts) keeps these interfaces equal to the schema.
+ */
+import type {
+  AsyncStandbySpec,
+  DatabaseSpec,
+  HostSpec,
+  MonitorSpec,
+  ReadWriteClusterSpec,
+  SingleDatabaseSpec,
+  SshSpec,
+  SyncStandbySpec,
+  WatcherSpec,
+} from '../lib/spec/schema';
+
+/** `T` with every property and array read-only, all the way down. */
+export type DeepReadonly<T> = T extends readonly (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+type Field<K extends keyof ReadWriteClusterSpec> = DeepReadonly<Exclude<ReadWriteClusterSpec[K], undefined>>;
+
+/** Fields every cluster kind has. */
+export interface ClusterCommonProps {
+  /**
+   * Cluster name: the stack name main.ts gives a spec file, and the plan's `cluster`.
+   * @default the group name
+   */
+  readonly name?: string;
+  /**
+   * DM install directory on every host; the tools are in `<dmHome>/bin`.
+   * @default /dm
+   */
+  readonly dmHome?: string;
+  /**
+   * How `dmdeploy step` reaches the hosts.
+   * @default user dmdba, port 22
+   */
+  readonly ssh?: DeepReadonly<SshSpec>;
+  /**
+   * The machines, by a key of your choice (referenced by `host` fields): where SSH goes, the
+   * external (MAL_INST_HOST) and internal (MAL_HOST) addresses (7.2.1). Required.
+   */
+  readonly hosts: { readonly [key: string]: DeepReadonly<HostSpec> };
+  /**
+   * dmwatcher.ini settings of the group.
+   * @default MANUAL mode (§6.27 item 8) and the manual's timeouts
+   */
+  readonly watcher?: DeepReadonly<WatcherSpec>;
+  /**
+   * The monitor (dmmonitor.ini); a confirm monitor on a third machine is required for AUTO mode.
+   * @default no monitor
+   */
+  readonly monitor?: DeepReadonly<MonitorSpec>;
+  /**
+   * dmmal.ini timing.
+   * @default MAL_CHECK_INTERVAL 5, MAL_CONN_FAIL_INTERVAL 5 (the manual's examples)
+   */
+  readonly mal?: Field<'mal'>;
+  /**
+   * Local archive settings of every instance.
+   * @default ARCH_FILE_SIZE 128, ARCH_SPACE_LIMIT 0
+   */
+  readonly archive?: Field<'archive'>;
+  /**
+   * Extra dm.ini settings applied to every instance, e.g. `{ DW_INACTIVE_INTERVAL: 60 }`.
+   * @default none
+   */
+  readonly dmIni?: Field<'dmIni'>;
+  /**
+   * The client's dm_svc.conf entry and connection properties (§5.8, 7.3.9).
+   * @default service name = the group, LOGIN_MODE 1, read-write separation on for ReadWriteCluster
+   */
+  readonly client?: Field<'client'>;
+  /**
+   * Delete the database directories and backup sets on `cdktf destroy`, after every process is
+   * stopped. Without it destroy stops the cluster and keeps its data.
+   * @default false
+   */
+  readonly purgeData?: boolean;
+  /**
+   * Construct option, not part of the spec: the `dmdeploy` command the provisioners run. Relative
+   * paths are relative to the stack's directory (`<outdir>/stacks/<stack>`), where Terraform runs.
+   * @default the context value `dm-cdktf:dmdeploy`, else this repository's `bin/dmdeploy` as a path
+   * relative to the stack directory
+   */
+  readonly dmdeploy?: string;
+}
+
+/** Fields of one data-guard group. */
+export interface GroupProps {
+  /** Group name: the dmwatcher.ini / dmmonitor.ini section, at most 16 characters. Required. */
+  readonly group: string;
+  /** OGUID shared by the group's databases, watchers and monitor (§2.2.13). Required; choose your own. */
+  readonly oguid: number;
+  /** The primary: a single-node database. Required. */
+  readonly primary: DeepReadonly<SingleDatabaseSpec>;
+  /** 1 to 8 standbys (realtime for RealtimePair, timely by default for ReadWriteCluster). Required. */
+  readonly standbys: readonly DeepReadonly<DatabaseSpec>[];
+  /**
+   * Async standbys (7.6) written inline; `AsyncStandby` children are appended after these.
+   * @default none
+   */
+  readonly asyncStandbys?: readonly DeepReadonly<AsyncStandbySpec>[];
+  /**
+   * Sync standbys (7.7) written inline; `SyncStandby` children are appended after these.
+   * @default none
+   */
+  readonly syncStandbys?: readonly DeepReadonly<SyncStandbySpec>[];
+  /**
+   * ARCH_WAIT_APPLY: 1 transaction-consistent, 0 high-performance (§2.2.11.5, §2.6.5).
+   * @default DM's default (1 for timely, 0 for realtime archives)
+   */
+  readonly archWaitApply?: 0 | 1;
+}

@@ -1,0 +1,87 @@
+/**
+ * The plan as Terraform resources, before any construct exists: which null_resource each step
+ * becomes, what it depends on, its triggers and its command. Pure, so the mapping can be read and
+ * tested on its own; the cluster construct only instantiates it.
+ *
+ * Deploy: one resource per step, `depends_on` = the step's `after` edges, `triggers` = the step
+ * id and its content digest, a create-time local-exec.
+ *
+ * Teardown: one resource per teardown step with only a destroy-time local-exec. Terraform
+ * destroys a resource before the resources it depends on, so the teardown order is inverted
+ * into `depends_on`: when step B comes after step A in teardown, resource(A) depends on
+ * resource(B). The teardown steps nothing else waits for depend on the deploy's last steps
+ * (cluster/verify), so every teardown resource is created once the cluster is up and destroyed
+ * before any deploy resource.
+ */
+import { shJoin } from '../lib/ssh/quote';
+import { resourceName, stepDigest, type Plan, type Step } from '../lib/plan';
+
+export interface StepResource {
+  /** Terraform resource name (`null_resource.<name>`). */
+  name: string;
+  /** The step id the command runs. */
+  step: string;
+  /** Names of the resources it depends on. */
+  dependsOn: string[];
+  /** Deploy resources only: what replaces the resource (and re-runs the step) when it changes. */
+  triggers?: { step: string; digest: string };
+  /** The local-exec command line. */
+  command: string;
+  /** create: a deploy step, run on apply; destroy: a teardown step, run on destroy. */
+  when: 'create' | 'destroy';
+}
+
+export interface StepResourceOptions {
+  /** The dmdeploy command (absolute, or relative to the stack directory). */
+  dmdeploy: string;
+  /** The plan manifest, relative to the stack directory. */
+  manifest: string;
+  /** Prepended to every resource name (several clusters in one stack). @default '' */
+  prefix?: string;
+}
+
+/** The resources in an order in which each one's dependencies come before it. */
+export function stepResources(plan: Plan, options: StepResourceOptions): StepResource[] {
+  const prefix = options.prefix ?? '';
+  const nameOf = new Map<string, string>();
+  const owner = new Map<string, string>();
+  for (const s of [...plan.steps, ...plan.teardown]) {
+    const name = prefix + resourceName(s.id);
+    const clash = owner.get(name);
+    if (clash !== undefined)
+      throw new Error(
+        `plan ${plan.cluster}: steps ${clash} and ${s.id} map to the same resource name ${name}`,
+      );
+    owner.set(name, s.id);
+    nameOf.set(s.id, name);
+  }
+  const name = (id: string): string => {
+    const n = nameOf.get(id);
+    if (n === undefined) throw new Error(`plan ${plan.cluster}: unknown step ${id}`);
+    return n;
+  };
+  const command = (s: Step) => shJoin([options.dmdeploy, 'step', s.id, '--manifest', options.manifest]);
+
+  const deploy: StepResource[] = plan.steps.map((s) => ({
+    name: name(s.id),
+    step: s.id,
+    dependsOn: s.after.map(name),
+    triggers: { step: s.id, digest: stepDigest(plan, s) },
+    command: command(s),
+    when: 'create',
+  }));
+
+  const waitedFor = new Set(plan.steps.flatMap((s) => s.after));
+  const lastDeploy = plan.steps.filter((s) => !waitedFor.has(s.id)).map((s) => name(s.id));
+  const teardown: StepResource[] = [...plan.teardown].reverse().map((a) => {
+    const later = plan.teardown.filter((b) => b.after.includes(a.id)).map((b) => name(b.id));
+    return {
+      name: name(a.id),
+      step: a.id,
+      dependsOn: later.length ? later : lastDeploy,
+      command: command(a),
+      when: 'destroy',
+    };
+  });
+  return [...deploy, ...teardown];
+}
