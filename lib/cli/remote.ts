@@ -4,7 +4,7 @@
  * environment only: DM_SYSDBA_PASSWORD (or TF_VAR_sysdba_password, which a destroy-time
  * provisioner inherits), DM_SSH_PASSPHRASE (or TF_VAR_ssh_key_passphrase).
  */
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { SshExecutor, type SshLogger } from '../ssh';
 import { ALL_HOSTS, parseManifest, type Plan, type Step } from '../plan';
 import { collectStatus, hostsOf, runStep, StepError, type ClusterStatus } from '../steps';
@@ -74,23 +74,36 @@ export async function stepCommand(
   const step = findStep(plan, id);
   const ex = executorFor(plan, hostsOf(step), secrets);
   const tag = `[${step.id} @ ${step.host}]`;
-  out(`${tag} ${step.title}\n`);
+  // Terraform hides a local-exec's output when its environment holds a sensitive value (the
+  // password), so progress also goes to a log file beside the plan (no secret ever reaches it)
+  const logFile = process.env.DMDEPLOY_LOG ?? 'dmdeploy.log';
+  const logged = (to: (s: string) => void) => (s: string) => {
+    to(s);
+    try {
+      appendFileSync(logFile, `${new Date().toISOString()} ${s}`);
+    } catch {
+      // progress is best effort; the step's result is its exit code
+    }
+  };
+  const say = logged(out);
+  const fail = logged(err);
+  say(`${tag} ${step.title}\n`);
   try {
     const r = await runStep(
       {
         plan,
         ex,
         ...(secrets.sysdbaPassword ? { sysdbaPassword: secrets.sysdbaPassword } : {}),
-        progress: (l) => out(`${tag} ${l}\n`),
+        progress: (l) => say(`${tag} ${l}\n`),
       },
       step,
     );
-    out(
+    say(
       `${tag} ${r.result === 'skipped' ? `already done: ${r.reason ?? ''}` : r.result} in ${(r.ms / 1000).toFixed(1)} s\n`,
     );
     return 0;
   } catch (e) {
-    err(
+    fail(
       `${e instanceof StepError ? e.message : `step ${step.id} on ${step.host} failed: ${(e as Error).message}`}\n`,
     );
     return 1;

@@ -1,0 +1,243 @@
+/**
+ * Issue 4's proof: each topology deployed on lab hosts running the DM8 simulator, through the
+ * synthesized Terraform (one null_resource per step, run by test/tf as Terraform would):
+ *   - an apply killed after step k, for several k across the phases, finishes when applied again,
+ *     and no database is initialised or restored twice;
+ *   - `dmdeploy status --json` then shows one PRIMARY/OPEN, every standby STANDBY/OPEN, archives
+ *     VALID, watchers OPEN and the monitor seeing them all;
+ *   - a second apply runs no mutating command on any host, nor does an apply that lost its state
+ *     (every step probes the real state first);
+ *   - destroy stops everything in the order of §6.4 and keeps the data;
+ *   - the SYSDBA password appears nowhere: cdk.tf.json, the manifest, the state, the process
+ *     lists sampled on the hosts during the deploy, and every log.
+ */
+import { execFile } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'cdktf';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../main';
+import { planCluster, resourceName, type Plan } from '../../lib/plan';
+import { validateSpec } from '../../lib/validate';
+import type { ClusterStatus } from '../../lib/steps';
+import type { SshExecutor } from '../../lib/ssh';
+import { labAvailabilityForTests, useLab } from '../lab/vitest';
+import { labExecutor } from '../ssh/helpers';
+import {
+  DmOverSsh,
+  installOnHosts,
+  killOurProcesses,
+  PASSWORD,
+  PS_ROUNDS,
+  PS_SEEN,
+  startPsSampler,
+} from '../dmsim/lab-harness';
+import { runner, TfCrash, type TfEvent, type TfRunner } from '../tf';
+import { mutatingCommands, perInstance, readLogs } from './dmsim-log';
+import { labSpec, TOPOLOGIES } from './specs';
+
+const avail = labAvailabilityForTests();
+const run = promisify(execFile);
+const REPO = path.join(__dirname, '../..');
+const DMDEPLOY = path.join(REPO, 'bin/dmdeploy');
+
+/** Walk a directory tree's files (bounded by what the test wrote). */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name));
+}
+
+for (const topo of TOPOLOGIES)
+  describe.skipIf(!avail.ok)(`deploy through Terraform: ${topo.title}`, () => {
+    const lab = useLab({ name: `e2e${topo.id}`, hosts: topo.hosts }, 90_000);
+    let dir = '';
+    let specFile = '';
+    let stackDir = '';
+    let plan: Plan;
+    let tf: TfRunner;
+    let ex: SshExecutor;
+    const output: string[] = [];
+    const onEvent = (e: TfEvent) => {
+      if (e.type === 'output') output.push(e.line);
+      if (e.type === 'finish' && !e.ok) output.push(`FAILED ${e.address}`);
+    };
+
+    beforeAll(async () => {
+      const l = lab();
+      installOnHosts(l, topo.hosts);
+      ex = labExecutor(l);
+      const dm = new DmOverSsh(ex, (h) => l.host(h).public);
+      for (const h of topo.hosts) await startPsSampler(dm, h);
+      dir = mkdtempSync(path.join(tmpdir(), `dm-cdktf-e2e-${topo.id}-`));
+      const spec = labSpec(topo, l);
+      const v = validateSpec(spec);
+      if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
+      plan = planCluster(v.model);
+      specFile = path.join(dir, 'clusters', `${topo.id}.yaml`);
+      mkdirSync(path.dirname(specFile), { recursive: true });
+      writeFileSync(specFile, stringify(spec));
+      buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile], { dmdeploy: DMDEPLOY }).synth();
+      stackDir = path.join(dir, 'cdktf.out', 'stacks', plan.cluster);
+      const env = { ...process.env };
+      delete env.DM_SYSDBA_PASSWORD;
+      delete env.TF_VAR_sysdba_password;
+      tf = runner({ stackDir, vars: { sysdba_password: PASSWORD }, env, onEvent, parallelism: 10 });
+    }, 60_000);
+
+    afterAll(async () => {
+      await killOurProcesses(lab(), topo.hosts).catch(() => undefined);
+      await ex?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }, 30_000);
+
+    const steps = () => plan.steps.length;
+    const log = () => readLogs(lab(), topo.hosts);
+
+    async function status(): Promise<ClusterStatus> {
+      const r = await run(DMDEPLOY, ['status', specFile, '--json'], {
+        env: { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD },
+        timeout: 120_000,
+      }).catch((e: { stdout?: string; stderr?: string }) => ({
+        stdout: e.stdout ?? '',
+        stderr: e.stderr ?? '',
+      }));
+      return JSON.parse(r.stdout) as ClusterStatus;
+    }
+
+    it('an apply killed after step k resumes and finishes; nothing is initialised or restored twice', async () => {
+      // one step at a time, so "after step k" is exact: k in init, restore/config, and watch phases
+      const ks = [2, Math.floor(steps() / 2), steps() - 3];
+      let done = 0;
+      for (const k of ks) {
+        const err = await tf.apply({ crashAfter: k - done, parallelism: 1 }).catch((e: unknown) => e);
+        expect(err, `crash after ${k}`).toBeInstanceOf(TfCrash);
+        done = k;
+      }
+      const r = await tf.apply().catch((e: unknown) => {
+        throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
+      });
+      // with the teardown resources, the resources left after the last crash were created now
+      expect(r.created.length).toBeGreaterThan(0);
+      const l = log();
+      const dbs = plan.steps.filter((s) => s.params.kind === 'dminit').length;
+      const inits = perInstance(l, 'dminit');
+      expect(inits.size).toBe(dbs);
+      expect([...inits.values()].every((n) => n === 1)).toBe(true);
+      const restores = perInstance(l, 'restore');
+      expect(restores.size).toBe(plan.steps.filter((s) => s.params.kind === 'restore').length);
+      expect([...restores.values()].every((n) => n === 1)).toBe(true);
+    }, 600_000);
+
+    it('dmdeploy status shows one PRIMARY/OPEN, every standby STANDBY/OPEN, archives VALID, watchers OPEN, the monitor seeing all', async () => {
+      const s = await status();
+      expect(s.problems).toEqual([]);
+      expect(s.healthy).toBe(true);
+      for (const g of s.groups) {
+        const primaries = g.databases.filter((d) => d.mode === 'PRIMARY' && d.status === 'OPEN');
+        expect(primaries.map((d) => d.role)).toEqual(['primary']);
+        for (const d of g.databases.filter((x) => x.role !== 'primary'))
+          expect([d.mode, d.status, d.watcher]).toEqual(['STANDBY', 'OPEN', 'OPEN']);
+        for (const d of g.databases) {
+          expect(d.oguid).toBe(g.oguid);
+          expect(d.watcher).toBe('OPEN');
+          expect(d.monitor).toMatchObject({ wstatus: 'OPEN', istatus: 'OPEN' });
+        }
+        const p = primaries[0];
+        // the primary archives locally and to every standby it sends to (7.2.4.3, 7.6, 7.7)
+        expect(p?.archives.length).toBeGreaterThanOrEqual(2);
+        expect(p?.archives.every((a) => a.status === 'VALID')).toBe(true);
+      }
+      expect(s.monitor?.answered).toBe(true);
+    }, 180_000);
+
+    it('a second apply runs nothing; an apply that lost its state runs every step and changes nothing', async () => {
+      const before = mutatingCommands(log()).length;
+      const again = await tf.apply();
+      expect(again.created).toEqual([]);
+      expect(again.replaced).toEqual([]);
+      expect(mutatingCommands(log()).length).toBe(before);
+      // the state file gone (a new workspace, say): every step's provisioner runs and probes
+      const lost = await tf.apply({ statePath: path.join(dir, 'lost.tfstate.json') });
+      expect(lost.created).toEqual(
+        expect.arrayContaining(plan.steps.map((s) => `null_resource.${resourceName(s.id)}`)),
+      );
+      const after = mutatingCommands(log());
+      expect(after.slice(before).map((r) => `${r.host} ${String(r.tool)} ${String(r.event)}`)).toEqual([]);
+      rmSync(path.join(dir, 'lost.tfstate.json'), { force: true });
+    }, 300_000);
+
+    it('the SYSDBA password appears nowhere: Terraform JSON, manifest, state, process lists, logs', async () => {
+      const l = lab();
+      const places: [string, string][] = [
+        ...filesUnder(path.join(dir, 'cdktf.out')).map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
+        ...filesUnder(dir)
+          .filter((f) => /tfstate/.test(f))
+          .map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
+        ['provisioner output', output.join('\n')],
+      ];
+      for (const h of topo.hosts) {
+        for (const f of [...filesUnder(l.dmPath(h, '/dm/log')), l.dmPath(h, '/dm/dmsim.log')])
+          if (existsSync(f)) places.push([`${h}:${f}`, readFileSync(f, 'utf8')]);
+        const seen = await ex.readFile(h, PS_SEEN);
+        places.push([`${h}: ps`, seen.toString('utf8')]);
+        expect(Number((await ex.readFile(h, PS_ROUNDS)).toString('utf8').trim())).toBeGreaterThan(10);
+      }
+      expect(places.length).toBeGreaterThan(5);
+      expect(places.filter(([, text]) => text.includes(PASSWORD)).map(([where]) => where)).toEqual([]);
+      // Terraform hides the steps' output (their environment holds the password): dmdeploy.log has it
+      const progress = readFileSync(path.join(stackDir, 'dmdeploy.log'), 'utf8');
+      for (const s of plan.steps) expect(progress).toContain(`[${s.id} @ ${s.host}]`);
+      // and it was in play: the manifest is there, and the deploy logged in with it
+      expect(places.some(([w]) => w.endsWith('plan.json'))).toBe(true);
+      expect(log().some((r) => r.event === 'connect')).toBe(true);
+    }, 60_000);
+
+    it('destroy stops the monitor, the standby watchers, the primary watcher, the primary, the standbys (§6.4), and keeps the data', async () => {
+      const from = Date.now();
+      await tf.destroy();
+      const stops = log()
+        .filter((r) => Date.parse(String(r.t)) >= from)
+        .filter(
+          (r) =>
+            (r.event === 'exit' && (r.tool === 'dmmonitor' || r.tool === 'dmwatcher')) ||
+            (r.event === 'shutdown' && r.tool === 'dmserver'),
+        );
+      const role = (host: string) => (host === 'DW_P' ? 'primary' : 'standby');
+      const seq = stops.map((r) =>
+        r.tool === 'dmmonitor'
+          ? 'monitor'
+          : `${role(r.host)} ${r.tool === 'dmwatcher' ? 'watcher' : 'server'}`,
+      );
+      const rank = ['monitor', 'standby watcher', 'primary watcher', 'primary server', 'standby server'];
+      // the primary is on DW_P in every topology here
+      expect(seq).toEqual([...seq].sort((a, b) => rank.indexOf(a) - rank.indexOf(b)));
+      expect(seq).toContain('primary server');
+      expect(seq.filter((x) => x === 'standby server').length).toBe(
+        plan.steps.filter((s) => s.params.kind === 'restore').length,
+      );
+      // every server stopped normally
+      expect(stops.filter((r) => r.event === 'shutdown').every((r) => r.normal === true)).toBe(true);
+      // the data stays (the data disk is mounted inside each host: look over SSH)
+      for (const s of plan.steps.filter((x) => x.params.kind === 'dminit'))
+        if (s.params.kind === 'dminit') {
+          expect(await ex.exists(s.host, s.params.iniPath)).toBe(true);
+          expect(await ex.exists(s.host, path.join(path.dirname(s.params.iniPath), 'dm.ctl'))).toBe(true);
+        }
+      // and nothing of the cluster runs any more
+      for (const h of topo.hosts)
+        expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/)).toEqual([]);
+    }, 300_000);
+  });

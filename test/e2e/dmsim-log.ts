@@ -1,0 +1,54 @@
+/** Reading the hosts' dmsim action logs (from the runner, through the directory each host mounts at /dm). */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Lab } from '../lab/lab';
+import type { LogRecord } from '../dmsim/src/common';
+
+export type HostRecord = LogRecord & { host: string };
+
+export function readLogs(lab: Lab, hosts: readonly string[]): HostRecord[] {
+  return hosts
+    .flatMap((host) => {
+      const file = lab.dmPath(host, '/dm/dmsim.log');
+      if (!existsSync(file)) return [];
+      return readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l): HostRecord => ({ ...(JSON.parse(l) as LogRecord), host }));
+    })
+    .sort((a, b) => Date.parse(String(a.t)) - Date.parse(String(b.t)));
+}
+
+/** Tools whose every run changes something on the host. */
+const MUTATING_TOOLS = new Set([
+  'dminit',
+  'dmrman',
+  'dmserver',
+  'dmwatcher',
+  'dmctlcvt',
+  'dmcss',
+  'dmasmsvr',
+]);
+
+/**
+ * The mutating commands in a log: runs of the tools that change state, statements a dmserver
+ * executed other than successful SELECTs, and confirm monitors started. Reads (disql SELECTs,
+ * a monitoring-mode `show`) are not counted.
+ */
+export function mutatingCommands(log: readonly HostRecord[]): HostRecord[] {
+  return log.filter(
+    (r) =>
+      (r.event === 'invoke' && MUTATING_TOOLS.has(String(r.tool))) ||
+      (r.event === 'exec' && r.tool === 'dmserver') ||
+      (r.event === 'start' && r.tool === 'dmmonitor' && r.confirm === true),
+  );
+}
+
+/** How many times each instance was initialised / restored. */
+export function perInstance(log: readonly HostRecord[], event: 'dminit' | 'restore'): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const r of log.filter((x) => x.event === event)) {
+    const key = `${r.host}:${String(r.path ?? r.ini ?? r.instance ?? '')}`;
+    out.set(key, (out.get(key) ?? 0) + 1);
+  }
+  return out;
+}
