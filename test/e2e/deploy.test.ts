@@ -163,6 +163,26 @@ for (const topo of TOPOLOGIES)
       expect(s.monitor?.answered).toBe(true);
     }, 180_000);
 
+    // one topology is enough for the error path
+    if (topo.id === 'rt11')
+      it("a failing step names the host, the step, the DM tool's own message and what to try next", async () => {
+        const mode = plan.steps.find((s) => s.params.kind === 'mode');
+        const manifest = filesUnder(stackDir).find((f) => f.endsWith('plan.json')) ?? '';
+        const r = await run(DMDEPLOY, ['step', mode?.id ?? '', '--manifest', manifest], {
+          cwd: dir,
+          env: { ...process.env, DM_SYSDBA_PASSWORD: 'Not_the_password_1' },
+          timeout: 60_000,
+        }).then(
+          () => ({ code: 0, stderr: '' }),
+          (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
+        );
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(`step ${mode?.id ?? ''} on ${mode?.host ?? ''} failed`);
+        expect(r.stderr).toMatch(/DM says: .*\[-\d+\]/);
+        expect(r.stderr).toMatch(/next: /);
+        expect(r.stderr).not.toContain('Not_the_password_1');
+      }, 60_000);
+
     it('a second apply runs nothing; an apply that lost its state runs every step and changes nothing', async () => {
       const before = mutatingCommands(log()).length;
       const again = await tf.apply();
