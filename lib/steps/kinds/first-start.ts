@@ -11,15 +11,22 @@ export const firstStart: StepKindImpl<StepOf<'first-start'>> = {
   timeoutMs: 10 * 60_000,
   mutates: true,
   async probe(ctx, step) {
-    return (await new Remote(ctx, step).hasRecord())
-      ? 'the first normal start and shutdown are done'
-      : undefined;
+    const r = new Remote(ctx, step);
+    if (await r.hasRecord()) return 'the first normal start and shutdown are done';
+    // a server running that this step did not start is someone's database: never stop it here
+    const ours = await r.hasRecord(`${step.id}#started`);
+    if (!ours && (await r.pidsOf('dmserver', step.params.iniPath)).length)
+      return 'dmserver is running (started outside this step): its first start is behind it';
+    return undefined;
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     const p = step.params;
-    // a run cut short may have left it up after the start: then only the normal shutdown is owed
-    if (!(await r.pidsOf('dmserver', p.iniPath)).length) await startServer(r, p, { mount: false });
+    // a run cut short may have left our start up: then only the normal shutdown is owed
+    if (!(await r.pidsOf('dmserver', p.iniPath)).length) {
+      await r.writeRecord(`${step.id}#started`);
+      await startServer(r, p, { mount: false });
+    }
     await shutdownServer(r, p);
     await r.writeRecord();
   },
