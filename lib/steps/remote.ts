@@ -161,17 +161,8 @@ export class Remote {
   /** SIGTERM (a normal stop for dmwatcher and dmmonitor), then wait (bounded) for the pids to go. */
   async terminate(pids: readonly number[], what: string, timeoutMs = 30_000): Promise<void> {
     if (!pids.length) return;
-    const n = Math.ceil(timeoutMs / 100);
-    await this.must(
-      [
-        ALIVE,
-        `kill -TERM ${pids.join(' ')} 2>/dev/null || true`,
-        `for p in ${pids.join(' ')}; do i=0; while alive $p; do i=$((i+1)); [ $i -gt ${n} ] && { echo "$p still running" >&2; exit 1; }; sleep 0.1; done; done`,
-      ].join('\n'),
-      `${what} did not exit`,
-      `look at the process on ${this.host}; stop it by hand, then run the step again`,
-      { timeoutMs: timeoutMs + 5000 },
-    );
+    await this.exec(`kill -TERM ${pids.join(' ')} 2>/dev/null || true`);
+    await this.waitGone(pids, what, timeoutMs);
   }
 
   async waitGone(pids: readonly number[], what: string, timeoutMs = 60_000): Promise<void> {

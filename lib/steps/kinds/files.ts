@@ -31,8 +31,9 @@ export async function pendingFiles(r: Remote, files: readonly StepFile[]): Promi
 }
 
 export async function writeFiles(r: Remote, files: readonly StepFile[]): Promise<void> {
-  for (const f of await pendingFiles(r, files)) {
+  for (const f of files) {
     const w = await wanted(r, f);
+    if (w.current === w.next) continue;
     await r.must(
       `mkdir -p ${shQuote(path.dirname(f.path))}`,
       `cannot create ${path.dirname(f.path)}`,
