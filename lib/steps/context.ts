@@ -23,3 +23,17 @@ export interface StepKindImpl<S extends Step = Step> {
   /** false for steps that only read (preflight, verify). */
   mutates: boolean;
 }
+
+/** A step that only checks (preflight, verify): nothing to probe or do, its check is the verify. */
+export function checkOnly<S extends Step>(
+  timeoutMs: number,
+  check: (ctx: StepContext, step: S) => Promise<void>,
+): StepKindImpl<S> {
+  return {
+    timeoutMs,
+    mutates: false,
+    probe: () => Promise.resolve(undefined),
+    act: () => Promise.resolve(),
+    verify: check,
+  };
+}

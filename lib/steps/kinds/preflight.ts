@@ -4,7 +4,7 @@
  */
 import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
-import type { StepKindImpl } from '../context';
+import { checkOnly } from '../context';
 import { StepError } from '../error';
 import { Remote } from '../remote';
 import type { StepOf } from './types';
@@ -45,61 +45,52 @@ async function facts(r: Remote): Promise<Facts> {
   };
 }
 
-export const preflight: StepKindImpl<StepOf<'preflight'>> = {
-  timeoutMs: 5 * 60_000,
-  mutates: false,
-  async probe() {
-    return undefined;
-  },
-  async act() {},
-  async verify(ctx, step) {
-    const p = step.params;
-    const found: string[] = [];
-    const byHost = new Map<string, Facts>();
-    await Promise.all(
-      p.hosts.map(async (h) => {
-        try {
-          byHost.set(h, await facts(new Remote(ctx, step, h)));
-        } catch (e) {
-          found.push(`${h}: ${(e as Error).message.split('\n')[0] ?? ''}`);
-        }
-      }),
+export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, step) => {
+  const p = step.params;
+  const found: string[] = [];
+  const byHost = new Map<string, Facts>();
+  await Promise.all(
+    p.hosts.map(async (h) => {
+      try {
+        byHost.set(h, await facts(new Remote(ctx, step, h)));
+      } catch (e) {
+        found.push(`${h}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+      }
+    }),
+  );
+  const first = [...byHost.values()][0];
+  for (const [h, f] of byHost) {
+    if (f.missing.length) found.push(`${h}: ${f.missing.join(', ')} missing in ${ctx.plan.dmHome}/bin`);
+    if (first && f.arch !== first.arch)
+      found.push(`${h}: ${f.arch}, others ${first.arch} (same OS word size needed)`);
+    if (first && f.endian !== first.endian) found.push(`${h}: ${f.endian} endian, others ${first.endian}`);
+    if (first && f.tz !== first.tz) found.push(`${h}: time zone ${f.tz}, others ${first.tz}`);
+    if (first && Math.abs(f.epoch - first.epoch) > MAX_CLOCK_SKEW_S)
+      found.push(`${h}: clock ${f.epoch - first.epoch} s off (keep clocks in step, e.g. with NTP)`);
+  }
+  // a port in use is ours when the instance's database exists already (a re-run)
+  for (const port of p.ports) {
+    const f = byHost.get(port.host);
+    if (!f?.listening.has(port.port)) continue;
+    const procs = await new Remote(ctx, step, port.host).processes();
+    const ours = procs.some(
+      (x) => x.args.some((a) => a.includes(port.owner)) || x.args.some((a) => a.endsWith('/DAMENG/dm.ini')),
     );
-    const first = [...byHost.values()][0];
-    for (const [h, f] of byHost) {
-      if (f.missing.length) found.push(`${h}: ${f.missing.join(', ')} missing in ${ctx.plan.dmHome}/bin`);
-      if (first && f.arch !== first.arch)
-        found.push(`${h}: ${f.arch}, others ${first.arch} (same OS word size needed)`);
-      if (first && f.endian !== first.endian) found.push(`${h}: ${f.endian} endian, others ${first.endian}`);
-      if (first && f.tz !== first.tz) found.push(`${h}: time zone ${f.tz}, others ${first.tz}`);
-      if (first && Math.abs(f.epoch - first.epoch) > MAX_CLOCK_SKEW_S)
-        found.push(`${h}: clock ${f.epoch - first.epoch} s off (keep clocks in step, e.g. with NTP)`);
-    }
-    // a port in use is ours when the instance's database exists already (a re-run)
-    for (const port of p.ports) {
-      const f = byHost.get(port.host);
-      if (!f?.listening.has(port.port)) continue;
-      const procs = await new Remote(ctx, step, port.host).processes();
-      const ours = procs.some(
-        (x) => x.args.some((a) => a.includes(port.owner)) || x.args.some((a) => a.endsWith('/DAMENG/dm.ini')),
-      );
-      if (!ours)
-        found.push(`${port.host}: port ${port.port} (for ${port.owner}) is in use by another program`);
-    }
-    for (const x of p.paths) {
-      const r = new Remote(ctx, step, x.host);
-      const res = await r.exec(
-        `d=${shQuote(x.path)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; [ -d "$d" ] && [ -w "$d" ]`,
-      );
-      if (res.exitCode !== 0) found.push(`${x.host}: ${x.path} is not writable`);
-    }
-    if (found.length)
-      throw new StepError(
-        step.host,
-        step.id,
-        `${found.length} host checks failed`,
-        found.join('; '),
-        'fix each host named, then apply again',
-      );
-  },
-};
+    if (!ours) found.push(`${port.host}: port ${port.port} (for ${port.owner}) is in use by another program`);
+  }
+  for (const x of p.paths) {
+    const r = new Remote(ctx, step, x.host);
+    const res = await r.exec(
+      `d=${shQuote(x.path)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; [ -d "$d" ] && [ -w "$d" ]`,
+    );
+    if (res.exitCode !== 0) found.push(`${x.host}: ${x.path} is not writable`);
+  }
+  if (found.length)
+    throw new StepError(
+      step.host,
+      step.id,
+      `${found.length} host checks failed`,
+      found.join('; '),
+      'fix each host named, then apply again',
+    );
+});
