@@ -73,6 +73,7 @@ export function planCluster(model: ClusterModel): Plan {
               host: i.host,
               port: i[k],
               owner: i.name,
+              configPath: i.configPath,
             })),
           ),
         ),

@@ -54,7 +54,8 @@ export type StepParams =
   | {
       kind: 'preflight';
       hosts: string[];
-      ports: { host: string; port: number; owner: string }[];
+      /** owner: the instance; configPath: its CONFIG_PATH (its dmserver and dmwatcher run on files there). */
+      ports: { host: string; port: number; owner: string; configPath: string }[];
       paths: { host: string; path: string }[];
     }
   | ({ kind: 'dminit'; initPath: string; dbName: string } & Server)

@@ -260,4 +260,35 @@ for (const topo of TOPOLOGIES)
       for (const h of topo.hosts)
         expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/)).toEqual([]);
     }, 300_000);
+
+    // after destroy the cluster's ports are free: a foreign program on one must stop the preflight
+    if (topo.id === 'rt11')
+      it('preflight refuses a port that another program holds, naming host and port', async () => {
+        const mount = plan.steps.find((s) => s.params.kind === 'mount');
+        if (mount?.params.kind !== 'mount') throw new Error('no mount step');
+        const { host, port } = { host: mount.host, port: mount.params.port };
+        const listener = `require('net').createServer().listen(${port}, '0.0.0.0')`;
+        const started = await ex.exec(
+          host,
+          `setsid nohup ${process.execPath} -e "${listener}" >/dev/null 2>&1 </dev/null & sleep 0.5; echo ok`,
+        );
+        expect(started.stdout).toContain('ok');
+        try {
+          const manifest = filesUnder(stackDir).find((f) => f.endsWith('plan.json')) ?? '';
+          const r = await run(DMDEPLOY, ['step', 'cluster/preflight', '--manifest', manifest], {
+            cwd: dir,
+            env: { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD },
+            timeout: 60_000,
+          }).then(
+            () => ({ code: 0, stderr: '' }),
+            (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
+          );
+          expect(r.code).toBe(1);
+          expect(r.stderr).toContain(
+            `${host}: port ${port} (for ${mount.params.instance}) is in use by another program`,
+          );
+        } finally {
+          lab().kill(host, /createServer\(\)\.listen/, 'SIGKILL');
+        }
+      }, 60_000);
   });
