@@ -144,6 +144,12 @@ export function formatStatus(s: ClusterStatus): string {
   }
   if (s.monitor)
     lines.push(`  monitor on ${s.monitor.host}: ${s.monitor.answered ? 'answered' : 'no answer'}`);
+  if (s.mppCtl) {
+    const sums = new Set(s.mppCtl.map((f) => f.sha256 ?? 'missing'));
+    lines.push(
+      `  dmmpp.ctl on ${s.mppCtl.length} instances: ${sums.size === 1 && !sums.has('missing') ? `identical (sha256 ${[...sums][0]?.slice(0, 12)})` : 'NOT identical'}`,
+    );
+  }
   for (const p of s.problems) lines.push(`  problem: ${p}`);
   return `${lines.join('\n')}\n`;
 }

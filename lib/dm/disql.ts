@@ -16,13 +16,15 @@ export interface DisqlLogin {
   password: string;
   address: string;
   port: number;
+  /** Log in with MPP_TYPE=LOCAL (7.4.3.6): one MPP node alone, not the whole MPP system. */
+  mppLocal?: boolean;
 }
 
 /** The standard input of one disql session: login, stop at the first error, bare output, statements. */
 export function disqlInput(login: DisqlLogin, statements: readonly string[]): string {
   const addr = login.address.includes(':') ? `[${login.address}]` : login.address;
   return [
-    `CONN ${login.user ?? 'SYSDBA'}/${connPassword(login.password)}@${addr}:${login.port}`,
+    `CONN ${login.user ?? 'SYSDBA'}/${connPassword(login.password)}@${addr}:${login.port}${login.mppLocal ? '#{MPP_TYPE=LOCAL}' : ''}`,
     'WHENEVER SQLERROR EXIT 1',
     'SET HEADING OFF LINESHOW OFF TIMING OFF FEEDBACK OFF',
     ...statements.map((s) => (/;\s*$/.test(s) ? s : `${s};`)),

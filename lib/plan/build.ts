@@ -4,9 +4,23 @@
  */
 import path from 'node:path/posix';
 import { renderCluster, type RenderedFile } from '../render';
-import { watcherUnits } from '../render/topology';
-import type { ClusterModel, DatabaseModel, GroupModel, InstanceModel } from '../spec/model';
-import { ALL_HOSTS, PHASES, type Plan, type Step, type StepFile, type VerifyGroup } from './step';
+import { monDwIp, watcherUnits } from '../render/topology';
+import {
+  isGuardMember,
+  type ClusterModel,
+  type DatabaseModel,
+  type GroupModel,
+  type InstanceModel,
+} from '../spec/model';
+import {
+  ALL_HOSTS,
+  PHASES,
+  type DscNode,
+  type Plan,
+  type Step,
+  type StepFile,
+  type VerifyGroup,
+} from './step';
 
 /** Raised for topologies whose deploy steps are not built yet; names the kind and what exists. */
 export class PlanUnsupportedError extends Error {}
@@ -15,7 +29,10 @@ export class PlanUnsupportedError extends Error {}
 export const BACKUP_NAME = 'BACKUP_FILE1';
 
 export function backupDirOf(group: GroupModel): string {
-  const p = primaryOf(group).instances[0];
+  const db = primaryOf(group);
+  const p = db.instances[0];
+  // 7.5.3.3: a DMDSC primary's set goes where the spec says (the schema's default beside node 0)
+  if (db.dsc) return db.backupDir ?? path.join(path.dirname(p?.iniPath ?? '/'), 'bak', 'db_full_bak_for_DSC');
   return path.join(p?.initPath ?? path.dirname(p?.configPath ?? '/'), 'BACKUP_FILE_01');
 }
 
@@ -25,14 +42,18 @@ function primaryOf(group: GroupModel): DatabaseModel {
   return p;
 }
 
-const only = (db: DatabaseModel): InstanceModel => {
+/** Node 0 of a database: the single instance, or a DMDSC database's control node (§2.7.5). */
+const node0 = (db: DatabaseModel): InstanceModel => {
   const i = db.instances[0];
-  if (!i || db.instances.length !== 1)
-    throw new PlanUnsupportedError(`${db.id}: DMDSC databases are not planned yet`);
+  if (!i) throw new Error(`${db.id}: no instance`);
   return i;
 };
 
 const server = (i: InstanceModel) => ({ instance: i.name, iniPath: i.iniPath, port: i.port });
+const dscNode = (i: InstanceModel): DscNode => {
+  if (!i.dcrIni) throw new Error(`${i.name}: a DMDSC node needs its dmdcr.ini (DSC_DCR_INI_REQUIRED)`);
+  return { ...server(i), host: i.host, dcrIni: i.dcrIni };
+};
 const fileOf = (f: RenderedFile): StepFile => ({
   path: f.path,
   role: f.role,
@@ -44,24 +65,22 @@ const fileOf = (f: RenderedFile): StepFile => ({
 const INSTANCE_FILES = new Set(['dm.ini', 'dmmal.ini', 'dmarch.ini', 'dmtimer.ini', 'dmwatcher.ini']);
 
 export function planCluster(model: ClusterModel): Plan {
-  if (model.kind === 'MppGroup' || model.kind === 'DscPrimary' || model.mpp)
-    throw new PlanUnsupportedError(
-      `${model.kind}: deploying MPP and DMDSC clusters is not built yet (validate and render work); ` +
-        'RealtimePair and ReadWriteCluster, with async and sync standbys, can be deployed',
-    );
   const files = renderCluster(model);
   const steps: Step[] = [];
   const add = (s: Step): string => {
     steps.push(s);
     return s.id;
   };
+  const dscNodes = model.groups.flatMap((g) =>
+    g.databases.filter((d) => d.dsc).flatMap((d) => d.instances.map(dscNode)),
+  );
 
   const preflight = add({
     id: 'cluster/preflight',
     phase: 'preflight',
     host: ALL_HOSTS,
     title: 'check every host: tools, word size, byte order, time zone, clock, ports, paths',
-    manual: '7 (introduction)',
+    manual: dscNodes.length ? '7 (introduction), 7.5.3' : '7 (introduction)',
     after: [],
     params: {
       kind: 'preflight',
@@ -86,14 +105,22 @@ export function planCluster(model: ClusterModel): Plan {
         ),
         ...monitorFiles(files).map((f) => ({ host: f.host, path: path.dirname(f.path) })),
       ],
+      ...(dscNodes.length ? { dsc: dscNodes } : {}),
     },
   });
+
+  // MPP (7.4.3.4): one dmmpp.ctl, made after every database exists, read by every MOUNT start
+  const mppFile = files.find((f) => f.role === 'dmmpp.ini');
+  const mppCtlId = mppFile?.instance ? `${mppFile.instance}/mpp-ctl` : undefined;
+  const mppAfter: string[] = [];
 
   const modeSteps = new Map<string, string[]>();
   for (const group of model.groups) {
     const primary = primaryOf(group);
-    const p = only(primary);
+    const p = node0(primary);
     const backupDir = backupDirOf(group);
+    // the chapter that builds this kind of group: 7.4 MPP, 7.5 DMDSC, else 7.2
+    const ch = model.mpp ? '7.4' : group.databases.some((d) => d.dsc) ? '7.5' : '7.2';
     const init = (i: InstanceModel) =>
       add({
         id: `${i.name}/dminit`,
@@ -104,23 +131,17 @@ export function planCluster(model: ClusterModel): Plan {
         after: [preflight],
         params: { kind: 'dminit', initPath: i.initPath ?? '', dbName: i.dbName ?? 'DAMENG', ...server(i) },
       });
-    const pInit = init(p);
-    const firstStart = add({
-      id: `${p.name}/first-start`,
-      phase: 'first-start',
-      host: p.host,
-      title: 'first start of the new primary, normally, then a normal shutdown',
-      manual: '7.1 (note)',
-      after: [pInit],
-      params: { kind: 'first-start', ...server(p) },
-    });
-    const config = (i: InstanceModel, after: string) =>
+    const config = (i: InstanceModel, db: DatabaseModel, after: string) =>
       add({
         id: `${i.name}/config`,
-        phase: i === p ? 'primary-config' : 'standby-config',
+        phase: db === primary ? 'primary-config' : 'standby-config',
         host: i.host,
         title: 'write dm.ini settings, dmmal.ini, dmarch.ini, dmtimer.ini, dmwatcher.ini',
-        manual: '7.2.3-7.2.4',
+        manual: {
+          '7.4': '7.4.3.1-7.4.3.3, 7.4.7',
+          '7.5': db.dsc && db === primary ? '7.5.3.1-7.5.3.2, 7.5.5-7.5.8' : '7.5.5-7.5.8',
+          '7.2': '7.2.3-7.2.4',
+        }[ch],
         after: [after],
         params: {
           kind: 'config',
@@ -128,71 +149,184 @@ export function planCluster(model: ClusterModel): Plan {
           files: files.filter((f) => f.instance === i.name && INSTANCE_FILES.has(f.role)).map(fileOf),
         },
       });
-    const mount = (i: InstanceModel, after: string) =>
+    /** 7.5.10: dmcss restarts the node in MOUNT once dmdcr.ini says so and dmcss was restarted. */
+    const dmdcr = (i: InstanceModel, db: DatabaseModel, after: string): string => {
+      const f = files.find((x) => x.role === 'dmdcr.ini' && x.instance === i.name);
+      if (!f || db.dmcssRestartInterval === undefined) return after;
+      return add({
+        id: `${i.name}/dmdcr`,
+        phase: 'dmdcr',
+        host: i.host,
+        title: `turn on dmcss's restart of ${i.name} in MOUNT in ${f.path}, then restart dmcss and dmasmsvr`,
+        manual: '7.5.10',
+        after: [after],
+        params: {
+          kind: 'dmdcr',
+          dcrIni: f.path,
+          files: [fileOf(f)],
+          nodes: db.instances.filter((x) => x.host === i.host && x.dcrIni === f.path).map(dscNode),
+        },
+      });
+    };
+    const mount = (i: InstanceModel, db: DatabaseModel, after: string) =>
       add({
         id: `${i.name}/mount`,
         phase: 'mount',
         host: i.host,
-        title: 'start dmserver in MOUNT',
-        manual: '7.2.3.5',
-        after: [after],
-        params: { kind: 'mount', ...server(i) },
+        title: `start dmserver in MOUNT${i.dcrIni && db.dsc ? ` with DCR_INI=${i.dcrIni}` : ''}`,
+        manual: { '7.4': '7.4.3.5', '7.5': '7.5.11', '7.2': '7.2.3.5' }[ch],
+        after: [after, ...(mppCtlId ? [mppCtlId] : [])],
+        params: { kind: 'mount', ...server(i), ...(db.dsc && i.dcrIni ? { dcrIni: i.dcrIni } : {}) },
       });
-    const mode = (i: InstanceModel, m: 'PRIMARY' | 'STANDBY', after: string[]) =>
-      add({
+    /** Every node in MOUNT, then OGUID and mode through node 0 (7.5.12-7.5.13: any one node). */
+    const mountAndMode = (db: DatabaseModel, m: 'PRIMARY' | 'STANDBY', after: string, also: string[]) => {
+      const mounts = db.instances.map((i) => mount(i, db, dmdcr(i, db, after)));
+      const i = node0(db);
+      return add({
         id: `${i.name}/mode`,
         phase: 'mode',
         host: i.host,
-        title: `ALTER_MODE_STATUS 1, SP_SET_OGUID(${group.oguid}), ALTER DATABASE ${m}, ALTER_MODE_STATUS 0`,
-        manual: m === 'PRIMARY' ? '7.2.3.6-7.2.3.7' : '7.2.4.6-7.2.4.7',
-        after,
+        title: `ALTER_MODE_STATUS 1, SP_SET_OGUID(${group.oguid}), ALTER DATABASE ${m}, ALTER_MODE_STATUS 0${model.mpp ? ' (MPP_TYPE=LOCAL session)' : ''}`,
+        manual: {
+          '7.4': '7.4.3.6-7.4.3.7',
+          '7.5': '7.5.12-7.5.13',
+          '7.2': m === 'PRIMARY' ? '7.2.3.6-7.2.3.7' : '7.2.4.6-7.2.4.7',
+        }[ch],
+        after: [...mounts, ...also],
         params: { kind: 'mode', oguid: group.oguid, mode: m, ...server(i) },
       });
+    };
 
-    const pConfig = config(p, firstStart);
-    const backup = add({
-      id: `${p.name}/backup`,
-      phase: 'backup',
-      host: p.host,
-      title: `offline full backup with dmrman to ${backupDir}`,
-      manual: '7.1.1',
-      // 7.1: dmrman backs up only a database that archives, so the primary's files come first
-      after: [pConfig],
-      params: { kind: 'backup', backupDir, backupName: BACKUP_NAME, ...server(p) },
-    });
-    const pMode = mode(p, 'PRIMARY', [mount(p, backup)]);
+    let backup: string;
+    if (primary.dsc) {
+      // 7.5.3: an existing DMDSC cluster; its nodes get their files, run once so that archives
+      // exist, and are backed up offline through dmrman use_ap=2 dcr_ini=
+      const configs = primary.instances.map((i) => config(i, primary, preflight));
+      const nodes = primary.instances.map(dscNode);
+      const restart = add({
+        id: `${primary.id}/dsc-restart`,
+        phase: 'dsc-restart',
+        host: p.host,
+        title: `start every DMDSC node with its archives on, then stop them normally (${nodes.map((n) => n.instance).join(', ')})`,
+        manual: '7.5.3.3',
+        after: configs,
+        params: { kind: 'dsc-restart', nodes },
+      });
+      backup = add({
+        id: `${p.name}/backup`,
+        phase: 'backup',
+        host: p.host,
+        title: `offline full backup with dmrman use_ap=2 dcr_ini=${p.dcrIni ?? ''} to ${backupDir}`,
+        manual: '7.5.3.3',
+        after: [restart],
+        params: {
+          kind: 'backup',
+          backupDir,
+          backupName: BACKUP_NAME,
+          dcrIni: nodes[0]?.dcrIni ?? '',
+          nodes,
+          ...server(p),
+        },
+      });
+    } else {
+      const pInit = init(p);
+      const firstStart = add({
+        id: `${p.name}/first-start`,
+        phase: 'first-start',
+        host: p.host,
+        title: 'first start of the new primary, normally, then a normal shutdown',
+        manual: '7.1 (note)',
+        after: [pInit],
+        params: { kind: 'first-start', ...server(p) },
+      });
+      mppAfter.push(pInit);
+      const pConfig = config(p, primary, firstStart);
+      backup = add({
+        id: `${p.name}/backup`,
+        phase: 'backup',
+        host: p.host,
+        title: `offline full backup with dmrman to ${backupDir}`,
+        manual: '7.1.1',
+        // 7.1: dmrman backs up only a database that archives, so the primary's files come first
+        after: [pConfig],
+        params: { kind: 'backup', backupDir, backupName: BACKUP_NAME, ...server(p) },
+      });
+    }
+    mppAfter.push(backup);
+    const pMode = mountAndMode(primary, 'PRIMARY', backup, []);
     const modes = [pMode];
     const copies = new Map<string, string>();
-    for (const db of group.databases) {
-      if (db === primary) continue;
-      const s = only(db);
-      const sInit = init(s);
-      let copy = copies.get(s.host);
-      if (!copy && s.host !== p.host) {
+    const copyTo = (host: string): string => {
+      if (host === p.host) return backup;
+      let copy = copies.get(host);
+      if (!copy) {
         copy = add({
-          id: `${s.host}/copy-backup`,
+          // MPP: a host may receive the sets of several groups
+          id: model.groups.length > 1 ? `${host}/copy-backup-${group.name}` : `${host}/copy-backup`,
           phase: 'copy',
-          host: s.host,
+          host,
           title: `stream the backup set ${backupDir} from ${p.host}`,
           manual: '7.1.1',
           after: [backup],
           params: { kind: 'copy-backup', fromHost: p.host, backupDir },
         });
-        copies.set(s.host, copy);
+        copies.set(host, copy);
       }
+      return copy;
+    };
+    for (const db of group.databases) {
+      if (db === primary) continue;
+      const s = node0(db);
+      const nodes = db.dsc ? db.instances.map(dscNode) : undefined;
       const restore = add({
         id: `${s.name}/restore`,
         phase: 'restore',
         host: s.host,
-        title: 'RESTORE DATABASE, then RECOVER DATABASE ... UPDATE DB_MAGIC',
-        manual: '7.1.1',
-        after: [sInit, copy ?? backup],
-        // offline backups need no RECOVER ... FROM BACKUPSET (7.1.1); an online one would
-        params: { kind: 'restore', backupDir, forStandby: false, ...server(s) },
+        title: db.dsc
+          ? `RESTORE DATABASE onto the DMDSC database through dmrman use_ap=2 dcr_ini=${s.dcrIni ?? ''}, then UPDATE DB_MAGIC`
+          : `RESTORE DATABASE, ${primary.dsc ? 'RECOVER ... FOR STANDBY, ' : ''}then RECOVER DATABASE ... UPDATE DB_MAGIC`,
+        manual: primary.dsc ? '7.5.4' : db.dsc ? '7.1.1, 7.5.1' : '7.1.1',
+        // a DMDSC standby is an existing database: no dminit (7.5.1)
+        after: [db.dsc ? preflight : init(s), copyTo(s.host)],
+        params: {
+          kind: 'restore',
+          backupDir,
+          // 7.5.4 recovers the DMDSC set FOR STANDBY; an offline single-node set needs no RECOVER (7.1.1)
+          forStandby: primary.dsc,
+          ...server(s),
+          ...(nodes ? { dcrIni: nodes[0]?.dcrIni ?? '', nodes } : {}),
+        },
       });
-      modes.push(mode(s, 'STANDBY', [mount(s, config(s, restore)), pMode]));
+      mppAfter.push(restore);
+      const configs = db.instances.map((i) => config(i, db, restore));
+      const last = configs[configs.length - 1] ?? restore;
+      modes.push(mountAndMode(db, 'STANDBY', last, [...configs.slice(0, -1), pMode]));
     }
     modeSteps.set(group.name, modes);
+  }
+
+  if (mppFile && mppCtlId) {
+    const owner = model.groups
+      .flatMap((g) => g.databases)
+      .flatMap((d) => d.instances)
+      .find((i) => i.name === mppFile.instance);
+    const ctlPath = path.join(path.dirname(mppFile.path), 'dmmpp.ctl');
+    add({
+      id: mppCtlId,
+      phase: 'mpp-ctl',
+      host: mppFile.host,
+      title: `write ${mppFile.path}, dmctlcvt TYPE=2 to dmmpp.ctl, copy it to every MPP instance`,
+      manual: '7.4.3.4, 7.4.4.4, 7.4.5.4',
+      after: [...mppAfter],
+      params: {
+        kind: 'mpp-ctl',
+        files: [fileOf(mppFile)],
+        ctlPath,
+        targets: mppInstances(model)
+          .filter((i) => i !== owner)
+          .map((i) => ({ host: i.host, path: path.join(i.configPath, 'dmmpp.ctl') })),
+      },
+    });
   }
 
   const watchers = watcherUnits(model).map((unit) => {
@@ -202,7 +336,7 @@ export function planCluster(model: ClusterModel): Plan {
       phase: 'watch',
       host: unit.host,
       title: `start dmwatcher ${unit.iniPath}`,
-      manual: '7.2.6',
+      manual: model.mpp ? '7.4.9' : unit.entries.some((e) => e.db.dsc) ? '7.5.14' : '7.2.6',
       after: [...new Set(unit.entries.flatMap((e) => modeSteps.get(e.group.name) ?? []))],
       params: { kind: 'watcher', iniPath: unit.iniPath, instances: unit.entries.map((e) => server(e.inst)) },
     });
@@ -214,7 +348,7 @@ export function planCluster(model: ClusterModel): Plan {
       phase: 'monitor',
       host: f.host,
       title: `write ${f.path}${model.monitor?.confirm ? ' and start the confirm monitor' : ''}`,
-      manual: '7.2.5, 7.2.7',
+      manual: model.mpp ? '7.4.8, 7.4.10' : '7.2.5, 7.2.7',
       after: watchers,
       params: {
         kind: 'monitor',
@@ -231,16 +365,16 @@ export function planCluster(model: ClusterModel): Plan {
   const verifyGroups: VerifyGroup[] = model.groups.map((g) => ({
     name: g.name,
     oguid: g.oguid,
-    databases: g.databases.map((d) => {
-      const i = only(d);
-      return {
+    databases: g.databases.flatMap((d) =>
+      d.instances.map((i) => ({
+        database: d.id,
         role: d.role,
         host: i.host,
         instance: i.name,
         port: i.port,
         watcherIni: watcherIniOf.get(i.name) ?? '',
-      };
-    }),
+      })),
+    ),
   }));
   const mon = monitorFiles(files)[0];
   add({
@@ -248,13 +382,22 @@ export function planCluster(model: ClusterModel): Plan {
     phase: 'verify',
     host: ALL_HOSTS,
     title:
-      'one PRIMARY/OPEN per group, every standby STANDBY/OPEN, archives VALID, watchers OPEN, the monitor sees all',
+      'one PRIMARY/OPEN per group, every standby STANDBY/OPEN, archives VALID, watchers OPEN, the monitor sees all' +
+      (model.mpp ? ', dmmpp.ctl identical everywhere' : ''),
     manual: '7.2.7, §4.4',
     after: monitors.length ? monitors : watchers,
     params: {
       kind: 'verify',
       groups: verifyGroups,
       ...(mon ? { monitor: { host: mon.host, iniPath: mon.path } } : {}),
+      ...(model.mpp
+        ? {
+            mppCtl: mppInstances(model).map((i) => ({
+              host: i.host,
+              path: path.join(i.configPath, 'dmmpp.ctl'),
+            })),
+          }
+        : {}),
     },
   });
 
@@ -270,17 +413,51 @@ export function planCluster(model: ClusterModel): Plan {
   };
 }
 
+/** The instances that run with MPP_INI = 1 and read dmmpp.ctl: primaries and GLOBAL standbys (§5.1). */
+function mppInstances(model: ClusterModel): InstanceModel[] {
+  return model.groups.flatMap((g) => g.databases.filter(isGuardMember).flatMap((d) => d.instances));
+}
+
 function monitorFiles(files: readonly RenderedFile[]): RenderedFile[] {
   return files.filter((f) => f.role === 'dmmonitor.ini');
 }
 
-/** §6.4: the confirm monitor, the standby watchers, the primary watcher, the primary, the standbys. */
+/**
+ * §6.4: the confirm monitor, the standby watchers, the primary watcher, the primary, the standbys.
+ * Before all that, dmcss's restart of DMDSC nodes is turned off (§4.4 item 31), or dmcss would
+ * start the nodes again (7.5.10).
+ */
 function planTeardown(model: ClusterModel, files: readonly RenderedFile[]): Step[] {
   const out: Step[] = [];
-  const add = (s: Omit<Step, 'manual'>): string => {
-    out.push({ ...s, manual: s.phase === 'purge' ? 'purgeData' : '§6.4' });
+  const add = (s: Omit<Step, 'manual'> & { manual?: string }): string => {
+    out.push({ ...s, manual: s.manual ?? (s.phase === 'purge' ? 'purgeData' : '§6.4') });
     return s.id;
   };
+  const restarting = model.groups.filter((g) =>
+    g.databases.some((d) => d.dsc && d.dmcssRestartInterval !== undefined),
+  );
+  const first = restarting[0]?.databases.find((d) => d.dsc && d.dmcssRestartInterval !== undefined);
+  const autoRestartOff =
+    first && restarting.length
+      ? [
+          add({
+            id: `${node0(first).name}/stop-auto-restart`,
+            phase: 'stop-auto-restart',
+            host: node0(first).host,
+            title: `dmmonitor: set group ${restarting.map((g) => g.name).join(', ')} auto restart off`,
+            manual: '§4.4 item 31, 7.5.10',
+            after: [],
+            params: {
+              kind: 'stop-auto-restart',
+              groups: restarting.map((g) => ({
+                name: g.name,
+                oguid: g.oguid,
+                monDwIps: g.databases.map((d) => monDwIp(model, d)),
+              })),
+            },
+          }),
+        ]
+      : [];
   const monitors = model.monitor?.confirm
     ? monitorFiles(files).map((f) =>
         add({
@@ -288,11 +465,12 @@ function planTeardown(model: ClusterModel, files: readonly RenderedFile[]): Step
           phase: 'stop-monitor',
           host: f.host,
           title: 'stop the confirm monitor',
-          after: [],
+          after: autoRestartOff,
           params: { kind: 'stop-monitor', iniPath: f.path },
         }),
       )
     : [];
+  const before = [...autoRestartOff, ...monitors];
   const units = watcherUnits(model);
   const isPrimaryUnit = (u: (typeof units)[number]) => u.entries.some((e) => e.db.role === 'primary');
   const stopWatcher = (u: (typeof units)[number], after: string[]) =>
@@ -304,39 +482,42 @@ function planTeardown(model: ClusterModel, files: readonly RenderedFile[]): Step
       after,
       params: { kind: 'stop-watcher', iniPath: u.iniPath },
     });
-  const standbyWatchers = units.filter((u) => !isPrimaryUnit(u)).map((u) => stopWatcher(u, monitors));
+  const standbyWatchers = units.filter((u) => !isPrimaryUnit(u)).map((u) => stopWatcher(u, before));
   const primaryWatchers = units
     .filter(isPrimaryUnit)
-    .map((u) => stopWatcher(u, [...monitors, ...standbyWatchers]));
-  const stopServer = (db: DatabaseModel, after: string[]) => {
-    const i = only(db);
-    return add({
-      id: `${i.name}/stop-server`,
-      phase: db.role === 'primary' ? 'stop-primary' : 'stop-standbys',
-      host: i.host,
-      title: 'SHUTDOWN (normal) and wait for dmserver to exit',
-      after,
-      params: { kind: 'stop-server', ...server(i) },
-    });
-  };
+    .map((u) => stopWatcher(u, [...before, ...standbyWatchers]));
+  const stopServers = (db: DatabaseModel, after: string[]) =>
+    db.instances.map((i) =>
+      add({
+        id: `${i.name}/stop-server`,
+        phase: db.role === 'primary' ? 'stop-primary' : 'stop-standbys',
+        host: i.host,
+        title: 'SHUTDOWN (normal) and wait for dmserver to exit',
+        after,
+        params: { kind: 'stop-server', ...server(i) },
+      }),
+    );
   const all = model.groups.flatMap((g) => g.databases);
-  const afterWatchers = [...monitors, ...standbyWatchers, ...primaryWatchers];
-  const primaries = all.filter((d) => d.role === 'primary').map((d) => stopServer(d, afterWatchers));
+  const afterWatchers = [...before, ...standbyWatchers, ...primaryWatchers];
+  const primaries = all.filter((d) => d.role === 'primary').flatMap((d) => stopServers(d, afterWatchers));
   const standbys = all
     .filter((d) => d.role !== 'primary')
-    .map((d) => stopServer(d, [...afterWatchers, ...primaries]));
+    .flatMap((d) => stopServers(d, [...afterWatchers, ...primaries]));
   if (model.purgeData) {
+    // the databases dmdeploy made, and the backup sets; an existing DMDSC database is never removed
     const byHost = new Map<string, string[]>();
-    for (const g of model.groups)
+    const purge = (host: string, p: string) => byHost.set(host, [...(byHost.get(host) ?? []), p]);
+    for (const g of model.groups) {
+      const p = node0(primaryOf(g));
+      purge(p.host, backupDirOf(g));
       for (const d of g.databases)
-        for (const i of d.instances) {
-          const list = byHost.get(i.host) ?? [];
-          list.push(
-            path.join(i.initPath ?? path.dirname(i.configPath), i.dbName ?? 'DAMENG'),
-            backupDirOf(g),
-          );
-          byHost.set(i.host, list);
-        }
+        if (!d.dsc)
+          for (const i of d.instances) {
+            purge(i.host, path.join(i.initPath ?? path.dirname(i.configPath), i.dbName ?? 'DAMENG'));
+            purge(i.host, backupDirOf(g));
+          }
+        else if (d.role !== 'primary') purge(node0(d).host, backupDirOf(g));
+    }
     for (const [host, paths] of [...byHost].sort(([a], [b]) => (a < b ? -1 : 1)))
       add({
         id: `${host}/purge`,

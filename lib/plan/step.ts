@@ -13,10 +13,13 @@ export const PHASES = [
   'init',
   'first-start',
   'primary-config',
+  'dsc-restart',
   'backup',
   'copy',
   'restore',
   'standby-config',
+  'dmdcr',
+  'mpp-ctl',
   'mount',
   'mode',
   'watch',
@@ -25,8 +28,12 @@ export const PHASES = [
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** Teardown phases, in the order of §6.4 (then the optional purge). */
+/**
+ * Teardown phases, in the order of §6.4 (then the optional purge); first, for DMDSC databases
+ * whose dmcss restarts their nodes, that restart is turned off (§4.4 item 31).
+ */
 export const TEARDOWN_PHASES = [
+  'stop-auto-restart',
   'stop-monitor',
   'stop-standby-watchers',
   'stop-primary-watcher',
@@ -50,6 +57,12 @@ interface Server {
   port: number;
 }
 
+/** A node of a DMDSC database: its server, its host and its dmdcr.ini (DCR_INI). */
+export interface DscNode extends Server {
+  host: string;
+  dcrIni: string;
+}
+
 export type StepParams =
   | {
       kind: 'preflight';
@@ -57,18 +70,52 @@ export type StepParams =
       /** owner: the instance; configPath: its CONFIG_PATH (its dmserver and dmwatcher run on files there). */
       ports: { host: string; port: number; owner: string; configPath: string }[];
       paths: { host: string; path: string }[];
+      /** Nodes of existing DMDSC databases: dm.ini, dmdcr.ini there, dmcss and dmasmsvr running (7.5.3). */
+      dsc?: DscNode[];
     }
   | ({ kind: 'dminit'; initPath: string; dbName: string } & Server)
   | ({ kind: 'first-start' } & Server)
-  | ({ kind: 'backup'; backupDir: string; backupName: string } & Server)
+  | ({
+      kind: 'backup';
+      backupDir: string;
+      backupName: string;
+      /** DMDSC: dmrman use_ap=2 dcr_ini=<this> (7.5.3.3), with every node stopped. */
+      dcrIni?: string;
+      nodes?: DscNode[];
+    } & Server)
+  | { kind: 'dsc-restart'; nodes: DscNode[] }
+  | { kind: 'dmdcr'; dcrIni: string; files: StepFile[]; nodes: DscNode[] }
+  | {
+      kind: 'mpp-ctl';
+      /** dmmpp.ini, written on this step's host. */
+      files: StepFile[];
+      /** dmctlcvt DEST on this host. */
+      ctlPath: string;
+      /** Where every other MPP instance reads it (7.4.4.4, 7.4.5.4). */
+      targets: { host: string; path: string }[];
+    }
   | { kind: 'copy-backup'; fromHost: string; backupDir: string }
-  | ({ kind: 'restore'; backupDir: string; forStandby: boolean } & Server)
+  | ({
+      kind: 'restore';
+      backupDir: string;
+      forStandby: boolean;
+      /** DMDSC standby: dmrman use_ap=2 dcr_ini=<this>, with every node stopped. */
+      dcrIni?: string;
+      nodes?: DscNode[];
+    } & Server)
   | { kind: 'config'; instance: string; files: StepFile[] }
   | ({ kind: 'mount'; dcrIni?: string } & Server)
   | ({ kind: 'mode'; oguid: number; mode: 'PRIMARY' | 'STANDBY' } & Server)
   | { kind: 'watcher'; iniPath: string; instances: Server[] }
   | { kind: 'monitor'; iniPath: string; confirm: boolean; files: StepFile[] }
-  | { kind: 'verify'; groups: VerifyGroup[]; monitor?: { host: string; iniPath: string } }
+  | {
+      kind: 'verify';
+      groups: VerifyGroup[];
+      monitor?: { host: string; iniPath: string };
+      /** MPP: every dmmpp.ctl, which must be identical (7.4.3.4). */
+      mppCtl?: { host: string; path: string }[];
+    }
+  | { kind: 'stop-auto-restart'; groups: { name: string; oguid: number; monDwIps: string[] }[] }
   | { kind: 'stop-monitor'; iniPath: string }
   | { kind: 'stop-watcher'; iniPath: string }
   | ({ kind: 'stop-server' } & Server)
@@ -81,6 +128,8 @@ export interface VerifyGroup {
   name: string;
   oguid: number;
   databases: {
+    /** The database the instance belongs to (a DMDSC database has several). */
+    database: string;
     role: 'primary' | 'standby' | 'async' | 'sync';
     host: string;
     instance: string;

@@ -74,8 +74,11 @@ export class Remote {
   /** One disql session with the login on stdin, stopping at the first error. */
   disql(port: number, statements: readonly string[], timeoutMs = 60_000): Promise<ExecResult> {
     const address = this.ctx.plan.hosts[this.host]?.public ?? this.host;
+    // 7.4.3.6: an MPP instance in MOUNT takes OGUID and mode only in a LOCAL session; views are
+    // read per instance too (no effect on a non-MPP system)
+    const mppLocal = this.ctx.plan.kind === 'MppGroup';
     return this.tool('disql', ['-S', '/nolog'], {
-      stdin: disqlInput({ password: this.password(), address, port }, statements),
+      stdin: disqlInput({ password: this.password(), address, port, mppLocal }, statements),
       timeoutMs,
     });
   }
@@ -115,7 +118,9 @@ export class Remote {
       .filter(
         ({ args }) =>
           args.some((a) => a === tool || a.endsWith(`/${tool}`)) &&
-          args.some((a) => a === file || a === `path=${file}` || a === `dcr_ini=${file}`),
+          args.some(
+            (a) => a === file || (/^(path|dcr_ini)=/i.test(a) && a.slice(a.indexOf('=') + 1) === file),
+          ),
       )
       .map((p) => p.pid);
   }

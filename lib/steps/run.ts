@@ -9,10 +9,12 @@ import { backup } from './kinds/backup';
 import { config } from './kinds/config';
 import { copyBackup } from './kinds/copy-backup';
 import { dminit } from './kinds/dminit';
+import { dmdcr, dscRestart, stopAutoRestart } from './kinds/dsc';
 import { firstStart } from './kinds/first-start';
 import { mode } from './kinds/mode';
 import { monitor } from './kinds/monitor';
 import { mount } from './kinds/mount';
+import { mppCtl } from './kinds/mpp-ctl';
 import { preflight } from './kinds/preflight';
 import { restore } from './kinds/restore';
 import { purge, stopMonitor, stopServer, stopWatcher } from './kinds/stop';
@@ -23,8 +25,11 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   preflight,
   dminit,
   'first-start': firstStart,
+  'dsc-restart': dscRestart,
   backup,
   'copy-backup': copyBackup,
+  dmdcr,
+  'mpp-ctl': mppCtl,
   restore,
   config,
   mount,
@@ -32,6 +37,7 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   watcher,
   monitor,
   verify,
+  'stop-auto-restart': stopAutoRestart,
   'stop-monitor': stopMonitor,
   'stop-watcher': stopWatcher,
   'stop-server': stopServer,
@@ -91,6 +97,13 @@ export function hostsOf(step: Step): string[] {
         ...(p.monitor ? [p.monitor.host] : []),
       ]),
     ];
-  if (p.kind === 'copy-backup') return [p.fromHost, step.host];
-  return [step.host];
+  const also =
+    p.kind === 'copy-backup'
+      ? [p.fromHost]
+      : p.kind === 'mpp-ctl'
+        ? p.targets.map((t) => t.host)
+        : p.kind === 'dsc-restart' || ((p.kind === 'backup' || p.kind === 'restore') && p.nodes)
+          ? (p.nodes ?? []).map((n) => n.host)
+          : [];
+  return [...new Set([step.host, ...also])];
 }

@@ -21,6 +21,8 @@ import { Remote } from './remote';
 
 export interface DatabaseStatus {
   group: string;
+  /** The database: the instance, or a DMDSC database's node 0. */
+  database: string;
   instance: string;
   host: string;
   role: string;
@@ -40,6 +42,8 @@ export interface ClusterStatus {
   problems: string[];
   groups: { name: string; oguid: number; databases: DatabaseStatus[] }[];
   monitor?: { host: string; answered: boolean; groups: MonitorView[] };
+  /** MPP: the sha256 of every dmmpp.ctl (undefined where it is missing). */
+  mppCtl?: { host: string; path: string; sha256?: string }[];
 }
 
 async function databaseStatus(
@@ -51,6 +55,7 @@ async function databaseStatus(
   const r = new Remote(ctx, step, d.host);
   const out: DatabaseStatus = {
     group: g.name,
+    database: d.database,
     instance: d.instance,
     host: d.host,
     role: d.role,
@@ -109,6 +114,17 @@ export async function collectStatus(
         }))),
       }
     : undefined;
+  const mppCtl = p.mppCtl
+    ? await Promise.all(
+        p.mppCtl.map(async (f) => {
+          const res = await new Remote(ctx, step, f.host)
+            .exec(`sha256sum ${shQuote(f.path)}`)
+            .catch(() => undefined);
+          const sum = res?.exitCode === 0 ? res.stdout.split(/\s+/)[0] : undefined;
+          return { ...f, ...(sum ? { sha256: sum } : {}) };
+        }),
+      )
+    : undefined;
   for (const g of groups)
     for (const d of g.databases) {
       const m = monitor?.groups
@@ -122,6 +138,7 @@ export async function collectStatus(
     problems: [] as string[],
     groups,
     ...(monitor ? { monitor } : {}),
+    ...(mppCtl ? { mppCtl } : {}),
   };
   status.problems = judge(status);
   status.healthy = status.problems.length === 0;
@@ -132,9 +149,12 @@ export async function collectStatus(
 export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] {
   const problems: string[] = [];
   for (const g of s.groups) {
-    const primaries = g.databases.filter((d) => d.mode === 'PRIMARY' && d.status === 'OPEN');
-    if (primaries.length !== 1)
-      problems.push(`${g.name}: ${primaries.length} PRIMARY/OPEN instances, want exactly 1`);
+    // a DMDSC database is one primary however many nodes it has (§2.7)
+    const primaries = new Set(
+      g.databases.filter((d) => d.mode === 'PRIMARY' && d.status === 'OPEN').map((d) => d.database),
+    );
+    if (primaries.size !== 1)
+      problems.push(`${g.name}: ${primaries.size} PRIMARY/OPEN databases, want exactly 1`);
     for (const d of g.databases) {
       const at = `${g.name}.${d.instance} on ${d.host}`;
       if (!d.reachable) {
@@ -162,5 +182,12 @@ export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] 
     }
   }
   if (s.monitor && !s.monitor.answered) problems.push(`monitor on ${s.monitor.host}: no answer to show`);
+  // 7.4.3.4, §6.16: one dmmpp.ctl, byte for byte, on every MPP instance
+  const sums = new Set(s.mppCtl?.map((f) => f.sha256));
+  for (const f of s.mppCtl ?? []) if (!f.sha256) problems.push(`${f.host}: ${f.path} is missing`);
+  if (sums.size > 1 && !sums.has(undefined))
+    problems.push(
+      `dmmpp.ctl differs between instances: ${s.mppCtl?.map((f) => `${f.host}:${f.path} ${f.sha256?.slice(0, 12) ?? '-'}`).join(', ')}`,
+    );
   return problems;
 }

@@ -10,7 +10,6 @@ import {
   formatPlan,
   planCluster,
   planManifest,
-  PlanUnsupportedError,
   stepDigest,
   TEARDOWN_PHASES,
   type Plan,
@@ -180,12 +179,243 @@ describe('the manifest and the digests', () => {
   });
 });
 
-describe('topologies not deployable yet', () => {
-  it.each([
-    ['MppGroup', mppGroup],
-    ['DscPrimary', dscPrimary],
-  ])('%s: a clear error, not a wrong plan', (_k, spec) => {
-    expect(() => planCluster(modelOf(spec()))).toThrow(PlanUnsupportedError);
-    expect(() => planCluster(modelOf(spec()))).toThrow(/not built yet/);
+/** A spec's plan, and the DAG helpers bound to it. */
+const planOf = (spec: unknown) => planCluster(modelOf(spec));
+
+describe('the plan of an MppGroup (7.4): 2 groups in cross placement', () => {
+  const plan = planOf(mppGroup());
+  const step = (id: string) => plan.steps.find((s) => s.id === id);
+
+  it('dmmpp.ini once on the MPP_SEQ_NO 0 node, converted, and copied to every primary and standby before any MOUNT', () => {
+    const ctl = plan.steps.filter((s) => s.params.kind === 'mpp-ctl');
+    expect(ctl.map((s) => [s.id, s.host])).toEqual([['EP01/mpp-ctl', 'A']]);
+    const p = ctl[0]?.params;
+    if (p?.kind !== 'mpp-ctl') throw new Error('no mpp-ctl step');
+    expect(p.files.map((f) => [f.role, f.path])).toEqual([['dmmpp.ini', '/dm/data/EP01/DAMENG/dmmpp.ini']]);
+    expect(p.files[0]?.content).toMatch(
+      /\[SERVICE_NAME1\]\n\s*MPP_SEQ_NO\s*=\s*0\n\s*MPP_INST_NAME\s*=\s*EP01/,
+    );
+    expect(p.ctlPath).toBe('/dm/data/EP01/DAMENG/dmmpp.ctl');
+    expect(p.targets.map((t) => `${t.host}:${t.path}`).sort()).toEqual([
+      'A:/dm/data/EP22/DAMENG/dmmpp.ctl',
+      'B:/dm/data/EP02/DAMENG/dmmpp.ctl',
+      'B:/dm/data/EP11/DAMENG/dmmpp.ctl',
+    ]);
+    for (const m of ids(plan, 'mount')) expect(after(plan, m, 'EP01/mpp-ctl'), m).toBe(true);
+    for (const r of ids(plan, 'restore')) expect(after(plan, 'EP01/mpp-ctl', r), r).toBe(true);
+  });
+
+  it('every instance gets MPP_INI = 1, each group is built as 7.1.1 + 7.4.3 prescribes, primaries first', () => {
+    for (const id of ids(plan, 'config')) {
+      const c = step(id)?.params;
+      const dmIni = c?.kind === 'config' ? c.files.find((f) => f.role === 'dm.ini') : undefined;
+      expect(dmIni?.content, id).toMatch(/^MPP_INI\s*=\s*1$/m);
+    }
+    for (const [p, s] of [
+      ['EP01', 'EP11'],
+      ['EP02', 'EP22'],
+    ] as const) {
+      expect(after(plan, `${p}/backup`, `${p}/config`)).toBe(true);
+      expect(after(plan, `${s}/restore`, `${p}/backup`)).toBe(true);
+      expect(after(plan, `${s}/mode`, `${p}/mode`)).toBe(true);
+    }
+    expect(plan.steps.filter((s) => s.params.kind === 'mode').every((s) => /LOCAL/.test(s.title))).toBe(true);
+  });
+
+  it('one watcher per host guarding both groups (7.4.7), started after every mode it guards; one monitor', () => {
+    expect(ids(plan, 'watcher').sort()).toEqual(['A/watcher', 'B/watcher']);
+    for (const w of ids(plan, 'watcher'))
+      for (const m of ids(plan, 'mode')) expect(after(plan, w, m), `${w} after ${m}`).toBe(true);
+    const w = step('A/watcher')?.params;
+    expect(w?.kind === 'watcher' && w.instances.map((i) => i.instance)).toEqual(['EP01', 'EP22']);
+    expect(ids(plan, 'monitor')).toEqual(['C/monitor']);
+  });
+
+  it('verify checks every dmmpp.ctl; teardown: monitor, watchers, primaries, standbys', () => {
+    const v = step('cluster/verify')?.params;
+    expect(v?.kind === 'verify' && v.mppCtl?.length).toBe(4);
+    expect(plan.teardown.map((s) => s.phase)).toEqual([
+      'stop-monitor',
+      'stop-primary-watcher',
+      'stop-primary-watcher',
+      'stop-primary',
+      'stop-primary',
+      'stop-standbys',
+      'stop-standbys',
+    ]);
+  });
+
+  it('3 groups × (1 + 2): one dmmpp.ctl for 9 instances, a watcher per host', () => {
+    const s = mppGroup();
+    s.hosts.D = { address: '198.18.1.34', private: '198.18.0.34' };
+    s.groups = ['A', 'B', 'D'].map((h, n) => ({
+      group: `GRP${n + 1}`,
+      oguid: 7201 + n,
+      primary: { name: `EP0${n + 1}`, host: h },
+      standbys: [1, 2].map((k) => ({
+        name: `EP${n + 1}${k}`,
+        host: ['A', 'B', 'D'][(n + k) % 3] ?? 'A',
+      })),
+    }));
+    const p3 = planOf(s);
+    const ctl = p3.steps.find((x) => x.params.kind === 'mpp-ctl')?.params;
+    expect(ctl?.kind === 'mpp-ctl' && ctl.targets.length).toBe(8);
+    expect(
+      p3.steps
+        .filter((x) => x.params.kind === 'watcher')
+        .map((x) => x.id)
+        .sort(),
+    ).toEqual(['A/watcher', 'B/watcher', 'D/watcher']);
+    expect(p3.steps.filter((x) => x.params.kind === 'mode')).toHaveLength(9);
+  });
+});
+
+describe('the plan of a DscPrimary (7.5): 2 DMDSC nodes + 1 standby', () => {
+  const spec = () => {
+    const s = dscPrimary();
+    s.primary.dmcssAutoRestart = { interval: 60 };
+    return s;
+  };
+  const plan = planOf(spec());
+  const step = (id: string) => plan.steps.find((s) => s.id === id);
+
+  it('never runs dminit on the DMDSC database; its nodes are configured, run once, stopped, then backed up through dcr_ini', () => {
+    expect(ids(plan, 'dminit')).toEqual(['GRP1_RT_S1/dminit']);
+    expect(ids(plan, 'first-start')).toEqual([]);
+    expect(after(plan, 'DSC01/dsc-restart', 'DSC01/config')).toBe(true);
+    expect(after(plan, 'DSC01/dsc-restart', 'DSC02/config')).toBe(true);
+    expect(after(plan, 'DSC01/backup', 'DSC01/dsc-restart')).toBe(true);
+    const b = step('DSC01/backup')?.params;
+    expect(b?.kind === 'backup' && [b.dcrIni, b.nodes?.map((n) => n.instance)]).toEqual([
+      '/dm/dsc/conf/dmdcr1.ini',
+      ['DSC01', 'DSC02'],
+    ]);
+    const pre = step('cluster/preflight')?.params;
+    expect(pre?.kind === 'preflight' && pre.dsc?.map((n) => `${n.host}:${n.dcrIni}`)).toEqual([
+      'P1:/dm/dsc/conf/dmdcr1.ini',
+      'P2:/dm/dsc/conf/dmdcr2.ini',
+    ]);
+  });
+
+  it('the DMDSC nodes write REMOTE archives to each other and ARCH_INI = 1 (7.5.3.1-7.5.3.2)', () => {
+    const c = step('DSC01/config')?.params;
+    const files = c?.kind === 'config' ? c.files : [];
+    expect(files.find((f) => f.role === 'dmarch.ini')?.content).toMatch(
+      /ARCH_TYPE\s*=\s*REMOTE\n\s*ARCH_DEST\s*=\s*DSC02\n\s*ARCH_INCOMING_PATH\s*=\s*\+DMDATA\/DSC\/DSC02\/arch/,
+    );
+    expect(files.find((f) => f.role === 'dm.ini')?.content).toMatch(/^ARCH_INI\s*=\s*1$/m);
+    expect(files.some((f) => f.role === 'dmdcr.ini')).toBe(false);
+  });
+
+  it('the standby: restored FOR STANDBY from the DMDSC set (7.5.4); dmdcr.ini and the dmcss restart after the backup, before MOUNT with DCR_INI (7.5.10-7.5.11)', () => {
+    const r = step('GRP1_RT_S1/restore')?.params;
+    expect(r?.kind === 'restore' && r.forStandby).toBe(true);
+    expect(after(plan, 'GRP1_RT_S1/restore', 'S/copy-backup')).toBe(true);
+    for (const n of ['DSC01', 'DSC02']) {
+      expect(after(plan, `${n}/dmdcr`, 'DSC01/backup')).toBe(true);
+      expect(after(plan, `${n}/mount`, `${n}/dmdcr`)).toBe(true);
+      const m = step(`${n}/mount`)?.params;
+      expect(m?.kind === 'mount' && m.dcrIni).toMatch(/dmdcr[12]\.ini$/);
+      const d = step(`${n}/dmdcr`)?.params;
+      expect(d?.kind === 'dmdcr' && d.files[0]?.content).toMatch(
+        new RegExp(`DMDCR_DB_STARTUP_CMD\\s*=\\s*\\S+/dmserver path=/dm/dsc/${n}/dm.ini dcr_ini=\\S+ mount`),
+      );
+    }
+  });
+
+  it('OGUID and PRIMARY once, through node 0, after every node is in MOUNT (7.5.12-7.5.13); a watcher per node', () => {
+    expect(ids(plan, 'mode')).toEqual(['DSC01/mode', 'GRP1_RT_S1/mode']);
+    expect(after(plan, 'DSC01/mode', 'DSC02/mount')).toBe(true);
+    expect(after(plan, 'GRP1_RT_S1/mode', 'DSC01/mode')).toBe(true);
+    expect(ids(plan, 'watcher').sort()).toEqual(['DSC01/watcher', 'DSC02/watcher', 'GRP1_RT_S1/watcher']);
+    const v = step('cluster/verify')?.params;
+    expect(v?.kind === 'verify' && v.groups[0]?.databases.map((d) => `${d.database}:${d.instance}`)).toEqual([
+      'DSC01:DSC01',
+      'DSC01:DSC02',
+      'GRP1_RT_S1:GRP1_RT_S1',
+    ]);
+  });
+
+  it("teardown turns dmcss's restart off first (§4.4 item 31), stops every node, and never purges the DMDSC database", () => {
+    expect(plan.teardown[0]?.params.kind).toBe('stop-auto-restart');
+    const off = plan.teardown[0]?.params;
+    expect(off?.kind === 'stop-auto-restart' && off.groups[0]?.monDwIps[0]).toMatch(
+      /^198\.18\.0\.21:\d+\/198\.18\.0\.22:\d+$/,
+    );
+    expect(plan.teardown.filter((s) => s.phase === 'stop-primary').map((s) => s.id)).toEqual([
+      'DSC01/stop-server',
+      'DSC02/stop-server',
+    ]);
+    const purged = planOf({ ...spec(), purgeData: true })
+      .teardown.filter((s) => s.params.kind === 'purge')
+      .flatMap((s) => (s.params.kind === 'purge' ? s.params.paths : []));
+    // only the backup set dmdeploy made (on node 0's host and copied to the standby's)
+    expect([...new Set(purged.filter((p) => p.startsWith('/dm/dsc/')))]).toEqual([
+      '/dm/dsc/DSC01/bak/db_full_bak_for_DSC',
+    ]);
+    expect(purged).toContain('/dm/data/DAMENG');
+  });
+
+  it('without dmcss auto restart: no dmdcr step, no stop-auto-restart', () => {
+    const p = planOf(dscPrimary());
+    expect(ids(p, 'dmdcr')).toEqual([]);
+    expect(p.teardown.some((s) => s.params.kind === 'stop-auto-restart')).toBe(false);
+  });
+
+  it('an async standby fed by the DMDSC database: TIMER_INI on every node (7.5.1)', () => {
+    const s = dscPrimary();
+    s.hosts.A = { address: '198.18.1.25', private: '198.18.0.25' };
+    s.asyncStandbys = [{ name: 'GRP1_AS_01', host: 'A', timer: {} }];
+    const p = planOf(s);
+    for (const n of ['DSC01', 'DSC02']) {
+      const c = p.steps.find((x) => x.id === `${n}/config`)?.params;
+      const files = c?.kind === 'config' ? c.files : [];
+      expect(files.find((f) => f.role === 'dm.ini')?.content, n).toMatch(/^TIMER_INI\s*=\s*1$/m);
+      expect(
+        files.some((f) => f.role === 'dmtimer.ini'),
+        n,
+      ).toBe(true);
+    }
+    expect(after(p, 'GRP1_AS_01/restore', 'DSC01/backup')).toBe(true);
+  });
+});
+
+describe('a DMDSC database as a standby target (7.5.1)', () => {
+  const s = realtimePair();
+  s.hosts.D1 = { address: '198.18.1.41', private: '198.18.0.41' };
+  s.hosts.D2 = { address: '198.18.1.42', private: '198.18.0.42' };
+  s.standbys = [
+    {
+      nodes: [
+        {
+          name: 'SDSC01',
+          host: 'D1',
+          iniPath: '/dm/dsc/SDSC01/dm.ini',
+          dcrIni: '/dm/dsc/conf/dmdcr1.ini',
+          archiveDir: '+DMDATA/arch1',
+        },
+        {
+          name: 'SDSC02',
+          host: 'D2',
+          iniPath: '/dm/dsc/SDSC02/dm.ini',
+          dcrIni: '/dm/dsc/conf/dmdcr2.ini',
+          archiveDir: '+DMDATA/arch2',
+        },
+      ],
+    },
+  ];
+  const plan = planOf(s);
+
+  it('the primary sends to NODE0/NODE1; the set is restored through node 0 dcr_ini, no dminit; STANDBY through node 0', () => {
+    const c = plan.steps.find((x) => x.id === 'GRP1_RT_01/config')?.params;
+    const arch = c?.kind === 'config' ? c.files.find((f) => f.role === 'dmarch.ini')?.content : '';
+    expect(arch).toMatch(/ARCH_DEST\s*=\s*SDSC01\/SDSC02/);
+    expect(ids(plan, 'dminit')).toEqual(['GRP1_RT_01/dminit']);
+    const r = plan.steps.find((x) => x.id === 'SDSC01/restore')?.params;
+    expect(r?.kind === 'restore' && [r.dcrIni, r.nodes?.length]).toEqual(['/dm/dsc/conf/dmdcr1.ini', 2]);
+    expect(after(plan, 'SDSC01/restore', 'D1/copy-backup')).toBe(true);
+    expect(after(plan, 'SDSC01/mode', 'SDSC02/mount')).toBe(true);
+    expect(after(plan, 'SDSC02/config', 'SDSC01/restore')).toBe(true);
+    expect(ids(plan, 'mode')).toEqual(['GRP1_RT_01/mode', 'SDSC01/mode']);
   });
 });

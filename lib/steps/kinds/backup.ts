@@ -1,8 +1,12 @@
-/** 7.1.1: offline full backup of the primary with dmrman (the server is stopped). */
+/**
+ * 7.1.1: offline full backup of the primary with dmrman (the server is stopped); a DMDSC
+ * database through `dmrman use_ap=2 dcr_ini=...` with every node stopped (7.5.3.3).
+ */
 import { shQuote } from '../../ssh';
 import { rman } from '../../dm';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
+import { runRman, stoppedOrFail } from './dsc';
 import type { StepOf } from './types';
 
 export const backup: StepKindImpl<StepOf<'backup'>> = {
@@ -17,25 +21,21 @@ export const backup: StepKindImpl<StepOf<'backup'>> = {
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     const p = step.params;
-    if ((await r.pidsOf('dmserver', p.iniPath)).length)
-      r.fail(
-        'the primary is running',
-        '',
-        'an offline backup (7.1.1) needs dmserver stopped: stop it normally and apply again',
-      );
+    await stoppedOrFail(r, p.nodes ?? [{ ...p, host: step.host }], 'an offline backup (7.1.1, 7.5.3.3)');
     // a backup cut short leaves a partial set: dmrman refuses a non-empty directory, so start over
     await r.must(
       `rm -rf ${shQuote(p.backupDir)}`,
       'cannot remove the partial backup set',
       'remove it by hand',
     );
-    const res = await r.must(
-      `${shQuote(r.bin('dmrman'))} ${shQuote(`CTLSTMT=${rman.backup(p.iniPath, p.backupName, p.backupDir)}`)}`,
-      'BACKUP DATABASE failed',
+    await runRman(
+      r,
+      rman.backup(p.iniPath, p.backupName, p.backupDir),
+      p.dcrIni,
+      'BACKUP DATABASE',
       'read the message; check the disk space under the backup directory, then apply again',
-      { timeoutMs: this.timeoutMs },
+      this.timeoutMs,
     );
-    ctx.progress(res.stdout.trim().split('\n').slice(-1)[0] ?? 'backup done');
     await r.writeRecord();
   },
   async verify(ctx, step) {

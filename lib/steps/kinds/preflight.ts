@@ -86,6 +86,20 @@ export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, 
     );
     if (res.exitCode !== 0) found.push(`${x.host}: ${x.path} is not writable`);
   }
+  // 7.5.3: an existing DMDSC database, its dmcss and dmasmsvr running on each node's host
+  for (const n of p.dsc ?? []) {
+    const r = new Remote(ctx, step, n.host);
+    for (const f of [n.iniPath, n.dcrIni])
+      if (!(await ctx.ex.exists(n.host, f)))
+        found.push(
+          `${n.host}: ${f} of DMDSC node ${n.instance} is missing (build the DMDSC cluster first, 7.5.3)`,
+        );
+    for (const tool of ['dmcss', 'dmasmsvr'])
+      if (!(await r.pidsOf(tool, n.dcrIni)).length)
+        found.push(
+          `${n.host}: no ${tool} runs with dcr_ini=${n.dcrIni} for ${n.instance} (start dmcss, then dmasmsvr, 7.5.3)`,
+        );
+  }
   if (found.length)
     throw new StepError(
       step.host,

@@ -3,10 +3,10 @@
  * online, then RECOVER ... UPDATE DB_MAGIC. Each stage is recorded on the host as it finishes,
  * so a run cut short never restores again what was restored.
  */
-import { shQuote } from '../../ssh';
 import { rman } from '../../dm';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
+import { runRman, stoppedOrFail } from './dsc';
 import type { StepOf } from './types';
 
 const stage = (id: string, s: string) => `${id}#${s}`;
@@ -20,21 +20,16 @@ export const restore: StepKindImpl<StepOf<'restore'>> = {
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     const p = step.params;
-    const run = async (stmt: string, what: string) => {
-      const res = await r.must(
-        `${shQuote(r.bin('dmrman'))} ${shQuote(`CTLSTMT=${stmt}`)}`,
-        `${what} failed`,
+    const run = (stmt: string, what: string) =>
+      runRman(
+        r,
+        stmt,
+        p.dcrIni,
+        what,
         'read the message; check the backup set and the standby paths, then apply again',
-        { timeoutMs: this.timeoutMs },
+        this.timeoutMs,
       );
-      ctx.progress(res.stdout.trim().split('\n').slice(-1)[0] ?? `${what} done`);
-    };
-    if ((await r.pidsOf('dmserver', p.iniPath)).length)
-      r.fail(
-        'the standby is running',
-        '',
-        'DM cannot restore onto a running database: stop it, then apply again',
-      );
+    await stoppedOrFail(r, p.nodes ?? [{ ...p, host: step.host }], 'RESTORE (7.1.1)');
     if (!(await r.hasRecord(stage(step.id, 'restored')))) {
       await run(rman.restore(p.iniPath, p.backupDir), 'RESTORE DATABASE');
       await r.writeRecord(stage(step.id, 'restored'));
