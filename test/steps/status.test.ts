@@ -1,0 +1,53 @@
+/** The pure judgement of a cluster's live state (7.2.7, §4.4), for DMDSC and MPP groups. */
+import { describe, expect, it } from 'vitest';
+import { judge, type DatabaseStatus } from '../../lib/steps/status';
+
+const db = (over: Partial<DatabaseStatus>): DatabaseStatus => ({
+  group: 'GRP1',
+  database: 'X',
+  instance: 'X',
+  host: 'H',
+  role: 'standby',
+  reachable: true,
+  status: 'OPEN',
+  mode: 'STANDBY',
+  oguid: 1000,
+  archives: [{ type: 'LOCAL', dest: '/arch', status: 'VALID' }],
+  watcher: 'OPEN',
+  ...over,
+});
+
+const dsc = [
+  db({ database: 'DSC01', instance: 'DSC01', host: 'P1', role: 'primary', mode: 'PRIMARY' }),
+  db({ database: 'DSC01', instance: 'DSC02', host: 'P2', role: 'primary', mode: 'PRIMARY' }),
+  db({ database: 'S1', instance: 'S1', host: 'S' }),
+];
+
+describe('judge', () => {
+  it('counts a DMDSC database once: its two PRIMARY/OPEN nodes are one primary (§2.7)', () => {
+    expect(judge({ cluster: 'c', groups: [{ name: 'GRP1', oguid: 1000, databases: dsc }] })).toEqual([]);
+  });
+
+  it('two primary databases in a group are a problem, however the nodes are counted', () => {
+    const two = [...dsc, db({ database: 'S2', instance: 'S2', mode: 'PRIMARY' })];
+    expect(judge({ cluster: 'c', groups: [{ name: 'GRP1', oguid: 1000, databases: two }] })).toContain(
+      'GRP1: 2 PRIMARY/OPEN databases, want exactly 1',
+    );
+  });
+
+  it('MPP: every dmmpp.ctl must be there and identical (7.4.3.4)', () => {
+    const groups = [{ name: 'GRP1', oguid: 1000, databases: dsc }];
+    const f = (host: string, sha256?: string) => ({
+      host,
+      path: '/d/dmmpp.ctl',
+      ...(sha256 ? { sha256 } : {}),
+    });
+    expect(judge({ cluster: 'c', groups, mppCtl: [f('A', 'aa'), f('B', 'aa')] })).toEqual([]);
+    expect(judge({ cluster: 'c', groups, mppCtl: [f('A', 'aa'), f('B', 'bb')] })).toEqual([
+      'dmmpp.ctl differs between instances: A:/d/dmmpp.ctl aa, B:/d/dmmpp.ctl bb',
+    ]);
+    expect(judge({ cluster: 'c', groups, mppCtl: [f('A', 'aa'), f('B')] })).toEqual([
+      'B: /d/dmmpp.ctl is missing',
+    ]);
+  });
+});
