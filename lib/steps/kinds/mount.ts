@@ -21,10 +21,19 @@ export const mount: StepKindImpl<StepOf<'mount'>> = {
         '',
         'look at the instance (its log, disql); stop it, then apply again',
       );
-    await startServer(r, step.params, {
-      mount: true,
-      ...(step.params.dcrIni ? { dcrIni: step.params.dcrIni } : {}),
-    });
+    try {
+      await startServer(r, step.params, {
+        mount: true,
+        ...(step.params.dcrIni ? { dcrIni: step.params.dcrIni } : {}),
+      });
+    } catch (e) {
+      // 7.5.11: with its restart on, dmcss may have started the DMDSC node in MOUNT meanwhile;
+      // then the one that lost the race was refused, and the node is up all the same
+      if (!step.params.dcrIni || !(await r.pidsOf('dmserver', step.params.iniPath)).length) throw e;
+      for (let i = 0; i < 100 && !(await r.instance(step.params.port)); i++)
+        await new Promise((res) => setTimeout(res, 300));
+      ctx.progress(`${step.params.instance} was started meanwhile (dmcss, 7.5.11)`);
+    }
   },
   async verify(ctx, step) {
     const r = new Remote(ctx, step);
