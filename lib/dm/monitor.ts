@@ -10,6 +10,9 @@ export interface MonitorView {
     wtype: string;
     wstatus: string;
     instOk: string;
+    /** A DMDSC database's nodes (N_EP) and how many of them answer (N_OK). */
+    nEp: number;
+    nOk: number;
     istatus: string;
     imode: string;
     rtype: string;
@@ -47,6 +50,8 @@ export function parseMonitorShow(output: string): MonitorView[] {
       wtype: at(11),
       wstatus: at(9),
       instOk: at(7),
+      nEp: Number(at(6)),
+      nOk: Number(at(5)),
       istatus: at(4),
       imode: at(3),
       rtype: at(2),

@@ -33,7 +33,7 @@ export interface DatabaseStatus {
   archives: ArchiveState[];
   watcher?: string;
   /** As the monitor shows it. */
-  monitor?: { wstatus: string; istatus: string; imode: string; rstat: string };
+  monitor?: { wstatus: string; istatus: string; imode: string; rstat: string; nEp?: number; nOk?: number };
 }
 
 export interface ClusterStatus {
@@ -127,10 +127,18 @@ export async function collectStatus(
     : undefined;
   for (const g of groups)
     for (const d of g.databases) {
-      const m = monitor?.groups
-        .find((x) => x.group === g.name)
-        ?.databases.find((x) => x.instance === d.instance);
-      if (m) d.monitor = { wstatus: m.wstatus, istatus: m.istatus, imode: m.imode, rstat: m.rstat };
+      // the monitor shows a database once, named by one of its nodes (a DMDSC database has several)
+      const nodes = new Set(g.databases.filter((x) => x.database === d.database).map((x) => x.instance));
+      const m = monitor?.groups.find((x) => x.group === g.name)?.databases.find((x) => nodes.has(x.instance));
+      if (m)
+        d.monitor = {
+          wstatus: m.wstatus,
+          istatus: m.istatus,
+          imode: m.imode,
+          rstat: m.rstat,
+          nEp: m.nEp,
+          nOk: m.nOk,
+        };
     }
   const status = {
     cluster: ctx.plan.cluster,
@@ -178,6 +186,8 @@ export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] 
           problems.push(
             `${at}: the monitor shows watcher ${d.monitor.wstatus}, instance ${d.monitor.istatus}`,
           );
+        else if (d.monitor.nEp !== undefined && d.monitor.nOk !== d.monitor.nEp)
+          problems.push(`${at}: the monitor sees ${d.monitor.nOk} of the database's ${d.monitor.nEp} nodes`);
       }
     }
   }

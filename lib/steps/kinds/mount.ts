@@ -15,24 +15,31 @@ export const mount: StepKindImpl<StepOf<'mount'>> = {
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
-    if ((await r.pidsOf('dmserver', step.params.iniPath)).length)
+    const p = step.params;
+    /** A dmserver already running on this dm.ini may still be starting: wait (bounded) for it to answer. */
+    const answers = async () => {
+      for (let i = 0; i < 100; i++) {
+        if (!(await r.pidsOf('dmserver', p.iniPath)).length) return false;
+        if (await r.instance(p.port)) return true;
+        await new Promise((res) => setTimeout(res, 300));
+      }
+      return false;
+    };
+    if ((await r.pidsOf('dmserver', p.iniPath)).length) {
+      if (await answers()) return ctx.progress(`${p.instance} was already starting`);
       r.fail(
-        `dmserver for ${step.params.iniPath} is running but does not answer on port ${step.params.port}`,
+        `dmserver for ${p.iniPath} is running but does not answer on port ${p.port}`,
         '',
         'look at the instance (its log, disql); stop it, then apply again',
       );
+    }
     try {
-      await startServer(r, step.params, {
-        mount: true,
-        ...(step.params.dcrIni ? { dcrIni: step.params.dcrIni } : {}),
-      });
+      await startServer(r, p, { mount: true, ...(p.dcrIni ? { dcrIni: p.dcrIni } : {}) });
     } catch (e) {
       // 7.5.11: with its restart on, dmcss may have started the DMDSC node in MOUNT meanwhile;
-      // then the one that lost the race was refused, and the node is up all the same
-      if (!step.params.dcrIni || !(await r.pidsOf('dmserver', step.params.iniPath)).length) throw e;
-      for (let i = 0; i < 100 && !(await r.instance(step.params.port)); i++)
-        await new Promise((res) => setTimeout(res, 300));
-      ctx.progress(`${step.params.instance} was started meanwhile (dmcss, 7.5.11)`);
+      // then the start that lost the race was refused, and the node is up all the same
+      if (!p.dcrIni || !(await answers())) throw e;
+      ctx.progress(`${p.instance} was started meanwhile (dmcss, 7.5.11)`);
     }
   },
   async verify(ctx, step) {
