@@ -1,10 +1,11 @@
 /**
  * The CDKTF app: one stack per cluster spec in clusters/*.yaml, or the built-in example
  * (examples/7.2-realtime-pair.yaml) when there is none. Each stack holds the construct of the
- * spec's kind (RealtimePair, ReadWriteCluster): one null_resource per deploy and teardown step,
- * the plan manifest as an asset, the client outputs. Every spec is checked before any stack is
- * made: errors (with file:line), kinds that cannot be deployed yet and clashing names stop synth
- * with all problems listed at once.
+ * spec's kind (RealtimePair, ReadWriteCluster, MppGroup, DscPrimary): one null_resource per
+ * deploy and teardown step, the plan manifest as an asset, the client outputs. Every spec is
+ * checked before any stack is made: errors (with file:line) and clashing names stop synth with
+ * all problems listed at once. Planning happens in the constructs at synthesis, where a topology
+ * the planner refuses is a PLAN_UNSUPPORTED finding that stops synth (constructs/README.md).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,6 @@ import { App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { validateSpecFile } from './lib/cli/spec-file';
 import { formatFinding, hasErrors } from './lib/validate';
-import { planCluster, PlanUnsupportedError } from './lib/plan';
 import type { ClusterSpec } from './lib/spec/schema';
 import { clusterFromSpec, type DmCluster } from './constructs';
 
@@ -53,16 +53,6 @@ export function buildApp(app: App, files: readonly string[], options: StackOptio
     const v = validateSpecFile(file);
     if (!v.model || !v.spec || hasErrors(v.findings)) {
       problems.push(...v.findings.filter((f) => f.severity === 'error').map(formatFinding));
-      continue;
-    }
-    try {
-      planCluster(v.model);
-    } catch (e) {
-      if (!(e instanceof PlanUnsupportedError)) throw e;
-      problems.push(
-        `${file}: ${e.message}; fix: move it out of clusters/ until its kind can be deployed ` +
-          '(dmdeploy validate and render work on it)',
-      );
       continue;
     }
     const clash = stacks.find((s) => s.name === v.model?.name);

@@ -1,4 +1,8 @@
-/** An async standby attached to a cluster (7.6); a cascade when its source is another async standby (7.6.6). */
+/**
+ * An async standby attached to a cluster (7.6); a cascade when its source is another async standby
+ * (7.6.6). It attaches to a RealtimePair, a ReadWriteCluster or a DscPrimary (whose DMDSC primary
+ * may be its source); an MppGroup's async standbys are written in its node groups.
+ */
 import { Construct } from 'constructs';
 import type { AsyncStandbySpec } from '../lib/spec/schema';
 import type { DmCluster } from './cluster';
@@ -13,7 +17,8 @@ export type AsyncStandbyProps = DeepReadonly<AsyncStandbySpec>;
 /**
  * Adds an async standby to a cluster: it is appended to the cluster's `asyncStandbys` (after the
  * inline ones, in the order the children are created) and validated with the whole spec at
- * synthesis. Findings about it name its construct path.
+ * synthesis. Findings about it name its construct path. `source` names an instance of the group
+ * (for a DMDSC database any of its nodes), default the primary.
  *
  * @example
  * const a1 = new AsyncStandby(pair, 'LOCAL1', { name: 'GRP1_LOCAL_01', host: 'DW_S2', source: 'GRP1_RT_01', timer: {} });

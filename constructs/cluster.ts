@@ -1,6 +1,7 @@
 /**
- * The base of the cluster constructs. A cluster construct holds its props; AsyncStandby and
- * SyncStandby children attach to it (7.6, 7.7). Nothing is generated until synthesis, when the
+ * The base of the cluster constructs (RealtimePair, ReadWriteCluster, MppGroup, DscPrimary). A
+ * cluster construct holds its props; AsyncStandby and SyncStandby children attach to the
+ * single-group kinds (7.6, 7.7). Nothing is generated until synthesis, when the
  * tree is complete: an aspect on the cluster then builds every cluster of the app at once —
  * validate the complete spec (props plus attached standbys), plan it, and only if every cluster
  * is valid, generate the Terraform. So all findings of all clusters are reported together, before
@@ -29,14 +30,21 @@ import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { planCluster, planManifest, PlanUnsupportedError, resourceName, type Plan } from '../lib/plan';
 import { renderDmSvc } from '../lib/render/dmsvc';
 import type { ClusterModel } from '../lib/spec/model';
-import type { AsyncStandbySpec, ClusterSpec, SyncStandbySpec } from '../lib/spec/schema';
+import type { AsyncStandbySpec, ClusterKind, ClusterSpec, SyncStandbySpec } from '../lib/spec/schema';
 import { formatFinding, SpecError, validateSpec, type Finding } from '../lib/validate';
 import { disqlCommand, jdbcUrl } from './connection';
-import type { ClusterCommonProps, DeepReadonly, GroupProps } from './props';
+import type { ClusterCommonProps, DeepReadonly } from './props';
 import { stepResources } from './step-resources';
 
-/** The kinds that have a construct (MPP and DMDSC primaries cannot be deployed yet). */
-export type DeployableKind = 'RealtimePair' | 'ReadWriteCluster';
+/** The kinds that have a construct: every kind of the spec. */
+export type DeployableKind = ClusterKind;
+
+/** A Terraform output of a cluster (its name gets the cluster's prefix in a shared stack). */
+export interface ClusterOutput {
+  name: string;
+  value: string | number | Readonly<Record<string, string>>;
+  description: string;
+}
 
 /** Context key that sets the dmdeploy command for every cluster of the app. */
 export const DMDEPLOY_CONTEXT = 'dm-cdktf:dmdeploy';
@@ -47,6 +55,15 @@ const REPO_DMDEPLOY = path.resolve(__dirname, '..', 'bin', 'dmdeploy');
 /** Names of the stack's Terraform variables. */
 export const SYSDBA_PASSWORD_VARIABLE = 'sysdba_password';
 export const SSH_PASSPHRASE_VARIABLE = 'ssh_key_passphrase';
+
+/**
+ * What the base reads of a cluster's props: the common fields, and the inline standbys of a
+ * single-group kind (after which the attached children come).
+ */
+type BaseProps = ClusterCommonProps & {
+  readonly asyncStandbys?: readonly unknown[];
+  readonly syncStandbys?: readonly unknown[];
+};
 
 type Attached =
   | { kind: 'async'; node: Construct; props: DeepReadonly<AsyncStandbySpec> }
@@ -63,17 +80,12 @@ export abstract class DmCluster extends Construct {
   }
 
   readonly kind: DeployableKind;
-  private readonly props: ClusterCommonProps & GroupProps;
+  private readonly props: BaseProps;
   private readonly attached: Attached[] = [];
   private resolved?: Resolved;
   private built = false;
 
-  protected constructor(
-    scope: Construct,
-    id: string,
-    kind: DeployableKind,
-    props: ClusterCommonProps & GroupProps,
-  ) {
+  protected constructor(scope: Construct, id: string, kind: DeployableKind, props: BaseProps) {
     super(scope, id);
     this.kind = kind;
     // a snapshot: later changes to the caller's object do not change the cluster
@@ -214,7 +226,7 @@ export abstract class DmCluster extends Construct {
       resources.set(r.name, resource);
     }
 
-    const output = (name: string, value: string | number, description: string) =>
+    const output = (name: string, value: ClusterOutput['value'], description: string) =>
       new TerraformOutput(this, `${prefix}${name}`, { value, description }).overrideLogicalId(
         `${prefix}${name}`,
       );
@@ -227,6 +239,12 @@ export abstract class DmCluster extends Construct {
     );
     output('disql_connect', disqlCommand(model.client), 'disql login through the dm_svc.conf service name');
     output('plan_steps', plan.steps.length, 'number of deploy steps (one null_resource each)');
+    for (const o of this.extraOutputs(model)) output(o.name, o.value, o.description);
+  }
+
+  /** Outputs of this kind beyond the ones every cluster has. */
+  protected extraOutputs(_model: ClusterModel): ClusterOutput[] {
+    return [];
   }
 
   /**

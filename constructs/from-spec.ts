@@ -2,6 +2,8 @@
 import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../lib/spec/schema';
 import type { DmCluster } from './cluster';
+import { DscPrimary } from './dsc-primary';
+import { MppGroup } from './mpp-group';
 import { RealtimePair } from './realtime-pair';
 import { ReadWriteCluster } from './read-write-cluster';
 
@@ -12,8 +14,7 @@ function withoutKind<T extends { kind: string }>(spec: T): Omit<T, 'kind'> {
 
 /**
  * The construct for `spec.kind`, with the rest of the spec as props (inline async and sync
- * standbys stay inline). MppGroup and DscPrimary have no construct yet: their deploy steps are
- * not built, so asking for one throws rather than synthesizing a stack that deploys nothing.
+ * standbys stay inline, in an MppGroup inside their node's group).
  */
 export function clusterFromSpec(
   scope: Construct,
@@ -27,10 +28,13 @@ export function clusterFromSpec(
       return new RealtimePair(scope, id, { ...withoutKind(spec), ...extra });
     case 'ReadWriteCluster':
       return new ReadWriteCluster(scope, id, { ...withoutKind(spec), ...extra });
-    default:
-      throw new Error(
-        `${spec.kind}: deploying MPP and DMDSC clusters is not built yet (dmdeploy validate and render work on them); ` +
-          'RealtimePair and ReadWriteCluster, with async and sync standbys, can be deployed',
-      );
+    case 'DscPrimary':
+      return new DscPrimary(scope, id, { ...withoutKind(spec), ...extra });
+    case 'MppGroup':
+      return new MppGroup(scope, id, { ...withoutKind(spec), ...extra });
+    default: {
+      const unknown: never = spec;
+      throw new Error(`unknown cluster kind ${(unknown as { kind: string }).kind}`);
+    }
   }
 }

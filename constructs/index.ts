@@ -1,11 +1,19 @@
 // CDKTF constructs for DM8 data-guard clusters (DESIGN §5). See constructs/README.md.
 export { DmCluster, DMDEPLOY_CONTEXT, SYSDBA_PASSWORD_VARIABLE, SSH_PASSPHRASE_VARIABLE } from './cluster';
-export type { DeployableKind } from './cluster';
+export type { ClusterOutput, DeployableKind } from './cluster';
 export { RealtimePair, type RealtimePairProps } from './realtime-pair';
 export { ReadWriteCluster, type ReadWriteClusterProps } from './read-write-cluster';
+export { DscPrimary, type DscPrimaryProps } from './dsc-primary';
+export { MppGroup, type MppGroupProps, type MppNodeGroupProps } from './mpp-group';
 export { AsyncStandby, type AsyncStandbyProps } from './async-standby';
 export { SyncStandby, type SyncStandbyProps } from './sync-standby';
-export type { ClusterCommonProps, GroupProps, DeepReadonly } from './props';
+export type {
+  ClusterCommonProps,
+  DeepReadonly,
+  DscDatabaseProps,
+  GroupFieldsProps,
+  GroupProps,
+} from './props';
 export { clusterFromSpec } from './from-spec';
 export { stepResources, type StepResource, type StepResourceOptions } from './step-resources';
-export { jdbcUrl, disqlCommand } from './connection';
+export { jdbcUrl, disqlCommand, epConnections, mppEndpoints, type MppEndpoint } from './connection';

@@ -7,6 +7,7 @@
 import type {
   AsyncStandbySpec,
   DatabaseSpec,
+  DscDatabaseSpec,
   HostSpec,
   MonitorSpec,
   ReadWriteClusterSpec,
@@ -92,16 +93,15 @@ export interface ClusterCommonProps {
   readonly dmdeploy?: string;
 }
 
-/** Fields of one data-guard group. */
-export interface GroupProps {
+/**
+ * Fields every data-guard group has (the schema's GroupFields): a RealtimePair, a
+ * ReadWriteCluster, a DscPrimary, and each MPP node of an MppGroup.
+ */
+export interface GroupFieldsProps {
   /** Group name: the dmwatcher.ini / dmmonitor.ini section, at most 16 characters. Required. */
   readonly group: string;
   /** OGUID shared by the group's databases, watchers and monitor (§2.2.13). Required; choose your own. */
   readonly oguid: number;
-  /** The primary: a single-node database. Required. */
-  readonly primary: DeepReadonly<SingleDatabaseSpec>;
-  /** 1 to 8 standbys (realtime for RealtimePair, timely by default for ReadWriteCluster). Required. */
-  readonly standbys: readonly DeepReadonly<DatabaseSpec>[];
   /**
    * Async standbys (7.6) written inline; `AsyncStandby` children are appended after these.
    * @default none
@@ -112,9 +112,20 @@ export interface GroupProps {
    * @default none
    */
   readonly syncStandbys?: readonly DeepReadonly<SyncStandbySpec>[];
+}
+
+/** Fields of one data-guard group with a single-node primary (RealtimePair, ReadWriteCluster). */
+export interface GroupProps extends GroupFieldsProps {
+  /** The primary: a single-node database. Required. */
+  readonly primary: DeepReadonly<SingleDatabaseSpec>;
+  /** 1 to 8 standbys (realtime for RealtimePair, timely by default for ReadWriteCluster). Required. */
+  readonly standbys: readonly DeepReadonly<DatabaseSpec>[];
   /**
    * ARCH_WAIT_APPLY: 1 transaction-consistent, 0 high-performance (§2.2.11.5, §2.6.5).
    * @default DM's default (1 for timely, 0 for realtime archives)
    */
   readonly archWaitApply?: 0 | 1;
 }
+
+/** The primary of a DscPrimary: an existing DMDSC cluster (7.5), node 0 first. */
+export type DscDatabaseProps = DeepReadonly<DscDatabaseSpec>;

@@ -1,4 +1,4 @@
-/** A sync standby attached to a cluster (7.7). */
+/** A sync standby attached to a cluster (7.7): a RealtimePair, a ReadWriteCluster or a DscPrimary. */
 import { Construct } from 'constructs';
 import type { SyncStandbySpec } from '../lib/spec/schema';
 import type { DmCluster } from './cluster';

@@ -1,12 +1,12 @@
 /** main.ts: one stack per spec, synthesized without a terraform binary; invalid specs stop synth. */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { buildApp, ClusterStack, specFiles } from '../main';
-import { RealtimePair, ReadWriteCluster } from '../constructs';
-import { planManifest, resourceName } from '../lib/plan';
+import { DscPrimary, MppGroup, RealtimePair, ReadWriteCluster } from '../constructs';
+import { planManifest, resourceName, stepDigest } from '../lib/plan';
 
 const EXAMPLES = path.join(__dirname, '../examples');
 
@@ -90,31 +90,83 @@ describe('main.ts', () => {
     );
   });
 
-  it('refuses MPP and DMDSC specs (not deployable yet) naming the file, with every other problem', () => {
-    const { root, files } = clustersDir(
-      '7.2-realtime-pair.yaml',
-      '7.4-mpp-group.yaml',
-      '7.5-dsc-primary.yaml',
-    );
+  it('synthesizes the 7.4 MPP and 7.5 DMDSC examples: a resource per step, digests, outputs, no password', () => {
+    const { root, files } = clustersDir('7.4-mpp-group.yaml', '7.5-dsc-primary.yaml');
     const outdir = path.join(root, 'out');
-    let message = '';
+    const marker = 'S3cret-marker-4711';
+    const saved = { a: process.env.TF_VAR_sysdba_password, b: process.env.DM_SYSDBA_PASSWORD };
+    process.env.TF_VAR_sysdba_password = marker;
+    process.env.DM_SYSDBA_PASSWORD = marker;
+    let app: App;
     try {
-      buildApp(new App({ outdir }), files);
-    } catch (e) {
-      message = (e as Error).message;
+      app = buildApp(new App({ outdir }), files, { dmdeploy: '/opt/dmdeploy' });
+      app.synth();
+    } finally {
+      for (const [k, v] of [
+        ['TF_VAR_sysdba_password', saved.a],
+        ['DM_SYSDBA_PASSWORD', saved.b],
+      ] as const)
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
     }
-    const lines = message.split('\n');
-    expect(lines[0]).toBe('cannot synthesize the cluster specs:');
-    expect(lines.slice(1)).toEqual([
-      expect.stringMatching(
-        /clusters\/7\.4-mpp-group\.yaml: MppGroup: deploying MPP and DMDSC clusters is not built yet/,
-      ),
-      expect.stringMatching(
-        /clusters\/7\.5-dsc-primary\.yaml: DscPrimary: deploying MPP and DMDSC clusters is not built yet/,
-      ),
-    ]);
-    // nothing was made: not even the valid spec's stack
-    expect(existsSync(path.join(outdir, 'stacks', 'GRP1'))).toBe(false);
+    const stacks = app.node.children.filter((c): c is ClusterStack => c instanceof ClusterStack);
+    expect(stacks.map((s) => s.node.id)).toEqual(['MPP_EP', 'GRP1']);
+    expect(stacks.map((s) => s.cluster.constructor)).toEqual([MppGroup, DscPrimary]);
+
+    const outputs: Record<string, Record<string, unknown>> = {};
+    for (const s of stacks) {
+      const stackDir = path.join(outdir, 'stacks', s.node.id);
+      const json = JSON.parse(readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
+      const plan = s.cluster.plan;
+      const resources: Record<string, { triggers?: Record<string, string> }> = json.resource.null_resource;
+      // one resource per deploy step, triggered by the step id and its digest; one per teardown step
+      const deploy = Object.entries(resources).filter(([, r]) => r.triggers);
+      expect(deploy.map(([n]) => n).sort()).toEqual(plan.steps.map((st) => resourceName(st.id)).sort());
+      for (const st of plan.steps)
+        expect(resources[resourceName(st.id)]?.triggers, st.id).toEqual({
+          step: st.id,
+          digest: stepDigest(plan, st),
+        });
+      expect(Object.keys(resources).length).toBe(plan.steps.length + plan.teardown.length);
+      // the manifest asset holds the plan, and the password is only ever a variable reference
+      const command: string =
+        json.resource.null_resource['cluster__verify'].provisioner[0]['local-exec'].command;
+      expect(command).toMatch(/^\/opt\/dmdeploy step cluster\/verify --manifest assets\//);
+      expect(readFileSync(path.join(stackDir, command.split(' ')[4] ?? ''), 'utf8')).toBe(planManifest(plan));
+      expect(json.variable.sysdba_password).toEqual(expect.objectContaining({ sensitive: true }));
+      expect(json.variable.sysdba_password).not.toHaveProperty('default');
+      outputs[s.node.id] = Object.fromEntries(
+        Object.entries(json.output as Record<string, { value: unknown }>).map(([k, o]) => [k, o.value]),
+      );
+      expect(outputs[s.node.id]?.plan_steps).toBe(plan.steps.length);
+    }
+    const written = readdirSync(outdir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+    expect(written.length).toBeGreaterThan(4);
+    for (const f of written)
+      expect(readFileSync(path.join(f.parentPath, f.name), 'utf8'), f.name).not.toContain(marker);
+
+    expect(outputs.MPP_EP).toEqual({
+      client_service_name: 'MPP_GRP1',
+      mpp_service_name: 'MPP_GRP1',
+      dm_svc_conf:
+        '# dm_svc.conf entry generated by dm-cdktf; add it to /etc/dm_svc.conf on client hosts.\n' +
+        'MPP_GRP1=(192.168.1.131:5236,192.168.1.132:5237,192.168.1.132:5236,192.168.1.131:5237)\n' +
+        '[MPP_GRP1]\nLOGIN_MODE=(1)\nSWITCH_TIME=(3)\nSWITCH_INTERVAL=(1000)\n',
+      connection_string: 'jdbc:dm://MPP_GRP1',
+      disql_connect: 'disql SYSDBA@MPP_GRP1',
+      ep_connections: { GRP1_MPP_EP01: '192.168.1.131:5236', GRP2_MPP_EP02: '192.168.1.132:5236' },
+      plan_steps: stacks[0]?.cluster.plan.steps.length,
+    });
+    expect(outputs.GRP1).toEqual({
+      client_service_name: 'GRP1',
+      dm_svc_conf:
+        '# dm_svc.conf entry generated by dm-cdktf; add it to /etc/dm_svc.conf on client hosts.\n' +
+        'GRP1=(192.168.1.131:8344,192.168.1.131:8346,192.168.1.132:9344)\n' +
+        '[GRP1]\nLOGIN_MODE=(1)\nSWITCH_TIME=(3)\nSWITCH_INTERVAL=(1000)\n',
+      connection_string: 'jdbc:dm://GRP1',
+      disql_connect: 'disql SYSDBA@GRP1',
+      plan_steps: stacks[1]?.cluster.plan.steps.length,
+    });
   });
 
   it('refuses two specs that would share a stack name, naming both files', () => {

@@ -1,14 +1,26 @@
 /**
  * The cluster constructs, asserted on synthesized Terraform JSON: one null_resource per plan
  * step with the DAG as depends_on, content-digest triggers, the manifest asset, the sensitive
- * variables, the §6.4 teardown as destroy-time provisioners, and the client outputs.
+ * variables, the §6.4 teardown as destroy-time provisioners, and the client outputs. Every kind:
+ * RealtimePair (7.2), ReadWriteCluster (7.3), MppGroup (7.4), DscPrimary (7.5), with AsyncStandby
+ * (7.6) and SyncStandby (7.7) children.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Testing, TerraformStack } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { AsyncStandby, ReadWriteCluster, RealtimePair, SyncStandby, type DmCluster } from '../../constructs';
+import {
+  AsyncStandby,
+  DscPrimary,
+  epConnections,
+  MppGroup,
+  mppEndpoints,
+  ReadWriteCluster,
+  RealtimePair,
+  SyncStandby,
+  type DmCluster,
+} from '../../constructs';
 import {
   planCluster,
   planManifest,
@@ -18,7 +30,9 @@ import {
   type Plan,
 } from '../../lib/plan';
 import { validateSpec, SpecError } from '../../lib/validate';
-import type { ClusterSpec } from '../../lib/spec/schema';
+import { dmSvcAddresses } from '../../lib/render/dmsvc';
+import type { ClusterModel } from '../../lib/spec/model';
+import type { AsyncStandbySpec, ClusterSpec } from '../../lib/spec/schema';
 import {
   DMDEPLOY,
   dependsOnClosure,
@@ -61,12 +75,86 @@ const sync77 = (stack: TerraformStack) => {
   return pair;
 };
 
+const mpp74 = (stack: TerraformStack) =>
+  new MppGroup(stack, 'MPP_EP', {
+    ...withoutKind(example<'MppGroup'>('7.4-mpp-group.yaml')),
+    dmdeploy: DMDEPLOY,
+  });
+
+const dsc75 = (stack: TerraformStack) =>
+  new DscPrimary(stack, 'GRP1', {
+    ...withoutKind(example<'DscPrimary'>('7.5-dsc-primary.yaml')),
+    dmdeploy: DMDEPLOY,
+  });
+
+/** Two async standbys for the 7.5 group on a fourth machine: fed by the DSC's node 1, then a cascade. */
+const DW_A = { address: '192.168.1.133', public: '192.168.1.133', private: '192.168.0.143' };
+const DSC_ASYNCS: AsyncStandbySpec[] = [
+  { name: 'GRP1_ASYNC_01', host: 'DW_A', path: '/dm/data/ASYNC01', source: 'GRP1_RT_DSC02', timer: {} },
+  { name: 'GRP1_ASYNC_02', host: 'DW_A', path: '/dm/data/ASYNC02', source: 'GRP1_ASYNC_01', timer: {} },
+];
+
+const DSC_SYNC = { name: 'GRP1_SYNC_01', host: 'DW_A', path: '/dm/data/SYNC01' };
+
+/** 7.5 with the async standbys as AsyncStandby children and a sync standby as a SyncStandby child. */
+const dscAsync75 = (stack: TerraformStack) => {
+  const spec = withoutKind(example<'DscPrimary'>('7.5-dsc-primary.yaml'));
+  const dsc = new DscPrimary(stack, 'GRP1', { ...spec, hosts: { ...spec.hosts, DW_A }, dmdeploy: DMDEPLOY });
+  const [first, second] = DSC_ASYNCS;
+  if (!first || !second) throw new Error('two async standbys');
+  const a1 = new AsyncStandby(dsc, 'ASYNC1', first);
+  new AsyncStandby(dsc, 'ASYNC2', { ...second, source: a1.instanceName });
+  new SyncStandby(dsc, 'SYNC1', DSC_SYNC);
+  return dsc;
+};
+
+/** The same as a whole spec, the standbys inline. */
+const dscAsyncSpec = (): ClusterSpec => {
+  const spec = example<'DscPrimary'>('7.5-dsc-primary.yaml');
+  return { ...spec, hosts: { ...spec.hosts, DW_A }, asyncStandbys: DSC_ASYNCS, syncStandbys: [DSC_SYNC] };
+};
+
 const CASES: [string, string, (stack: TerraformStack) => DmCluster][] = [
   ['7.2 realtime pair', '7.2-realtime-pair.yaml', pair72],
   ['7.3 read-write cluster', '7.3-read-write-cluster.yaml', rw73],
+  ['7.4 MPP group', '7.4-mpp-group.yaml', mpp74],
+  ['7.5 DMDSC primary', '7.5-dsc-primary.yaml', dsc75],
   ['7.6 async cascade (AsyncStandby children)', '7.6-async-cascade.yaml', cascade76],
   ['7.7 sync standby (SyncStandby child)', '7.7-sync-standby.yaml', sync77],
 ];
+
+/** The outputs every cluster has; an MppGroup adds MPP_OUTPUTS. */
+const OUTPUTS = ['client_service_name', 'connection_string', 'disql_connect', 'dm_svc_conf', 'plan_steps'];
+const MPP_OUTPUTS = ['ep_connections', 'mpp_service_name'];
+
+/** The addresses of the dm_svc.conf service line `<service>=(a,b,...)`. */
+const serviceLine = (conf: unknown, service: string): string[] => {
+  const line = String(conf)
+    .split('\n')
+    .find((l) => l.startsWith(`${service}=(`));
+  return line?.slice(service.length + 2, -1).split(',') ?? [];
+};
+
+/** The errors synth stops with, as `CODE path [construct path]`. */
+const synthErrors = (stack: TerraformStack): string[] => {
+  let error: unknown;
+  try {
+    Testing.synth(stack);
+  } catch (e) {
+    error = e;
+  }
+  if (!(error instanceof SpecError)) throw new Error(`synth did not stop with a SpecError: ${String(error)}`);
+  return error.findings
+    .filter((f) => f.severity === 'error')
+    .map((f) => `${f.code} ${f.path} [${f.location}]`);
+};
+
+const modelOf = (spec: unknown): ClusterModel => {
+  const v = validateSpec(spec);
+  if (!v.model || v.findings.some((f) => f.severity === 'error'))
+    throw new Error(v.findings.map((f) => `${f.code} ${f.path}`).join('; '));
+  return v.model;
+};
 
 function planOf(file: string): Plan {
   const v = validateSpec(example<ClusterSpec['kind']>(file));
@@ -221,6 +309,148 @@ describe.each(CASES)('%s', (_title, file, build) => {
     expect(json.output.plan_steps?.value).toBe(plan.steps.length);
     for (const o of Object.values(json.output)) expect(o.sensitive).toBeUndefined();
   });
+
+  it('has exactly the outputs of its kind, each described', () => {
+    const expected = cluster.kind === 'MppGroup' ? [...OUTPUTS, ...MPP_OUTPUTS] : OUTPUTS;
+    expect(Object.keys(json.output).sort()).toEqual([...expected].sort());
+    for (const [name, o] of Object.entries(json.output)) expect(o.description, name).toBeTruthy();
+  });
+});
+
+describe('MppGroup (7.4)', () => {
+  it('outputs the MPP-wide service and a direct connection to each EP', () => {
+    const { cluster, json } = synthCluster(mpp74);
+    const out = (name: string) => json.output[name]?.value;
+    expect(out('client_service_name')).toBe('MPP_GRP1');
+    expect(out('mpp_service_name')).toBe('MPP_GRP1');
+    expect(out('connection_string')).toBe('jdbc:dm://MPP_GRP1');
+    expect(out('disql_connect')).toBe('disql SYSDBA@MPP_GRP1');
+    // each EP is its group's primary: MAL_INST_HOST:PORT_NUM of tables 7.5-7.8
+    expect(out('ep_connections')).toEqual({
+      GRP1_MPP_EP01: '192.168.1.131:5236',
+      GRP2_MPP_EP02: '192.168.1.132:5236',
+    });
+    // the MPP-wide service lists every EP, and the standbys that may take an EP over
+    const listed = serviceLine(out('dm_svc_conf'), 'MPP_GRP1');
+    expect(listed).toEqual(dmSvcAddresses(cluster.model));
+    expect(listed).toEqual(
+      expect.arrayContaining(Object.values(out('ep_connections') as Record<string, string>)),
+    );
+    expect(listed).toEqual(
+      expect.arrayContaining(['192.168.1.132:5237', '192.168.1.131:5237']), // GRP1_MPP_EP11, GRP2_MPP_EP22
+    );
+    expect(String(out('dm_svc_conf'))).toContain('[MPP_GRP1]\nLOGIN_MODE=(1)\n');
+  });
+
+  it('refuses AsyncStandby and SyncStandby children, naming the field of the node group', () => {
+    const stack = new TerraformStack(Testing.app(), 'MPP');
+    const mpp = new MppGroup(stack, 'MPP_EP', withoutKind(example<'MppGroup'>('7.4-mpp-group.yaml')));
+    expect(() => new AsyncStandby(mpp, 'A1', { name: 'GRP1_ASYNC_01', host: 'C', timer: {} })).toThrow(
+      /MPP\/MPP_EP\/A1: an MppGroup takes no AsyncStandby or SyncStandby child .*groups\[i\]\.asyncStandbys of MPP\/MPP_EP/,
+    );
+    expect(() => new SyncStandby(mpp, 'S1', { name: 'GRP1_SYNC_01', host: 'C' })).toThrow(
+      /groups\[i\]\.syncStandbys/,
+    );
+  });
+
+  it('validates every node group at synth, naming the field and the construct', () => {
+    const spec = withoutKind(example<'MppGroup'>('7.4-mpp-group.yaml'));
+    const [g1] = spec.groups;
+    if (!g1) throw new Error('7.4 has two groups');
+    const stack = new TerraformStack(Testing.app(), 'BAD');
+    const mpp = new MppGroup(stack, 'Mpp', { ...spec, groups: [{ ...g1, standbys: [], seqNo: 3 }] });
+    expect(synthErrors(stack)).toEqual(
+      expect.arrayContaining([
+        'MPP_GROUP_COUNT groups [BAD/Mpp]',
+        'STANDBY_COUNT groups[0].standbys [BAD/Mpp]',
+        'MPP_SEQ_NO groups[0].seqNo [BAD/Mpp]',
+      ]),
+    );
+    expect(() => mpp.plan).toThrow(SpecError);
+  });
+});
+
+describe('DscPrimary (7.5)', () => {
+  it('outputs the service over every DSC node and the standby', () => {
+    const { json } = synthCluster(dsc75);
+    expect(json.output.client_service_name?.value).toBe('GRP1');
+    expect(serviceLine(json.output.dm_svc_conf?.value, 'GRP1')).toEqual([
+      '192.168.1.131:8344', // GRP1_RT_DSC01
+      '192.168.1.131:8346', // GRP1_RT_DSC02
+      '192.168.1.132:9344', // GRP1_RT_01
+    ]);
+    expect(json.output.connection_string?.value).toBe('jdbc:dm://GRP1');
+    expect(json.output.disql_connect?.value).toBe('disql SYSDBA@GRP1');
+  });
+
+  it('takes AsyncStandby children (one fed by a DSC node, one cascaded from it) and a SyncStandby', () => {
+    const { cluster, json } = synthCluster(dscAsync75);
+    expect((cluster as DscPrimary).primaryName).toBe('GRP1_RT_DSC01');
+    expect(cluster.spec).toEqual(dscAsyncSpec());
+    expect(cluster.plan).toEqual(planCluster(modelOf(dscAsyncSpec())));
+    // the source named by a DSC node is the DSC database
+    const asyncs = cluster.model.groups[0]?.databases.filter((d) => d.role === 'async') ?? [];
+    expect(asyncs.map((d) => [d.id, d.source])).toEqual([
+      ['GRP1_ASYNC_01', 'GRP1_RT_DSC01'],
+      ['GRP1_ASYNC_02', 'GRP1_ASYNC_01'],
+    ]);
+    const { deploy, teardown } = split(json);
+    expect(Object.keys(deploy).sort()).toEqual(cluster.plan.steps.map((s) => resourceName(s.id)).sort());
+    expect(Object.keys(teardown).sort()).toEqual(cluster.plan.teardown.map((s) => resourceName(s.id)).sort());
+    for (const a of ['GRP1_ASYNC_01', 'GRP1_ASYNC_02', 'GRP1_SYNC_01'])
+      expect(
+        cluster.plan.steps.some((s) => s.id.startsWith(`${a}/`)),
+        a,
+      ).toBe(true);
+  });
+
+  it('validates at synth, naming the field and the construct (a DMDSC standby of a DMDSC primary)', () => {
+    const spec = withoutKind(example<'DscPrimary'>('7.5-dsc-primary.yaml'));
+    const stack = new TerraformStack(Testing.app(), 'BAD');
+    const dsc = new DscPrimary(stack, 'Dsc', { ...spec, standbys: [spec.primary] });
+    expect(synthErrors(stack)).toContain('DSC_TO_DSC standbys[0].nodes [BAD/Dsc]');
+    expect(() => dsc.plan).toThrow(SpecError);
+  });
+});
+
+describe('connection helpers', () => {
+  const mpp = () => example<'MppGroup'>('7.4-mpp-group.yaml');
+
+  it('list the EPs of an MPP model in MPP_SEQ_NO order, addressed as dm_svc.conf lists them', () => {
+    const model = modelOf(mpp());
+    expect(mppEndpoints(model)).toEqual([
+      { seqNo: 0, group: 'GRP1', instance: 'GRP1_MPP_EP01', address: '192.168.1.131:5236' },
+      { seqNo: 1, group: 'GRP2', instance: 'GRP2_MPP_EP02', address: '192.168.1.132:5236' },
+    ]);
+    for (const e of mppEndpoints(model)) expect(dmSvcAddresses(model)).toContain(e.address);
+    const [g1, g2] = mpp().groups;
+    if (!g1 || !g2) throw new Error('7.4 has two groups');
+    const swapped = modelOf({
+      ...mpp(),
+      groups: [
+        { ...g1, seqNo: 1 },
+        { ...g2, seqNo: 0 },
+      ],
+    });
+    expect(Object.entries(epConnections(swapped))).toEqual([
+      ['GRP2_MPP_EP02', '192.168.1.132:5236'],
+      ['GRP1_MPP_EP01', '192.168.1.131:5236'],
+    ]);
+  });
+
+  it('bracket an IPv6 public address and give nothing for a model that is not MPP', () => {
+    const spec = mpp();
+    const v6 = modelOf({
+      ...spec,
+      hosts: { ...spec.hosts, A: { address: 'fd00::131', public: 'fd00::131' } },
+    });
+    expect(epConnections(v6)).toEqual({
+      GRP1_MPP_EP01: '[fd00::131]:5236',
+      GRP2_MPP_EP02: '192.168.1.132:5236',
+    });
+    expect(mppEndpoints(modelOf(example('7.2-realtime-pair.yaml')))).toEqual([]);
+    expect(epConnections(modelOf(example('7.5-dsc-primary.yaml')))).toEqual({});
+  });
 });
 
 describe('outputs', () => {
@@ -293,34 +523,41 @@ describe('digests', () => {
 });
 
 describe('the plan manifest asset', () => {
-  it('holds the plan bytes, lands in the stack assets/ dir, and no secret reaches any synthesized file', () => {
-    const marker = 'S3cret-marker-4711';
-    const saved = { a: process.env.TF_VAR_sysdba_password, b: process.env.DM_SYSDBA_PASSWORD };
-    process.env.TF_VAR_sysdba_password = marker;
-    process.env.DM_SYSDBA_PASSWORD = marker;
-    try {
-      const outdir = mkdtempSync(path.join(tmpdir(), 'dm-constructs-'));
-      const app = new App({ outdir });
-      const stack = new TerraformStack(app, 'GRP1');
-      const cluster = cascade76(stack);
-      app.synth();
-      const stackDir = path.join(outdir, 'stacks', 'GRP1');
-      const json = JSON.parse(readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson;
-      const asset = manifestArg(json.resource.null_resource['cluster__preflight']);
-      expect(readFileSync(path.join(stackDir, asset), 'utf8')).toBe(planManifest(cluster.plan));
-      const files = readdirSync(outdir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
-      expect(files.length).toBeGreaterThan(2);
-      for (const f of files)
-        expect(readFileSync(path.join(f.parentPath, f.name), 'utf8'), f.name).not.toContain(marker);
-    } finally {
-      for (const [k, v] of [
-        ['TF_VAR_sysdba_password', saved.a],
-        ['DM_SYSDBA_PASSWORD', saved.b],
-      ] as const)
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-    }
-  });
+  it.each([
+    ['7.6 async cascade', cascade76],
+    ['7.4 MPP group', mpp74],
+    ['7.5 DMDSC primary', dsc75],
+  ])(
+    '%s: holds the plan bytes, lands in the stack assets/ dir, and no secret reaches any synthesized file',
+    (_title, build) => {
+      const marker = 'S3cret-marker-4711';
+      const saved = { a: process.env.TF_VAR_sysdba_password, b: process.env.DM_SYSDBA_PASSWORD };
+      process.env.TF_VAR_sysdba_password = marker;
+      process.env.DM_SYSDBA_PASSWORD = marker;
+      try {
+        const outdir = mkdtempSync(path.join(tmpdir(), 'dm-constructs-'));
+        const app = new App({ outdir });
+        const stack = new TerraformStack(app, 'GRP1');
+        const cluster = build(stack);
+        app.synth();
+        const stackDir = path.join(outdir, 'stacks', 'GRP1');
+        const json = JSON.parse(readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as StackJson;
+        const asset = manifestArg(json.resource.null_resource['cluster__preflight']);
+        expect(readFileSync(path.join(stackDir, asset), 'utf8')).toBe(planManifest(cluster.plan));
+        const files = readdirSync(outdir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile());
+        expect(files.length).toBeGreaterThan(2);
+        for (const f of files)
+          expect(readFileSync(path.join(f.parentPath, f.name), 'utf8'), f.name).not.toContain(marker);
+      } finally {
+        for (const [k, v] of [
+          ['TF_VAR_sysdba_password', saved.a],
+          ['DM_SYSDBA_PASSWORD', saved.b],
+        ] as const)
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+      }
+    },
+  );
 
   it('is synthesized to identical bytes twice (stable asset hash, default dmdeploy path)', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'dm-constructs-'));
@@ -441,6 +678,25 @@ describe('validation', () => {
 });
 
 describe('several clusters in one stack', () => {
+  it('prefix the MPP outputs too (an MppGroup and a DscPrimary side by side)', () => {
+    const stack = new TerraformStack(Testing.app(), 'Both');
+    const mpp = mpp74(stack);
+    const dsc = dsc75(stack);
+    const json = JSON.parse(Testing.synth(stack)) as StackJson;
+    expect(Object.keys(json.output).sort()).toEqual(
+      [
+        ...OUTPUTS.map((o) => `GRP1__${o}`),
+        ...[...OUTPUTS, ...MPP_OUTPUTS].map((o) => `MPP_EP__${o}`),
+      ].sort(),
+    );
+    expect(json.output['MPP_EP__ep_connections']?.value).toEqual(epConnections(mpp.model));
+    const names = Object.keys(json.resource.null_resource);
+    const count = (c: DmCluster) => c.plan.steps.length + c.plan.teardown.length;
+    expect(names.length).toBe(count(mpp) + count(dsc));
+    for (const r of Object.values(json.resource.null_resource))
+      for (const d of r.depends_on ?? []) expect(names).toContain(unref(d));
+  });
+
   it('share one provider and one variable set, and prefix resource and output names', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 'Both');

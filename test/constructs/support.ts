@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Testing, TerraformStack, type App } from 'cdktf';
 import { loadYaml } from '../../lib/spec/load';
-import type { ClusterSpec, ReadWriteClusterSpec, RealtimePairSpec } from '../../lib/spec/schema';
+import type { ClusterSpec } from '../../lib/spec/schema';
 import type { DmCluster } from '../../constructs';
 
 export const EXAMPLES = path.join(__dirname, '../../examples');
@@ -17,7 +17,7 @@ export function example<K extends ClusterSpec['kind'] = 'RealtimePair'>(
   return loadYaml(text, file).data as Extract<ClusterSpec, { kind: K }>;
 }
 
-export function withoutKind<T extends RealtimePairSpec | ReadWriteClusterSpec>(spec: T): Omit<T, 'kind'> {
+export function withoutKind<T extends ClusterSpec>(spec: T): Omit<T, 'kind'> {
   const { kind, ...rest } = spec;
   void kind;
   return rest;
@@ -38,7 +38,7 @@ export interface NullResourceJson {
 export interface StackJson {
   resource: { null_resource: Record<string, NullResourceJson> };
   variable: Record<string, Record<string, unknown>>;
-  output: Record<string, { value: unknown; sensitive?: boolean }>;
+  output: Record<string, { value: unknown; sensitive?: boolean; description?: string }>;
   provider: Record<string, unknown[]>;
 }
 
