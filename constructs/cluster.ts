@@ -27,7 +27,7 @@ import {
 import { Construct, type IConstruct } from 'constructs';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
-import { planCluster, planManifest, PlanUnsupportedError, resourceName, type Plan } from '../lib/plan';
+import { planCluster, planManifest, resourceName, type Plan } from '../lib/plan';
 import { renderDmSvc } from '../lib/render/dmsvc';
 import type { ClusterModel } from '../lib/spec/model';
 import type { AsyncStandbySpec, ClusterKind, ClusterSpec, SyncStandbySpec } from '../lib/spec/schema';
@@ -146,27 +146,7 @@ export abstract class DmCluster extends Construct {
     const findings = v.findings.map(locate);
     if (!v.model || !v.spec || findings.some((f) => f.severity === 'error'))
       return (this.resolved = { ok: false, findings });
-    try {
-      return (this.resolved = {
-        ok: true,
-        spec: v.spec,
-        model: v.model,
-        plan: planCluster(v.model),
-        findings,
-      });
-    } catch (e) {
-      if (!(e instanceof PlanUnsupportedError)) throw e;
-      const unsupported: Finding = {
-        code: 'PLAN_UNSUPPORTED',
-        severity: 'error',
-        path: '',
-        message: e.message,
-        fix: 'deploy this topology by hand for now; dmdeploy validate and render work on it',
-        manual: 'README "What works today"',
-        location: this.node.path,
-      };
-      return (this.resolved = { ok: false, findings: [...findings, unsupported] });
-    }
+    return (this.resolved = { ok: true, spec: v.spec, model: v.model, plan: planCluster(v.model), findings });
   }
 
   private validOrThrow(): Extract<Resolved, { ok: true }> {

@@ -3,8 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatFinding, hasErrors, type Finding } from '../validate';
 import { renderCluster, renderedPath } from '../render';
-import { formatPlan, planCluster, planManifest, PlanUnsupportedError } from '../plan';
-import type { ClusterModel } from '../spec/model';
+import { formatPlan, planCluster, planManifest } from '../plan';
 import { validateSpecFile } from './spec-file';
 import { formatStatus, loadManifest, secretsFromEnv, statusOf, stepCommand } from './remote';
 
@@ -48,19 +47,6 @@ function writeAtomically(file: string, content: string) {
   renameSync(tmp, file);
 }
 
-/** The plan of a valid spec, or an exit code after printing why there is none. */
-function planOf(io: Io, model: ClusterModel) {
-  try {
-    return planCluster(model);
-  } catch (e) {
-    if (e instanceof PlanUnsupportedError) {
-      io.err(`dmdeploy: ${e.message}\n`);
-      return undefined;
-    }
-    throw e;
-  }
-}
-
 export function run(argv: readonly string[], io: Io = stdio): number | Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -90,9 +76,8 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       if (!v.model || hasErrors(v.findings)) return 1;
       const files = renderCluster(v.model);
       for (const f of files) writeAtomically(path.join(out, renderedPath(f)), f.content);
-      const plan = planOf(io, v.model);
-      if (plan) writeAtomically(path.join(out, 'plan.json'), planManifest(plan));
-      io.out(`wrote ${files.length} files${plan ? ' and plan.json' : ''} under ${out}\n`);
+      writeAtomically(path.join(out, 'plan.json'), planManifest(planCluster(v.model)));
+      io.out(`wrote ${files.length} files and plan.json under ${out}\n`);
       return 0;
     }
     case 'plan': {
@@ -100,8 +85,7 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       const v = validateSpecFile(specFile);
       printFindings(io, v.findings);
       if (!v.model || hasErrors(v.findings)) return 1;
-      const plan = planOf(io, v.model);
-      if (!plan) return 1;
+      const plan = planCluster(v.model);
       io.out(rest.includes('--json') ? planManifest(plan) : formatPlan(plan));
       return 0;
     }
@@ -116,8 +100,7 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       // with --json, stdout carries the JSON alone
       printFindings(rest.includes('--json') ? { out: io.err, err: io.err } : io, v.findings);
       if (!v.model || hasErrors(v.findings)) return 1;
-      const plan = planOf(io, v.model);
-      if (!plan) return 1;
+      const plan = planCluster(v.model);
       return statusOf(plan, secretsFromEnv()).then((st) => {
         io.out(rest.includes('--json') ? `${JSON.stringify(st, null, 1)}\n` : formatStatus(st));
         return st.healthy ? 0 : 1;

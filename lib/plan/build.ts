@@ -22,9 +22,6 @@ import {
   type VerifyGroup,
 } from './step';
 
-/** Raised for topologies whose deploy steps are not built yet; names the kind and what exists. */
-export class PlanUnsupportedError extends Error {}
-
 /** The backup set of 7.1.1, on the primary and copied to the same path on each standby host. */
 export const BACKUP_NAME = 'BACKUP_FILE1';
 
