@@ -163,6 +163,13 @@ describe('a realtime pair built as the manual says (7.1, 7.2)', () => {
     );
   });
 
+  it('set group auto restart on fails in a group without a DMDSC database (§4.4 item 30)', async () => {
+    const before = mon.output().length;
+    mon.write('set group GRP1 auto restart on\n');
+    await mon.waitFor(/组\(GRP1\)中没有 DMDSC 集群/);
+    expect(mon.output().slice(before)).toMatch(/\[!!!\] 组\(GRP1\)中没有 DMDSC 集群.*§4\.4/);
+  });
+
   it('stop group: watchers to SHUTDOWN, then the primary exits before the standby (§4.4, §6.4)', async () => {
     mon.write(`login\nSYSDBA\n${PASSWORD}\nstop group\n`);
     await mon.waitFor(/退出组\(GRP1\)成功/, 20_000);

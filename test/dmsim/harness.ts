@@ -238,10 +238,14 @@ export class SimHost {
     }
   }
 
-  /** disql with a login line and statements; `-S` mode. */
-  sql(port: number, stmts: string[], o: { json?: boolean; host?: string } = {}): Promise<RunResult> {
+  /** disql with a login line and statements; `-S` mode. `mpp` adds DM's `#{MPP_TYPE=...}`. */
+  sql(
+    port: number,
+    stmts: string[],
+    o: { json?: boolean; host?: string; mpp?: 'LOCAL' | 'GLOBAL' } = {},
+  ): Promise<RunResult> {
     const input = [
-      `CONN SYSDBA/${PASSWORD}@${o.host ?? this.priv}:${port}`,
+      `CONN SYSDBA/${PASSWORD}@${o.host ?? this.priv}:${port}${o.mpp ? `#{MPP_TYPE=${o.mpp}}` : ''}`,
       ...stmts.map((s) => (/;\s*$/.test(s) ? s : s + ';')),
       'EXIT',
     ].join('\n');
@@ -254,15 +258,17 @@ export class SimHost {
   /**
    * One SELECT, returning its rows as objects. It speaks the simulator's protocol from the test
    * process (no disql process), so that polling loops stay cheap; disql itself is tested apart.
+   * The session is LOCAL (MPP_TYPE, which matters only on MPP instances) unless told otherwise.
    */
   async query(
     port: number,
     select: string,
     host = this.priv,
+    mppType: 'LOCAL' | 'GLOBAL' = 'LOCAL',
   ): Promise<Record<string, string | number | null>[]> {
     const c = await JsonClient.connect(host, port, 2000);
     try {
-      raise(await c.request({ op: 'login', user: 'SYSDBA', password: PASSWORD }, 3000));
+      raise(await c.request({ op: 'login', user: 'SYSDBA', password: PASSWORD, mppType }, 3000));
       const j = raise(await c.request({ op: 'sql', sql: select }, 5000)) as {
         columns?: string[];
         rows?: (string | number | null)[][];

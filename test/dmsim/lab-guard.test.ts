@@ -429,15 +429,35 @@ describe.skipIf(!avail.ok)('dmsim watcher and DMDSC refusals on lab hosts, over 
     const ctlSum = async (h: string) =>
       ok(await ex.exec(h, `sha256sum ${shQuote(path.join(dsc, 'dm.ctl'))}`), `dm.ctl on ${h}`).stdout;
     expect(await ctlSum('DSC2')).toBe(await ctlSum('DSC1'));
-    // each node's LOCAL archive on ASM (an offline backup needs one, 7.1), ARCH_INI = 1
-    for (const d of [N1, N2]) {
+    // each node's LOCAL archive on ASM (an offline backup needs one, 7.1) and a REMOTE archive to
+    // the other node (§2.7.3, 7.5.3.1), through the nodes' identical dmmal.ini; ARCH_INI = 1
+    const mal = [N1, N2]
+      .map(
+        (d, i) =>
+          `[MAL_INST${i + 1}]\n\tMAL_INST_NAME = ${d.name}\n\tMAL_HOST = ${lab().host(d.host).private}\n\tMAL_PORT = 5238\n\tMAL_INST_HOST = ${lab().host(d.host).public}\n\tMAL_INST_PORT = ${d.port}\n\tMAL_DW_PORT = 5239\n\tMAL_INST_DW_PORT = 5240\n`,
+      )
+      .join('\n');
+    for (const [d, other] of [
+      [N1, N2],
+      [N2, N1],
+    ] as const) {
       await ex.writeFile(
         d.host,
         path.join(path.dirname(d.ini), 'dmarch.ini'),
-        `[ARCHIVE_LOCAL1]\n\tARCH_TYPE = LOCAL\n\tARCH_DEST = +DMDATA/DSC/${d.name}/arch\n\tARCH_FILE_SIZE = 128\n\tARCH_SPACE_LIMIT = 0\n`,
+        `[ARCHIVE_LOCAL1]\n\tARCH_TYPE = LOCAL\n\tARCH_DEST = +DMDATA/DSC/${d.name}/arch\n\tARCH_FILE_SIZE = 128\n\tARCH_SPACE_LIMIT = 0\n` +
+          `[ARCHIVE_REMOTE1]\n\tARCH_TYPE = REMOTE\n\tARCH_DEST = ${other.name}\n\tARCH_INCOMING_PATH = +DMDATA/DSC/${other.name}/arch\n`,
       );
+      await ex.writeFile(d.host, path.join(path.dirname(d.ini), 'dmmal.ini'), mal);
       await dm.push(
-        [{ host: d.host, path: d.ini, role: 'dm.ini', kind: 'ini-patch', content: 'ARCH_INI = 1\n' }],
+        [
+          {
+            host: d.host,
+            path: d.ini,
+            role: 'dm.ini',
+            kind: 'ini-patch',
+            content: 'ARCH_INI = 1\nMAL_INI = 1\n',
+          },
+        ],
         () => true,
       );
     }
@@ -502,8 +522,17 @@ describe.skipIf(!avail.ok)('dmsim watcher and DMDSC refusals on lab hosts, over 
       './DMDATA/data/DSC/dm.ctl.node.DSC02.json',
     ]);
 
+    // each node archived a log file when it opened (ARCH_INI = 1), into its own directory
+    for (const d of [N1, N2])
+      expect(
+        ok(
+          await ex.exec('DSC1', `ls ${shQuote(path.join(shared, 'DMDATA', 'DSC', d.name, 'arch'))}`),
+          'ls arch',
+        ).stdout,
+      ).toMatch(new RegExp(`^ARCHIVE_LOCAL1_0x[0-9A-F]{8}_EP${d === N1 ? 0 : 1}_[\\d_-]+\\.log$`, 'm'));
+
     // the offline backup through dmrman use_ap=2 dcr_ini= (7.5.3.3): refused while DSC02 runs on
-    // the other host, done once both are down
+    // the other host, done once both are down (and both have archive logs)
     await dm.shutdown(N1, run1.pid);
     const set = '/dm/bak/dsc_full';
     const rman = () =>

@@ -162,6 +162,105 @@ describe('dmserver and disql', () => {
     await h.stopServer(db.ini);
   });
 
+  it('disql: the MPP login type #{MPP_TYPE=...} in every logon form; no effect on a non-MPP instance (DIsql manual 2.1.2.2)', async () => {
+    const h = lab.host('M1');
+    const db = await preparedDb(h, 'db');
+    ok(await h.startServer(db.ini, ['mount']), 'mount');
+    const srv = `${h.priv}:${db.port}`;
+    const oguid = 'SET HEADING OFF LINESHOW OFF TIMING OFF FEEDBACK OFF\nSELECT OGUID FROM V$INSTANCE;\n';
+    // CONN on stdin, key and value case-insensitive; a GLOBAL session (the default) works on a
+    // non-MPP instance even in MOUNT
+    for (const opt of ['#{MPP_TYPE=LOCAL}', '#{mpp_type=local}', '#{MPP_TYPE=GLOBAL}', ''])
+      expect(
+        ok(
+          await h.run('disql', ['-S', '/nolog'], { stdin: `CONN SYSDBA/${PASSWORD}@${srv}${opt}\n${oguid}` }),
+          `CONN ${opt}`,
+        ).stdout.trim(),
+      ).toBe('0');
+    // the first stdin line as the logon; a quoted password
+    ok(
+      await h.run('disql', ['-S'], { stdin: `SYSDBA/"${PASSWORD}"@${srv}#{MPP_TYPE=LOCAL}\n${oguid}` }),
+      'first line',
+    );
+    // USER@server in argv (both DM spellings of the option), the password on stdin
+    for (const opt of ['#{MPP_TYPE=LOCAL}', '#"{MPP_TYPE=LOCAL}"'])
+      ok(
+        await h.run('disql', ['-S', `SYSDBA@${srv}${opt}`], { stdin: `${PASSWORD}\n${oguid}` }),
+        `argv ${opt}`,
+      );
+    // an invalid value, an unknown option and an option dmsim does not model are refused
+    const bad = async (opt: string, re: RegExp) => {
+      const r = await h.run('disql', ['-S', '/nolog'], {
+        stdin: `CONN SYSDBA/${PASSWORD}@${srv}${opt}\nselect 1;\n`,
+      });
+      expect(r.code, opt).toBe(1);
+      expect(r.stdout, opt).toMatch(re);
+      expect(r.stdout).not.toContain(PASSWORD);
+    };
+    await bad('#{MPP_TYPE=NODE}', /MPP_TYPE=NODE: the value must be GLOBAL or LOCAL/);
+    await bad('#{MPP_KIND=LOCAL}', /unknown logon option MPP_KIND/);
+    await bad('#{INET_TYPE=TCP}', /logon option INET_TYPE is not modelled/);
+    // the connect events carry the session's MPP type
+    const connects = h.log().filter((r) => r.event === 'connect' && r.tool === 'disql');
+    expect(connects.slice(0, 4).map((r) => r.mppType)).toEqual(['LOCAL', 'LOCAL', 'GLOBAL', 'GLOBAL']);
+    expect(connects.slice(4, 7).map((r) => r.mppType)).toEqual(['LOCAL', 'LOCAL', 'LOCAL']);
+    expect(fs.readFileSync(h.logFile, 'utf8')).not.toContain(PASSWORD);
+    await h.stopServer(db.ini);
+  });
+
+  it('refuses a GLOBAL disql session to an MPP_INI=1 instance that is not OPEN; a LOCAL one sets OGUID and mode (7.4.3.6, 7.4.3.7)', async () => {
+    const h = lab.host('M2');
+    const db = await preparedDb(h, 'db');
+    const mppIni = path.join(db.dir, 'dmmpp.ini');
+    fs.writeFileSync(mppIni, '[service_name1]\n\tMPP_SEQ_NO = 0\n\tMPP_INST_NAME = DMSERVER\n');
+    ok(
+      await h.run('dmctlcvt', ['TYPE=2', `SRC=${mppIni}`, `DEST=${path.join(db.dir, 'dmmpp.ctl')}`]),
+      'ctlcvt',
+    );
+    setDmIniValue(db.ini, 'MPP_INI', '1');
+    ok(await h.startServer(db.ini, ['mount']), 'mount');
+    const stmts = [
+      `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
+      'SP_SET_OGUID(45330)',
+      'ALTER DATABASE PRIMARY',
+    ];
+    const from = h.log().length;
+    // the default session type is GLOBAL: refused in MOUNT, DM-style, exit 1, nothing executed
+    const refused = await h.sql(db.port, stmts, { json: false });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(
+      /\[-8207\]:MPP GLOBAL session refused: MPP_INI = 1 and instance DMSERVER is in MOUNT state.*MPP_TYPE = LOCAL.*\(DM8 manual 7\.4\.3\.6, 7\.4\.3\.7\)/,
+    );
+    const global = await h.sql(db.port, stmts, { json: false, mpp: 'GLOBAL' });
+    expect(global.code).toBe(1);
+    expect(global.stdout).toContain('[-8207]');
+    // the argv form is refused the same way
+    const argv = await h.run('disql', ['-S', `SYSDBA@${h.priv}:${db.port}`], {
+      stdin: `${PASSWORD}\nselect 1;\n`,
+    });
+    expect(argv.code).toBe(1);
+    expect(argv.stdout).toContain('[-8207]');
+    const log = h.log().slice(from);
+    expect(log.filter((r) => r.event === 'exec')).toEqual([]);
+    expect(log.filter((r) => r.event === 'login-refused').map((r) => r.mppType)).toEqual([
+      'GLOBAL',
+      'GLOBAL',
+      'GLOBAL',
+    ]);
+    // LOCAL: the manual's way to set OGUID and mode of an MPP instance in MOUNT
+    ok(await h.sql(db.port, stmts, { mpp: 'LOCAL' }), 'LOCAL session');
+    expect(await h.instance(db.port)).toMatchObject({ STATUS$: 'MOUNT', MODE$: 'PRIMARY', OGUID: 45330 });
+    ok(
+      await h.run('disql', ['-S', `SYSDBA@${h.priv}:${db.port}#{MPP_TYPE=LOCAL}`], {
+        stdin: `${PASSWORD}\nALTER DATABASE OPEN FORCE;\n`,
+      }),
+      'open (LOCAL, argv form)',
+    );
+    // once OPEN, a GLOBAL session is accepted
+    ok(await h.sql(db.port, ['SELECT 1']), 'GLOBAL once OPEN');
+    await h.stopServer(db.ini);
+  });
+
   it('refuses SP_SET_OGUID outside MOUNT (§2.2.13)', async () => {
     const h = lab.host('S4');
     const db = await preparedDb(h, 'db');
@@ -422,7 +521,7 @@ describe('the action log and the delay knob', () => {
     expect(tools).toEqual(['dminit', 'dmserver', 'dmserver', 'disql']);
     const execs = log.filter((r) => r.event === 'exec' && r.tool === 'dmserver').map((r) => r.stmt);
     expect(execs).toEqual(['SP_SET_OGUID(9)', 'ALTER DATABASE PRIMARY']);
-    expect(log.filter((r) => r.event === 'connect')[0]).toMatchObject({ user: 'SYSDBA' });
+    expect(log.filter((r) => r.event === 'connect')[0]).toMatchObject({ user: 'SYSDBA', mppType: 'GLOBAL' });
     expect(fs.readFileSync(h.logFile, 'utf8')).not.toContain(PASSWORD);
   });
 

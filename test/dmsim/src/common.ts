@@ -41,6 +41,7 @@ export const E = {
   PORT: -8205,
   NOT_SUPPORTED: -8206,
   DSC: -1099,
+  MPP: -8207,
 } as const;
 
 // ---------------------------------------------------------------- command lines
@@ -206,10 +207,12 @@ export interface RunRecord {
   started: string;
   /** Tool-specific keys (e.g. dcr_ini of a dmcss), for lookups by other tools on the host. */
   key?: string;
+  /** What the process read at start and other tools on the host may ask about (e.g. dmcss restart settings). */
+  info?: Record<string, unknown>;
 }
 
 /** Register a long-running process on this host (removed on exit). Tests and labs kill by it. */
-export function registerProcess(key?: string): void {
+export function registerProcess(key?: string, info?: Record<string, unknown>): void {
   const dir = env.runDir();
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${toolName}.${process.pid}.json`);
@@ -220,7 +223,8 @@ export function registerProcess(key?: string): void {
     started: new Date().toISOString(),
   };
   if (key !== undefined) rec.key = key;
-  fs.writeFileSync(file, JSON.stringify(rec));
+  if (info !== undefined) rec.info = info;
+  writeFileAtomic(file, JSON.stringify(rec)); // others poll the registry (a DMDSC node its dmcss)
   process.on('exit', () => {
     try {
       fs.unlinkSync(file);

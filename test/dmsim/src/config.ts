@@ -369,6 +369,11 @@ export function destNames(a: Archive): string[] {
     .filter(Boolean);
 }
 
+/** DB_MAGIC as DM writes it in archive file names: 0x + 8 upper-case hex digits. */
+export function dbMagicHex(dbMagic: number): string {
+  return `0x${(dbMagic >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+}
+
 // ---------------------------------------------------------------- dmtimer.ini
 
 const TIMER_KEYS = [

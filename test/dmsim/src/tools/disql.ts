@@ -6,6 +6,10 @@
  *   disql [-S] [-L]                then the first stdin line is SYSDBA/<password>@<host>:<port>
  *
  * A password with special characters may be double-quoted: SYSDBA/"pa@ss"@host:port.
+ * Every logon form takes DM's extended options after the server (DIsql manual 2.1.2.2, 2.2.2):
+ * `SYSDBA/<pw>@host:port#{MPP_TYPE=LOCAL}` (MPP_TYPE = GLOBAL (default) | LOCAL; key and value
+ * case-insensitive); on the command line also DM's escaped form `#"{...}"`. A GLOBAL session to
+ * an MPP_INI=1 instance that is not OPEN is refused by the server (7.4.3.6); LOCAL always works.
  * Statements end with ';'. DIsql commands (CONN, SET, WHENEVER, EXIT, QUIT) need no ';'.
  * On the first SQL error disql stops and exits 1 (dmsim's default, as if `WHENEVER SQLERROR
  * EXIT 1`); `WHENEVER SQLERROR CONTINUE` runs on and still exits 1 at the end.
@@ -15,15 +19,74 @@ import { DmError, E, logAction, opDelay, readStdin, redactSql } from '../common'
 import { JsonClient, raise } from '../net';
 import { formatRows, type Cell } from '../sql';
 
+export type MppType = 'GLOBAL' | 'LOCAL';
+
 interface Target {
   user: string;
   password: string;
   host: string;
   port: number;
+  mppType: MppType;
+}
+
+/**
+ * DM's `<logon_option>`: `#{<extend_option>=<value>{,<extend_option>=<value>}}` at the end of a
+ * logon (DIsql manual 2.1.2.2; `#"{...}"` is the escaped form for a command line). Only MPP_TYPE
+ * is modelled; DM's other options (INET_TYPE, SSL_PATH, ...) are refused as not modelled, and an
+ * unknown option or value as DM would.
+ */
+export function splitLogonOption(s: string, escapedForm: boolean): { logon: string; mppType: MppType } {
+  const str = s.trim();
+  const m = (escapedForm ? /^(.*?)#(?:\{([^{}]*)\}|"\{([^{}]*)\}")$/s : /^(.*?)#\{([^{}]*)\}$/s).exec(str);
+  if (!m) {
+    if (/#["{]/.test(str.replace(/^[^/]*\/"[^"]*"/, '')))
+      throw new DmError(
+        E.INVALID_ARG,
+        `bad logon option in ${redactLogon(str)}: write #{<extend_option>=<value>{,<extend_option>=<value>}} (DIsql manual 2.2.2)`,
+      );
+    return { logon: str, mppType: 'GLOBAL' };
+  }
+  let mppType: MppType = 'GLOBAL';
+  const body = m[2] ?? m[3] ?? '';
+  const seen = new Set<string>();
+  for (const part of body.split(',')) {
+    const kv = /^\s*([A-Za-z_]+)\s*=\s*(\S+?)\s*$/.exec(part);
+    if (!kv)
+      throw new DmError(
+        E.INVALID_ARG,
+        `bad logon option ${JSON.stringify(part.trim())}: expected <extend_option>=<value>`,
+      );
+    const key = (kv[1] ?? '').toUpperCase();
+    const value = (kv[2] ?? '').toUpperCase();
+    if (seen.has(key)) throw new DmError(E.INVALID_ARG, `logon option ${key} given twice`);
+    seen.add(key);
+    if (key === 'MPP_TYPE') {
+      if (value !== 'GLOBAL' && value !== 'LOCAL')
+        throw new DmError(
+          E.INVALID_ARG,
+          `MPP_TYPE=${kv[2]}: the value must be GLOBAL or LOCAL (DIsql manual 2.1.2.2)`,
+        );
+      mppType = value;
+    } else if (
+      ['INET_TYPE', 'SSL_PATH', 'SSL_PWD', 'PROXY_CLIENT', 'GWDSN', 'UKEY_NAME', 'UKEY_PIN'].includes(key)
+    )
+      throw new DmError(E.NOT_SUPPORTED, `logon option ${key} is not modelled by dmsim (only MPP_TYPE is)`);
+    else throw new DmError(E.INVALID_ARG, `unknown logon option ${key} (DIsql manual 2.1.2.2)`);
+  }
+  return { logon: m[1] ?? '', mppType };
+}
+
+/** A logon string for messages: never the password. */
+function redactLogon(s: string): string {
+  const slash = s.indexOf('/');
+  if (slash < 0) return s;
+  const at = s.lastIndexOf('@');
+  return `${s.slice(0, slash)}/******${at > slash ? s.slice(at) : ''}`;
 }
 
 export function parseLogin(s: string): Target {
-  const str = s.trim();
+  const opt = splitLogonOption(s, false);
+  const str = opt.logon;
   const slash = str.indexOf('/');
   if (slash <= 0) throw new DmError(E.INVALID_ARG, 'login must be USER/PASSWORD@HOST:PORT');
   const user = str.slice(0, slash);
@@ -40,7 +103,7 @@ export function parseLogin(s: string): Target {
     rest = at >= 0 ? rest.slice(at) : '';
   }
   const server = rest.startsWith('@') ? rest.slice(1) : rest ? rest : '';
-  return { user, password, ...parseServer(server) };
+  return { user, password, ...parseServer(server), mppType: opt.mppType };
 }
 
 function parseServer(server: string): { host: string; port: number } {
@@ -106,14 +169,16 @@ export async function disql(argv: string[]): Promise<number> {
     client?.close();
     client = undefined;
     server = `${t.host}:${t.port}`;
-    logAction('connect', { user: t.user, server });
+    logAction('connect', { user: t.user, server, mppType: t.mppType });
     const started = process.hrtime.bigint();
     const c = await JsonClient.connect(t.host, t.port, 3000).catch(() => {
       throw new DmError(E.CONNECT, '创建SOCKET连接失败');
     });
     let r;
     try {
-      r = raise(await c.request({ op: 'login', user: t.user, password: t.password }, 5000));
+      r = raise(
+        await c.request({ op: 'login', user: t.user, password: t.password, mppType: t.mppType }, 5000),
+      );
     } catch (e) {
       c.close();
       throw e;
@@ -140,11 +205,13 @@ export async function disql(argv: string[]): Promise<number> {
     if (!nolog) {
       if (argLogin) {
         const pw = lines[li++] ?? '';
-        const at = argLogin.indexOf('@');
+        const { logon, mppType } = splitLogonOption(argLogin, true);
+        const at = logon.indexOf('@');
         await connect({
-          user: at >= 0 ? argLogin.slice(0, at) : argLogin,
+          user: at >= 0 ? logon.slice(0, at) : logon,
           password: pw,
-          ...parseServer(at >= 0 ? argLogin.slice(at + 1) : ''),
+          ...parseServer(at >= 0 ? logon.slice(at + 1) : ''),
+          mppType,
         });
       } else {
         while (li < lines.length && !(lines[li] ?? '').trim()) li++;

@@ -5,9 +5,9 @@
  * one per line (§4.4): help, exit, show [group], show global info, show database [g.]db,
  * show version, show monitor, list, tip, check open [g.]db, login (the next two lines are the
  * user and the password), logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g],
- * open database [g.]db. At the end of input a normal monitor exits; a confirm monitor
- * (MON_DW_CONFIRM = 1) keeps running until `exit` or SIGTERM. The exit status is non-zero when
- * a command failed or the monitor was refused.
+ * open database [g.]db, set group [g] auto restart on|off. At the end of input a normal monitor
+ * exits; a confirm monitor (MON_DW_CONFIRM = 1) keeps running until `exit` or SIGTERM. The exit
+ * status is non-zero when a command failed or the monitor was refused.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -306,6 +306,12 @@ class Monitor {
       }
       return;
     }
+    if ((m = /^set group(?: (\S+))? auto restart (on|off)$/.exec(lc))) {
+      // §4.4 item 31: `off` checks the login; item 30: `on` does not (the nodes may all be down)
+      if (m[2] === 'off') this.needLogin();
+      for (const g of this.groupNames(m[1])) await this.setAutoRestart(g, m[2] === 'on');
+      return;
+    }
     if ((m = /^open database (\S+)$/.exec(lc))) {
       this.needLogin();
       for (const e of this.dbEndpoints(m[1] ?? '')) {
@@ -341,6 +347,34 @@ class Monitor {
     this.loggedIn = true;
     logAction('login', { ok: true, user });
     this.out('[monitor]         登录监视器成功!');
+  }
+
+  /**
+   * §4.4 items 30, 31: through every watcher of the group to the dmcss of each DMDSC node, which
+   * changes its in-memory restart flag. Fails if a watcher cannot be reached, if a dmcss has no
+   * restart parameters, or if the group has no DMDSC database.
+   */
+  async setAutoRestart(g: string, on: boolean): Promise<void> {
+    await opDelay('monitor');
+    const eps = this.eps.filter((e) => e.group === g);
+    const down = eps.find((e) => !this.alive(e));
+    if (down)
+      throw new DmError(-1, `守护进程 ${down.host}:${down.port} 不可达, 无法设置组(${g})的自动拉起标记`);
+    const nodes: string[] = [];
+    for (const e of eps) {
+      const r = raise(
+        await (e.client as JsonClient).request(
+          { op: 'mon-cmd', group: g, cmd: on ? 'auto-restart-on' : 'auto-restart-off' },
+          5000,
+        ),
+      );
+      if (r.dsc === true) nodes.push(String(r.instance));
+    }
+    if (!nodes.length)
+      throw new DmError(-1, `组(${g})中没有 DMDSC 集群, 没有可设置自动拉起标记的 dmcss`, '§4.4');
+    this.out(
+      `[monitor]         ${on ? '打开' : '关闭'}组(${g})中 DMDSC 集群节点(${nodes.join(', ')})的自动拉起标记成功`,
+    );
   }
 
   /** §4.4 item 22: watchers to Shutdown, then the open primary, then the others in ini order. */
@@ -569,6 +603,6 @@ function row(cells: string[], widths: number[]): string {
 }
 
 const MODELLED =
-  'help, exit, show [group], show global info, show database [g.]db, show version, show monitor, list, tip, check open [g.]db, login, logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g], open database [g.]db';
+  'help, exit, show [group], show global info, show database [g.]db, show version, show monitor, list, tip, check open [g.]db, login, logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g], open database [g.]db, set group [g] auto restart on|off';
 
 const HELP = `dmsim dmmonitor commands (§4.4 subset):\n  ${MODELLED.split(', ').join('\n  ')}`;

@@ -13,9 +13,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { allowKeys, DmError, E, logAction, opDelay, parseDmArgs, randomU32, readStdin } from '../common';
-import { loadDcrIni, loadDmIni, PathMap, type DmIni } from '../config';
-import { assertNotRunning, readState, updateState } from '../state';
+import {
+  allowKeys,
+  DmError,
+  E,
+  logAction,
+  opDelay,
+  parseDmArgs,
+  randomU32,
+  readStdin,
+  readText,
+} from '../common';
+import { dbMagicHex, destNames, loadDcrIni, loadDmIni, parseArchIni, PathMap, type DmIni } from '../config';
+import { assertNotRunning, readState, updateState, type DbState } from '../state';
 import { defaultBackupName, readBackupSet, writeBackupSet } from '../backup';
 
 export async function dmrman(argv: string[]): Promise<number> {
@@ -112,10 +122,57 @@ async function backup(ini: DmIni, dir: string, name?: string): Promise<string> {
       'backup needs a LOCAL archive: ARCH_INI = 1 and an ARCH_TYPE = LOCAL section in dmarch.ini',
       '7.1',
     );
+  if (s.dscNodes) checkDscArchiveLogs(ini, s);
   await opDelay('backup');
   const meta = writeBackupSet(dir, name ?? defaultBackupName(s.dbName), false, ini.instanceName, s);
   logAction('backup', { online: false, ini: ini.file, dir, name: meta.name });
   return 'backup successfully!';
+}
+
+/**
+ * 7.5.3.3: a DMDSC database is backed up offline only once every node has generated archive logs
+ * ("在 DMDSC 集群生成有归档日志的情况下进行脱机备份"), which the standby later needs to check log
+ * continuity. dmrman reads this node's LOCAL archive and, through its REMOTE archives (§2.7.3:
+ * ARCH_INCOMING_PATH = the other node's LOCAL archive directory), every other node's, and wants
+ * at least one archive log of the current database (its DB_MAGIC) in each. Deliberately stricter
+ * than DM, which takes the backup and lets the standby's log-continuity check fail later.
+ */
+function checkDscArchiveLogs(ini: DmIni, s: DbState): void {
+  const file = path.join(ini.configPath, 'dmarch.ini');
+  const archives = parseArchIni(readText(file, 'dmarch.ini (ARCH_INI=1)', '§5.3'), file).archives;
+  const local = archives.find((a) => a.type === 'LOCAL');
+  if (!local) return; // refused below as "no LOCAL archive"
+  const dirs: { node: string; dest: string }[] = [{ node: ini.instanceName, dest: local.dest }];
+  for (const n of s.dscNodes ?? []) {
+    if (n.toUpperCase() === ini.instanceName.toUpperCase()) continue;
+    const remote = archives.find(
+      (a) => a.type === 'REMOTE' && destNames(a).some((d) => d.toUpperCase() === n.toUpperCase()),
+    );
+    if (!remote?.incomingPath)
+      throw new DmError(
+        E.BACKUP,
+        `offline BACKUP of DMDSC database ${s.dbName}: ${file} has no REMOTE archive to node ${n}, so the archive logs of ${n} cannot be found; every DMDSC node archives to every other node`,
+        '§2.7.3, 7.5.3.1',
+      );
+    dirs.push({ node: n, dest: remote.incomingPath });
+  }
+  const prefix = dbMagicHex(s.dbMagic);
+  for (const d of dirs) {
+    const dir = ini.paths.map(d.dest);
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      /* no directory: no archive log */
+    }
+    const mine = new RegExp(`_${prefix}_EP\\d+_[\\d_-]+\\.log$`);
+    if (!names.some((f) => mine.test(f)))
+      throw new DmError(
+        E.BACKUP,
+        `offline BACKUP of DMDSC database ${s.dbName} refused: the archive directory ${d.dest} of node ${d.node} holds no archive log of this database (DB_MAGIC ${prefix}); start every DMDSC node with ARCH_INI = 1, then shut it down normally, before the offline backup`,
+        '7.5.3.3',
+      );
+  }
 }
 
 function hasLocalArchive(ini: DmIni): boolean {

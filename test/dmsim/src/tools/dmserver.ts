@@ -29,6 +29,7 @@ import {
   writeFileAtomic,
 } from '../common';
 import {
+  dbMagicHex,
   destNames,
   loadArchIni,
   loadDcrIni,
@@ -173,6 +174,8 @@ class Server {
   state!: DbState;
   status: 'MOUNT' | 'OPEN' = 'MOUNT';
   everOpenNormal = false;
+  /** OPEN at some time in this run: a normal shutdown then archives the current log. */
+  everOpen = false;
   params = new Map<string, string>();
   watcher?: WatcherSeen;
   archStat = new Map<string, ArchStat>();
@@ -210,6 +213,8 @@ class Server {
       s.lastShutdown = 'ABNORMAL'; // until a normal shutdown says otherwise
     });
     this.writeRuntime();
+    if (this.status === 'OPEN') this.opened('startup');
+    this.watchDscServices();
     registerProcess(this.iniPath);
     // a plain pid file for scripts: <CONFIG_PATH>/dmserver_<INSTANCE_NAME>.pid
     const pidFile = path.join(this.ini.configPath, `dmserver_${this.ini.instanceName}.pid`);
@@ -243,6 +248,12 @@ class Server {
       `SYSTEM IS READY.`,
       '',
     ].join('\n');
+  }
+
+  /** The instance has just become OPEN (at startup, ALTER DATABASE OPEN, or by its watcher). */
+  opened(how: string): void {
+    this.everOpen = true;
+    this.writeArchiveLogs(`open (${how})`);
   }
 
   checkStartable(): void {
@@ -365,19 +376,104 @@ class Server {
           if (!ini.timerIni)
             throw new DmError(
               E.CONFIG,
-              `dmarch.ini [${a.section}] is ASYNC but TIMER_INI=0 in dm.ini`,
-              '7.6.3.1',
+              this.state.dscNodes
+                ? `dmarch.ini [${a.section}] is ASYNC but TIMER_INI=0 in dm.ini: when a DMDSC cluster is the source of an async standby, every node sets TIMER_INI = 1 and has dmtimer.ini`
+                : `dmarch.ini [${a.section}] is ASYNC but TIMER_INI=0 in dm.ini`,
+              this.state.dscNodes ? '7.5.1, 7.6.3.1' : '7.6.3.1',
             );
           if (!timers?.has((a.timerName ?? '').toUpperCase()))
             throw new DmError(
               E.CONFIG,
               `ARCH_TIMER_NAME ${a.timerName} is not a section of dmtimer.ini`,
-              '7.6.3.4',
+              this.state.dscNodes ? '7.5.1, 7.6.3.4' : '7.6.3.4',
             );
         }
       }
+      this.checkDscRemoteArchives();
     } else if (ini.timerIni) loadTimerIni(ini);
     if (ini.mppIni) this.mppDigest = loadMppCtl(ini).digest;
+  }
+
+  /**
+   * §2.7.3: a DMDSC node archives to every other node (REMOTE, its ARCH_INCOMING_PATH being that
+   * node's LOCAL archive directory), so that the control node sees every node's archive logs.
+   */
+  checkDscRemoteArchives(): void {
+    const nodes = this.state.dscNodes;
+    if (!nodes) return;
+    const me = this.ini.instanceName.toUpperCase();
+    for (const n of nodes) {
+      if (n.toUpperCase() === me) continue;
+      const ok = this.archives.some(
+        (a) => a.type === 'REMOTE' && destNames(a).some((d) => d.toUpperCase() === n.toUpperCase()),
+      );
+      if (!ok)
+        throw new DmError(
+          E.CONFIG,
+          `DMDSC node ${this.ini.instanceName} has ARCH_INI = 1 but no REMOTE archive to node ${n} in dmarch.ini; every DMDSC node must archive to every other node ([ARCHIVE_REMOTE] ARCH_TYPE = REMOTE, ARCH_DEST = ${n}, ARCH_INCOMING_PATH = ${n}'s LOCAL ARCH_DEST)`,
+          '§2.7.3, 7.5.3.1',
+        );
+    }
+  }
+
+  // ------------------------------------------------------------ archive log files
+
+  /**
+   * With ARCH_INI = 1 the server writes an archive log file into each LOCAL ARCH_DEST when it
+   * opens and when it shuts down normally (dmsim's stand-in for redo being archived). Names follow
+   * DM's: <ARCH_NAME>_0x<DB_MAGIC>_EP<node>_<YYYY-MM-DD_HH-MM-SS>.log. A DMDSC offline backup needs
+   * them on every node (7.5.3.3).
+   */
+  writeArchiveLogs(why: string): void {
+    if (!this.ini.archIni) return;
+    const s = this.refresh();
+    const ep = s.dscNodes ? Math.max(0, s.dscNodes.indexOf(this.ini.instanceName)) : 0;
+    const d = new Date();
+    const p = (n: number) => String(n).padStart(2, '0');
+    const stamp = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}-${p(d.getMinutes())}-${p(d.getSeconds())}`;
+    for (const a of this.archives.filter((x) => x.type === 'LOCAL')) {
+      try {
+        const dir = this.ini.paths.map(a.dest);
+        fs.mkdirSync(dir, { recursive: true });
+        const file = path.join(
+          dir,
+          `${a.section.toUpperCase()}_${dbMagicHex(s.dbMagic)}_EP${ep}_${stamp}.log`,
+        );
+        if (fs.existsSync(file)) continue;
+        fs.writeFileSync(
+          file,
+          `DMSIM ARCHIVE LOG\ninstance=${this.ini.instanceName}\nep=${ep}\npermanent_magic=${s.permanentMagic}\ndb_magic=${s.dbMagic}\nlsn=${s.lsn}\nwhy=${why}\n`,
+        );
+        logAction('archive-log', { instance: this.ini.instanceName, file, why });
+      } catch {
+        /* an archive directory that cannot be written is reported by V$ARCH_STATUS */
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ DMDSC: the host's dmcss and dmasmsvr
+
+  /**
+   * A DMDSC node lives under its host's dmcss (and dmasmsvr when on ASM): when either exits, the
+   * node goes down abnormally (7.5.10: restarting dmcss forces dmasmsvr down, and the node with it).
+   */
+  watchDscServices(): void {
+    const dcr = this.dcr;
+    if (!dcr) return;
+    const onAsm = [...this.ini.values.values()].some((v) => v.startsWith('+'));
+    this.timers.push(
+      setInterval(
+        () => {
+          if (this.shuttingDown) return;
+          const procs = listProcesses();
+          if (!procs.some((p) => p.tool === 'dmcss' && p.key === dcr.file))
+            void this.abort(`the host's dmcss for ${dcr.file} exited (7.5.10)`);
+          else if (onAsm && !procs.some((p) => p.tool === 'dmasmsvr' && p.key === dcr.file))
+            void this.abort(`the host's dmasmsvr for ${dcr.file} exited (7.5.10)`);
+        },
+        Math.max(100, env.tickMs()),
+      ),
+    );
   }
 
   listenAddrs(): string[] {
@@ -481,6 +577,12 @@ class Server {
         continue;
       }
       if (a.type === 'REMOTE') return st('VALID');
+      // §2.7.5: of a DMDSC standby only the control node, node 0, replays (the "重演实例")
+      const nodes = r.dscNodes as string[] | undefined;
+      if (nodes && nodes[0]?.toUpperCase() !== name.toUpperCase()) {
+        lastReason = `${name} is not node 0 of its DMDSC cluster, the replay instance (§2.7.5)`;
+        continue;
+      }
       if (r.permanentMagic !== s.permanentMagic)
         return st('INVALID', `-533 PERMANENT_MAGIC of ${name} differs (7.1)`);
       if (r.oguid !== s.oguid) return st('INVALID', `OGUID of ${name} differs (§2.2.13)`);
@@ -503,6 +605,7 @@ class Server {
       oguid: s.oguid,
       permanentMagic: s.permanentMagic,
       dbMagic: s.dbMagic,
+      ...(s.dscNodes ? { dscNodes: s.dscNodes } : {}),
     };
   }
 
@@ -526,6 +629,7 @@ class Server {
       await opDelay('open');
       this.status = 'OPEN';
       this.writeRuntime();
+      this.opened('dmwatcher');
       logAction('open', {
         by: 'dmwatcher',
         force: true,
@@ -569,8 +673,27 @@ class Server {
         logAction('login-failed', { user: m.user, from: c.remote });
         throw new DmError(E.LOGIN, '用户名或密码错误');
       }
+      // DIsql's MPP_TYPE (DIsql manual 2.1.2.2): no effect on a non-MPP instance. On an MPP_INI=1
+      // instance a GLOBAL session needs the MPP system, which is formed only once the EPs are OPEN;
+      // in MOUNT only a LOCAL session can set OGUID and mode (7.4.3.6, 7.4.3.7)
+      const mppType = String(m.mppType ?? 'GLOBAL').toUpperCase() === 'LOCAL' ? 'LOCAL' : 'GLOBAL';
+      if (this.ini.mppIni && mppType === 'GLOBAL' && this.status !== 'OPEN') {
+        logAction('login-refused', { user: m.user, from: c.remote, mppType, status: this.status });
+        throw new DmError(
+          E.MPP,
+          `MPP GLOBAL session refused: MPP_INI = 1 and instance ${this.ini.instanceName} is in ${this.status} state, so the MPP system is not formed; log in with MPP_TYPE = LOCAL (SYSDBA/<password>@host:port#{MPP_TYPE=LOCAL}) to set OGUID and mode`,
+          '7.4.3.6, 7.4.3.7',
+        );
+      }
       c.data.set('user', 'SYSDBA');
-      return { ok: true, status: this.status, mode: this.state.mode, instance: this.ini.instanceName };
+      c.data.set('mppType', mppType);
+      return {
+        ok: true,
+        status: this.status,
+        mode: this.state.mode,
+        instance: this.ini.instanceName,
+        mppType,
+      };
     }
     if (m.op !== 'sql') return { ok: false, error: `unknown op ${String(m.op)}` };
     if (!c.data.get('user')) throw new DmError(E.LOGIN, 'not logged in');
@@ -704,6 +827,7 @@ class Server {
         this.status = 'OPEN';
         if (s.mode === 'NORMAL') this.everOpenNormal = true;
         this.writeRuntime();
+        this.opened('ALTER DATABASE OPEN');
         void this.probeArchives();
         return { kind: 'done' };
       }
@@ -1085,6 +1209,7 @@ class Server {
       }
     }
     await opDelay('shutdown');
+    if (lastShutdown === 'NORMAL' && this.everOpen) this.writeArchiveLogs('normal shutdown');
     for (const srv of this.servers) srv.close();
     this.writeRuntime('SHUTDOWN');
     const others = (this.state.dscNodes ?? []).filter((n) => n !== this.ini.instanceName);
@@ -1100,6 +1225,26 @@ class Server {
     logAction('shutdown', { instance: this.ini.instanceName, why, normal: lastShutdown === 'NORMAL' });
     process.stdout.write(`shutdown ${lastShutdown === 'NORMAL' ? 'successfully' : 'abnormally'} (${why}).\n`);
     setTimeout(() => process.exit(0), 10);
+  }
+
+  /** The instance goes down at once, as after a crash: no archive, the control file says ABNORMAL. */
+  async abort(reason: string): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const t of this.timers) clearInterval(t);
+    logAction('shutdown-abnormal', { instance: this.ini.instanceName, reason });
+    for (const srv of this.servers) srv.close();
+    this.writeRuntime('SHUTDOWN');
+    try {
+      updateState(this.ctl, (st) => {
+        st.lastShutdown = 'ABNORMAL';
+      });
+    } catch {
+      /* control file gone */
+    }
+    logAction('shutdown', { instance: this.ini.instanceName, why: reason, normal: false });
+    process.stdout.write(`shutdown abnormally (${reason}).\n`);
+    setTimeout(() => process.exit(1), 10);
   }
 }
 

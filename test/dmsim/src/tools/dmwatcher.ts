@@ -11,7 +11,6 @@
  */
 import path from 'node:path';
 import fs from 'node:fs';
-import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import {
@@ -19,6 +18,7 @@ import {
   DmError,
   E,
   env,
+  listProcesses,
   logAction,
   nowStamp,
   parseDmArgs,
@@ -42,6 +42,8 @@ import {
 } from '../config';
 import { JsonClient, requestOnce, serveJson, type Msg, type ServerConn } from '../net';
 import type { InstanceInfo } from './dmserver';
+import { noRestartFlag, restartConfigured, type DmcssInfo } from './dsc';
+import { isRunning, runtimes } from '../state';
 
 export type DwState = 'STARTUP' | 'OPEN' | 'SHUTDOWN' | 'OPEN FORCE';
 
@@ -489,6 +491,16 @@ class GroupCtl {
     }
     const primary = joined.find((j) => j.i.mode === 'PRIMARY' && j.i.status === 'OPEN');
     if (!primary) return { open: false, note: 'waiting for an open primary to join (§6.2)' };
+    // §2.7.10 2): the other nodes of a DMDSC standby may not run before node 0, the replay instance
+    const node0 = inst.dscNodes?.[0];
+    if (node0 && node0 !== inst.instance) {
+      const r = runtimes(this.ini.ctlPath).find((x) => x.instance === node0);
+      if (!isRunning(r) || r?.status !== 'OPEN')
+        return {
+          open: false,
+          note: `waiting for node 0 (${node0}) of this DMDSC standby to open: it is the replay instance (§2.7.5, §2.7.10)`,
+        };
+    }
     return { open: true, note: `standby can join primary ${primary.name} (§6.2)` };
   }
 
@@ -513,6 +525,34 @@ class GroupCtl {
     })();
   }
 
+  /**
+   * §4.4 items 30, 31 (`set group [g] auto restart on|off`): the watcher of a DMDSC node passes the
+   * command to its host's dmcss, whose in-memory restart flag it sets; dmdcr.ini is not touched and
+   * a restarted dmcss starts with restart on again. Fails when that dmcss has no restart settings.
+   */
+  setAutoRestart(on: boolean): Msg {
+    const dcr = this.dcr;
+    if (!dcr) return { ok: true, dsc: false };
+    const css = listProcesses().find((p) => p.tool === 'dmcss' && p.key === dcr.file);
+    if (!css)
+      throw new DmError(
+        E.DSC,
+        `no dmcss runs for ${dcr.file} on the host of ${this.ini.instanceName}'s watcher`,
+        '§2.7.2, §4.4',
+      );
+    if (!restartConfigured(css.info as DmcssInfo | undefined))
+      throw new DmError(
+        E.DSC,
+        `the dmcss of ${this.ini.instanceName} (${dcr.file}) has no restart parameters (DMDCR_DB_RESTART_INTERVAL/DMDCR_DB_STARTUP_CMD, as read when it started)`,
+        '§4.4 items 30, 31',
+      );
+    const flag = noRestartFlag(dcr.file);
+    if (on) fs.rmSync(flag, { force: true });
+    else fs.writeFileSync(flag, 'set group auto restart off\n');
+    logAction('auto-restart', { group: this.cfg.group, instance: this.ini.instanceName, on, dmcss: css.pid });
+    return { ok: true, dsc: true, instance: this.ini.instanceName };
+  }
+
   /** Monitor commands forwarded to this group (§4.4). */
   async command(cmd: string): Promise<Msg> {
     logAction('mon-cmd', { group: this.cfg.group, instance: this.ini.instanceName, cmd });
@@ -529,6 +569,9 @@ class GroupCtl {
         await this.link.request({ op: 'shutdown' }, 5000);
         return { ok: true };
       }
+      case 'auto-restart-on':
+      case 'auto-restart-off':
+        return this.setAutoRestart(cmd === 'auto-restart-on');
       case 'open-force': {
         const inst = this.inst;
         if (!inst || !this.link)
@@ -550,11 +593,4 @@ class GroupCtl {
         throw new DmError(E.NOT_SUPPORTED, `monitor command ${cmd} is not modelled`);
     }
   }
-}
-
-/** The flag file by which a watcher tells the host's dmcss not to restart a stopped DMDSC node. */
-export function noRestartFlag(dcrFile: string): string {
-  const h = crypto.createHash('sha1').update(dcrFile).digest('hex').slice(0, 12);
-  fs.mkdirSync(env.runDir(), { recursive: true });
-  return path.join(env.runDir(), `dmcss.${h}.norestart`);
 }
