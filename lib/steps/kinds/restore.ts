@@ -1,7 +1,8 @@
 /**
- * 7.1.1: RESTORE the primary's backup set onto the standby, RECOVER it when the set was taken
- * online, then RECOVER ... UPDATE DB_MAGIC. Each stage is recorded on the host as it finishes,
- * so a run cut short never restores again what was restored.
+ * 7.1.1: RESTORE the primary's backup set onto the standby, RECOVER it FOR STANDBY when 7.5.4
+ * asks (a DMDSC primary's set), then RECOVER ... UPDATE DB_MAGIC; onto a DMDSC standby through
+ * node 0's dcr_ini with every node stopped (7.5.1). Each stage is recorded on the host as it
+ * finishes, so a run cut short never restores again what was restored.
  */
 import { rman } from '../../dm';
 import type { StepKindImpl } from '../context';
