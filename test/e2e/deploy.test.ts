@@ -12,22 +12,10 @@
  *     lists sampled on the hosts during the deploy, and every log.
  */
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'cdktf';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../main';
 import { planCluster, resourceName, type Plan } from '../../lib/plan';
 import { validateSpec } from '../../lib/validate';
 import type { ClusterStatus } from '../../lib/steps';
@@ -43,22 +31,13 @@ import {
   PS_SEEN,
   startPsSampler,
 } from '../dmsim/lab-harness';
-import { runner, TfCrash, type TfEvent, type TfRunner } from '../tf';
+import { TfCrash, type TfRunner } from '../tf';
 import { mutatingCommands, perInstance, readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
+import { DMDEPLOY, dmdeployStatus, filesUnder, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
 const run = promisify(execFile);
-const REPO = path.join(__dirname, '../..');
-const DMDEPLOY = path.join(REPO, 'bin/dmdeploy');
-
-/** Walk a directory tree's files (bounded by what the test wrote). */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => path.join(d.parentPath, d.name));
-}
 
 for (const topo of TOPOLOGIES)
   describe.skipIf(!avail.ok)(`deploy through Terraform: ${topo.title}`, () => {
@@ -69,11 +48,7 @@ for (const topo of TOPOLOGIES)
     let plan: Plan;
     let tf: TfRunner;
     let ex: SshExecutor;
-    const output: string[] = [];
-    const onEvent = (e: TfEvent) => {
-      if (e.type === 'output') output.push(e.line);
-      if (e.type === 'finish' && !e.ok) output.push(`FAILED ${e.address}`);
-    };
+    let output: string[] = [];
 
     beforeAll(async () => {
       const l = lab();
@@ -81,20 +56,11 @@ for (const topo of TOPOLOGIES)
       ex = labExecutor(l);
       const dm = new DmOverSsh(ex, (h) => l.host(h).public);
       for (const h of topo.hosts) await startPsSampler(dm, h);
-      dir = mkdtempSync(path.join(tmpdir(), `dm-cdktf-e2e-${topo.id}-`));
       const spec = labSpec(topo, l);
       const v = validateSpec(spec);
       if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
       plan = planCluster(v.model);
-      specFile = path.join(dir, 'clusters', `${topo.id}.yaml`);
-      mkdirSync(path.dirname(specFile), { recursive: true });
-      writeFileSync(specFile, stringify(spec));
-      buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile], { dmdeploy: DMDEPLOY }).synth();
-      stackDir = path.join(dir, 'cdktf.out', 'stacks', plan.cluster);
-      const env = { ...process.env };
-      delete env.DM_SYSDBA_PASSWORD;
-      delete env.TF_VAR_sysdba_password;
-      tf = runner({ stackDir, vars: { sysdba_password: PASSWORD }, env, onEvent, parallelism: 10 });
+      ({ dir, specFile, stackDir, tf, output } = synthStack(topo.id, spec, plan.cluster));
     }, 60_000);
 
     afterAll(async () => {
@@ -106,16 +72,7 @@ for (const topo of TOPOLOGIES)
     const steps = () => plan.steps.length;
     const log = () => readLogs(lab(), topo.hosts);
 
-    async function status(): Promise<ClusterStatus> {
-      const r = await run(DMDEPLOY, ['status', specFile, '--json'], {
-        env: { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD },
-        timeout: 120_000,
-      }).catch((e: { stdout?: string; stderr?: string }) => ({
-        stdout: e.stdout ?? '',
-        stderr: e.stderr ?? '',
-      }));
-      return JSON.parse(r.stdout) as ClusterStatus;
-    }
+    const status = (): Promise<ClusterStatus> => dmdeployStatus(specFile);
 
     it('an apply killed after step k resumes and finishes; nothing is initialised or restored twice', async () => {
       // one step at a time, so "after step k" is exact: k in init, restore/config, and watch phases

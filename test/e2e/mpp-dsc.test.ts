@@ -18,23 +18,9 @@
  *   - destroy stops everything in the order of the teardown's phases, every shutdown normal, keeps
  *     the data; nothing of the cluster runs after it, and dmcss restarts no DSC node.
  */
-import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { App } from 'cdktf';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../main';
 import { planCluster, resourceName, TEARDOWN_PHASES, type Plan, type Step } from '../../lib/plan';
 import { validateSpec } from '../../lib/validate';
 import { parseIni } from '../../lib/render/ini';
@@ -52,28 +38,18 @@ import {
   PS_SEEN,
   startPsSampler,
 } from '../dmsim/lab-harness';
-import { runner, TfCrash, type TfEvent, type TfRunner } from '../tf';
+import { TfCrash, type TfRunner } from '../tf';
 import { mutatingCommands, perInstance, readLogs, type HostRecord } from './dmsim-log';
 import { labSpec } from './specs';
 import { buildExistingDsc, dscControlFile, type DscClusterSetup } from './dsc-cluster';
 import { DSC_RESTART_INTERVAL, dscSetupOf, MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
+import { dmdeployStatus, filesUnder, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
-const run = promisify(execFile);
-const REPO = path.join(__dirname, '../..');
-const DMDEPLOY = path.join(REPO, 'bin/dmdeploy');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A status entry; `database` (the database id, shared by a DMDSC database's nodes) when status gives it. */
-type Entry = DatabaseStatus & { database?: string };
-
-/** Walk a directory tree's files (bounded by what the test wrote). */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => path.join(d.parentPath, d.name));
-}
+/** A status entry; `database` is shared by a DMDSC database's nodes. */
+type Entry = DatabaseStatus;
 
 /** Does any string anywhere in `v` equal `s`? */
 function mentions(v: unknown, s: string): boolean {
@@ -114,11 +90,7 @@ for (const topo of MPP_DSC_TOPOLOGIES)
     const needDeploy = () => {
       if (!deployed) throw new Error('the deploy did not finish (see the first test of this topology)');
     };
-    const output: string[] = [];
-    const onEvent = (e: TfEvent) => {
-      if (e.type === 'output') output.push(e.line);
-      if (e.type === 'finish' && !e.ok) output.push(`FAILED ${e.address}`);
-    };
+    let output: string[] = [];
 
     beforeAll(async () => {
       const l = lab();
@@ -126,7 +98,6 @@ for (const topo of MPP_DSC_TOPOLOGIES)
       ex = labExecutor(l);
       const dm = new DmOverSsh(ex, (h) => l.host(h).public);
       for (const h of topo.hosts) await startPsSampler(dm, h);
-      dir = mkdtempSync(path.join(tmpdir(), `dm-cdktf-e2e-${topo.id}-`));
       const spec = labSpec(topo, l);
       const v = validateSpec(spec);
       if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
@@ -137,15 +108,7 @@ for (const topo of MPP_DSC_TOPOLOGIES)
         await buildExistingDsc(ex, dm, dsc);
       }
       setupEnd = Date.now();
-      specFile = path.join(dir, 'clusters', `${topo.id}.yaml`);
-      mkdirSync(path.dirname(specFile), { recursive: true });
-      writeFileSync(specFile, stringify(spec));
-      buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile], { dmdeploy: DMDEPLOY }).synth();
-      stackDir = path.join(dir, 'cdktf.out', 'stacks', plan.cluster);
-      const env = { ...process.env };
-      delete env.DM_SYSDBA_PASSWORD;
-      delete env.TF_VAR_sysdba_password;
-      tf = runner({ stackDir, vars: { sysdba_password: PASSWORD }, env, onEvent, parallelism: 10 });
+      ({ dir, specFile, stackDir, tf, output } = synthStack(topo.id, spec, plan.cluster));
     }, 120_000);
 
     afterAll(async () => {
@@ -171,20 +134,7 @@ for (const topo of MPP_DSC_TOPOLOGIES)
       return new Error(`${String(e)}\n${out.join('\n')}\n--- dmsim log (last records)\n${recs.join('\n')}`);
     };
 
-    async function status(): Promise<ClusterStatus> {
-      const r = await run(DMDEPLOY, ['status', specFile, '--json'], {
-        env: { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD },
-        timeout: 120_000,
-      }).catch((e: { stdout?: string; stderr?: string }) => ({
-        stdout: e.stdout ?? '',
-        stderr: e.stderr ?? '',
-      }));
-      try {
-        return JSON.parse(r.stdout) as ClusterStatus;
-      } catch {
-        throw new Error(`dmdeploy status printed no JSON:\n${r.stdout}\n${r.stderr}`);
-      }
-    }
+    const status = (): Promise<ClusterStatus> => dmdeployStatus(specFile);
 
     async function sh(host: string, cmd: string): Promise<string> {
       const r = await ex.exec(host, cmd, { timeoutMs: 30_000 });
@@ -235,8 +185,7 @@ for (const topo of MPP_DSC_TOPOLOGIES)
         const entries = g.databases as Entry[];
         // a database is its entries with one `database` id (a DMDSC database's nodes), else one instance
         const dbs = new Map<string, Entry[]>();
-        for (const d of entries)
-          dbs.set(d.database ?? d.instance, [...(dbs.get(d.database ?? d.instance) ?? []), d]);
+        for (const d of entries) dbs.set(d.database, [...(dbs.get(d.database) ?? []), d]);
         const primaries = [...dbs].filter(([, ds]) =>
           ds.every((d) => d.mode === 'PRIMARY' && d.status === 'OPEN'),
         );
@@ -247,7 +196,7 @@ for (const topo of MPP_DSC_TOPOLOGIES)
         const [pid, pnodes] = primaries[0] ?? ['', []];
         expect(pnodes.map((d) => d.role)).toEqual(pnodes.map(() => 'primary'));
         // no other entry is PRIMARY (a DMDSC primary counts once, with all its nodes)
-        expect(entries.filter((d) => d.mode === 'PRIMARY').map((d) => d.database ?? d.instance)).toEqual(
+        expect(entries.filter((d) => d.mode === 'PRIMARY').map((d) => d.database)).toEqual(
           pnodes.map(() => pid),
         );
         const gm = model.groups.find((x) => x.name === g.name);
