@@ -83,6 +83,12 @@ export class Remote {
     });
   }
 
+  /** A file's sha256 on this host; undefined when it cannot be read. */
+  async sha256(file: string): Promise<string | undefined> {
+    const res = await this.exec(`sha256sum ${shQuote(file)}`);
+    return res.exitCode === 0 ? res.stdout.split(/\s+/)[0] : undefined;
+  }
+
   /** STATUS$, MODE$, OGUID; undefined when the instance does not answer. */
   async instance(port: number): Promise<InstanceState | undefined> {
     const r = await this.disql(port, [INSTANCE_QUERY], 30_000);

@@ -117,10 +117,7 @@ export async function collectStatus(
   const mppCtl = p.mppCtl
     ? await Promise.all(
         p.mppCtl.map(async (f) => {
-          const res = await new Remote(ctx, step, f.host)
-            .exec(`sha256sum ${shQuote(f.path)}`)
-            .catch(() => undefined);
-          const sum = res?.exitCode === 0 ? res.stdout.split(/\s+/)[0] : undefined;
+          const sum = await new Remote(ctx, step, f.host).sha256(f.path).catch(() => undefined);
           return { ...f, ...(sum ? { sha256: sum } : {}) };
         }),
       )

@@ -10,11 +10,6 @@ import { Remote } from '../remote';
 import { pendingFiles, writeFiles } from './files';
 import type { StepOf } from './types';
 
-async function sha256(r: Remote, host: string, file: string): Promise<string | undefined> {
-  const res = await new Remote(r.ctx, r.step, host).exec(`sha256sum ${shQuote(file)}`);
-  return res.exitCode === 0 ? res.stdout.split(/\s+/)[0] : undefined;
-}
-
 /** The record of a conversion names the dmmpp.ini it was made from. */
 const recordOf = (step: StepOf<'mpp-ctl'>) =>
   `${step.id}@${createHash('sha256')
@@ -26,10 +21,11 @@ type Target = StepOf<'mpp-ctl'>['params']['targets'][number];
 
 /** The targets whose dmmpp.ctl is not the source's; undefined when there is no source yet. */
 async function differing(r: Remote, step: StepOf<'mpp-ctl'>): Promise<Target[] | undefined> {
-  const src = await sha256(r, step.host, step.params.ctlPath);
+  const src = await r.sha256(step.params.ctlPath);
   if (!src) return undefined;
   const out: Target[] = [];
-  for (const t of step.params.targets) if ((await sha256(r, t.host, t.path)) !== src) out.push(t);
+  for (const t of step.params.targets)
+    if ((await new Remote(r.ctx, r.step, t.host).sha256(t.path)) !== src) out.push(t);
   return out;
 }
 
