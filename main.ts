@@ -1,11 +1,10 @@
 /**
  * The CDKTF app: one stack per cluster spec in clusters/*.yaml, or the built-in example
  * (examples/7.2-realtime-pair.yaml) when there is none. Each stack holds the construct of the
- * spec's kind (RealtimePair, ReadWriteCluster, MppGroup, DscPrimary): one null_resource per
- * deploy and teardown step, the plan manifest as an asset, the client outputs. Every spec is
- * checked before any stack is made: errors (with file:line) and clashing names stop synth with
- * all problems listed at once. Planning happens in the constructs at synthesis, where a topology
- * the planner refuses is a PLAN_UNSUPPORTED finding that stops synth (constructs/README.md).
+ * spec's kind (RealtimePair, ReadWriteCluster, MppGroup, DscPrimary): one null_resource (or
+ * terraform_data, with the spec's `stepResource`) per deploy and teardown step, the plan
+ * manifest as an asset, the client outputs. Every spec is checked before any stack is made:
+ * errors (with file:line) and clashing names stop synth with all problems listed at once.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +15,10 @@ import { formatFinding, hasErrors } from './lib/validate';
 import type { ClusterSpec } from './lib/spec/schema';
 import { clusterFromSpec, type DmCluster } from './constructs';
 
+/**
+ * The specs in `<root>/clusters/*.yaml` (cdktf runs the app in the project directory: `root` is
+ * that), else this repository's built-in example.
+ */
 export function specFiles(root: string): string[] {
   const dir = path.join(root, 'clusters');
   const files = existsSync(dir)
@@ -25,7 +28,7 @@ export function specFiles(root: string): string[] {
     : [];
   return files.length
     ? files.map((f) => path.join(dir, f))
-    : [path.join(root, 'examples/7.2-realtime-pair.yaml')];
+    : [path.join(__dirname, 'examples/7.2-realtime-pair.yaml')];
 }
 
 export interface StackOptions {
@@ -69,4 +72,4 @@ export function buildApp(app: App, files: readonly string[], options: StackOptio
   return app;
 }
 
-if (require.main === module) buildApp(new App(), specFiles(__dirname)).synth();
+if (require.main === module) buildApp(new App(), specFiles(process.cwd())).synth();

@@ -7,8 +7,9 @@
  * is valid, generate the Terraform. So all findings of all clusters are reported together, before
  * synth writes a single stack.
  *
- * Each plan step becomes one null_resource (see step-resources.ts), the plan manifest a
- * TerraformAsset, the secrets sensitive Terraform variables shared by the clusters of a stack.
+ * Each plan step becomes one null_resource or terraform_data (spec `stepResource`; see
+ * step-resources.ts), the plan manifest a TerraformAsset. No secret passes through Terraform:
+ * there are no variables; each step reads its secrets where the spec's `secrets` says.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,9 +20,10 @@ import {
   Aspects,
   TerraformAsset,
   TerraformOutput,
+  DataResource,
   TerraformProvider,
+  TerraformResource,
   TerraformStack,
-  TerraformVariable,
   type IAspect,
 } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
@@ -51,10 +53,6 @@ export const DMDEPLOY_CONTEXT = 'dm-cdktf:dmdeploy';
 
 /** This repository's command line, the default dmdeploy. */
 const REPO_DMDEPLOY = path.resolve(__dirname, '..', 'bin', 'dmdeploy');
-
-/** Names of the stack's Terraform variables. */
-export const SYSDBA_PASSWORD_VARIABLE = 'sysdba_password';
-export const SSH_PASSPHRASE_VARIABLE = 'ssh_key_passphrase';
 
 /**
  * What the base reads of a cluster's props: the common fields, and the inline standbys of a
@@ -163,7 +161,6 @@ export abstract class DmCluster extends Construct {
     for (const f of findings) if (f.severity === 'warning') Annotations.of(this).addWarning(formatFinding(f));
 
     const stack = TerraformStack.of(this);
-    const shared = StackSecrets.of(stack);
     const outdir = path.resolve(App.of(this).outdir);
     const stackDir = path.join(outdir, 'stacks', stack.node.id);
 
@@ -177,34 +174,37 @@ export abstract class DmCluster extends Construct {
       this.props.dmdeploy ?? (this.node.tryGetContext(DMDEPLOY_CONTEXT) as string | undefined);
     const dmdeploy = configured ?? path.relative(stackDir, REPO_DMDEPLOY);
 
-    const resources = new Map<string, NullResource>();
+    const resources = new Map<string, TerraformResource>();
     for (const r of stepResources(plan, { dmdeploy, manifest: manifest.path, prefix })) {
-      const resource = new NullResource(this, r.name, {
-        dependsOn: r.dependsOn.map((d) => {
-          const dep = resources.get(d);
-          if (!dep)
-            throw new Error(`${this.node.path}: ${r.name} depends on ${d}, which is not generated yet`);
-          return dep;
-        }),
-        ...(r.triggers ? { triggers: { ...r.triggers } } : {}),
-        provisioners: [
-          r.when === 'create'
-            ? {
-                type: 'local-exec',
-                command: r.command,
-                environment: {
-                  DM_SYSDBA_PASSWORD: shared.sysdbaPassword.stringValue,
-                  DM_SSH_PASSPHRASE: shared.sshPassphrase.stringValue,
-                },
-              }
-            : // Terraform allows no var.* in a destroy provisioner: the runner reads the
-              // password from the environment cdktf destroy runs in (constructs/README.md)
-              { type: 'local-exec', when: 'destroy', command: r.command },
-        ],
+      const dependsOn = r.dependsOn.map((d) => {
+        const dep = resources.get(d);
+        if (!dep) throw new Error(`${this.node.path}: ${r.name} depends on ${d}, which is not generated yet`);
+        return dep;
       });
+      // No secret and no variable anywhere: each step reads its secrets itself (spec `secrets`),
+      // from the environment local-exec inherits, a 0600 file or a command.
+      const provisioners = [
+        r.when === 'create'
+          ? { type: 'local-exec' as const, command: r.command }
+          : { type: 'local-exec' as const, when: 'destroy' as const, command: r.command },
+      ];
+      const triggers = r.triggers ? { ...r.triggers } : undefined;
+      const resource =
+        model.stepResource === 'terraform_data'
+          ? new DataResource(this, r.name, {
+              dependsOn,
+              ...(triggers ? { triggersReplace: triggers } : {}),
+              provisioners,
+            })
+          : new NullResource(this, r.name, {
+              dependsOn,
+              ...(triggers ? { triggers } : {}),
+              provisioners,
+            });
       resource.overrideLogicalId(r.name);
       resources.set(r.name, resource);
     }
+    if (model.stepResource === 'null_resource') nullProviderOf(stack);
 
     const output = (name: string, value: ClusterOutput['value'], description: string) =>
       new TerraformOutput(this, `${prefix}${name}`, { value, description }).overrideLogicalId(
@@ -260,39 +260,10 @@ const BUILD: IAspect = {
   },
 };
 
-/**
- * One per stack, shared by its clusters: the null provider and the secrets as sensitive
- * variables. Secrets reach a step only through its provisioner's environment.
- */
-class StackSecrets extends Construct {
-  static of(stack: TerraformStack): StackSecrets {
-    const found = stack.node.tryFindChild(StackSecrets.ID);
-    return found instanceof StackSecrets ? found : new StackSecrets(stack);
-  }
-
-  private static readonly ID = 'dm-cdktf';
-  readonly sysdbaPassword: TerraformVariable;
-  readonly sshPassphrase: TerraformVariable;
-
-  private constructor(stack: TerraformStack) {
-    super(stack, StackSecrets.ID);
-    const hasNull = stack.node
-      .findAll()
-      .some((c) => c instanceof TerraformProvider && c.terraformResourceType === 'null' && !c.alias);
-    if (!hasNull) new NullProvider(this, 'null');
-    this.sysdbaPassword = new TerraformVariable(this, SYSDBA_PASSWORD_VARIABLE, {
-      type: 'string',
-      sensitive: true,
-      nullable: false,
-      description: 'SYSDBA password of every instance (dminit, disql). Set TF_VAR_sysdba_password.',
-    });
-    this.sysdbaPassword.overrideLogicalId(SYSDBA_PASSWORD_VARIABLE);
-    this.sshPassphrase = new TerraformVariable(this, SSH_PASSPHRASE_VARIABLE, {
-      type: 'string',
-      sensitive: true,
-      default: '',
-      description: 'Passphrase of the SSH private key (empty for none or an ssh-agent).',
-    });
-    this.sshPassphrase.overrideLogicalId(SSH_PASSPHRASE_VARIABLE);
-  }
+/** The stack's hashicorp/null provider: the user's own unaliased one if there is one, else ours. */
+function nullProviderOf(stack: TerraformStack): void {
+  const has = stack.node
+    .findAll()
+    .some((c) => c instanceof TerraformProvider && c.terraformResourceType === 'null' && !c.alias);
+  if (!has) new NullProvider(stack, 'dm-cdktf-null');
 }

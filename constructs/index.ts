@@ -1,5 +1,5 @@
 // CDKTF constructs for DM8 data-guard clusters (DESIGN §5). See constructs/README.md.
-export { DmCluster, DMDEPLOY_CONTEXT, SYSDBA_PASSWORD_VARIABLE, SSH_PASSPHRASE_VARIABLE } from './cluster';
+export { DmCluster, DMDEPLOY_CONTEXT } from './cluster';
 export type { ClusterOutput, DeployableKind } from './cluster';
 export { RealtimePair, type RealtimePairProps } from './realtime-pair';
 export { ReadWriteCluster, type ReadWriteClusterProps } from './read-write-cluster';

@@ -85,6 +85,19 @@ export interface ClusterCommonProps {
    */
   readonly purgeData?: boolean;
   /**
+   * Where each step process reads the SYSDBA password and the SSH key passphrase at run time: an
+   * environment variable of the process running Terraform, a file only its owner can read, or a
+   * command (e.g. a vault CLI). Secrets never pass through Terraform.
+   * @default environment variables DM_SYSDBA_PASSWORD and DM_SSH_PASSPHRASE
+   */
+  readonly secrets?: Field<'secrets'>;
+  /**
+   * The Terraform resource each step becomes: hashicorp/null's `null_resource`, or Terraform's
+   * built-in `terraform_data` (Terraform >= 1.4), which needs no provider download.
+   * @default null_resource
+   */
+  readonly stepResource?: 'null_resource' | 'terraform_data';
+  /**
    * Construct option, not part of the spec: the `dmdeploy` command the provisioners run. Relative
    * paths are relative to the stack's directory (`<outdir>/stacks/<stack>`), where Terraform runs.
    * @default the context value `dm-cdktf:dmdeploy`, else this repository's `bin/dmdeploy` as a path

@@ -5,7 +5,8 @@ import { formatFinding, hasErrors, type Finding } from '../validate';
 import { renderCluster, renderedPath } from '../render';
 import { formatPlan, planCluster, planManifest } from '../plan';
 import { validateSpecFile } from './spec-file';
-import { formatStatus, loadManifest, secretsFromEnv, statusOf, stepCommand } from './remote';
+import { formatStatus, loadManifest, statusOf, stepCommand } from './remote';
+import { readSecrets } from '../steps';
 
 const HELP = `dmdeploy - infrastructure as code for DM8 data-guard clusters
 
@@ -23,8 +24,9 @@ validate exits 0 when the spec has no errors (warnings are printed), 1 otherwise
   CODE path: message; fix: ... (manual §x) [file:line]
 render writes whole files at their path and the keys merged into files DM tools own
 (dm.ini, dmdcr.ini, the client's dm_svc.conf) as <path>.patch. It refuses an invalid spec.
-step and status read SYSDBA's password from DM_SYSDBA_PASSWORD (or TF_VAR_sysdba_password) and an
-SSH key passphrase from DM_SSH_PASSPHRASE; never pass secrets as arguments. status exits 0 when the
+step and status read SYSDBA's password and the SSH key passphrase where the spec's secrets block says:
+by default the environment variables DM_SYSDBA_PASSWORD and DM_SSH_PASSPHRASE; or a file (mode 0600)
+or a command (e.g. a vault CLI). Never pass secrets as arguments or Terraform variables. status exits 0 when the
 cluster is healthy, 1 otherwise.
 Rules: docs/validation.md. Spec format: README.md.
 `;
@@ -92,7 +94,10 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
     case 'step': {
       const manifest = flag('--manifest');
       if (!specFile || !manifest) return usage(io, 'step needs a step id and --manifest <plan.json>');
-      return stepCommand(loadManifest(manifest), specFile, secretsFromEnv(), io.out, io.err);
+      const plan = loadManifest(manifest);
+      return readSecrets(plan.secrets).then((secrets) =>
+        stepCommand(plan, specFile, secrets, io.out, io.err),
+      );
     }
     case 'status': {
       if (!specFile) return usage(io, 'status needs a spec file');
@@ -101,10 +106,12 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       printFindings(rest.includes('--json') ? { out: io.err, err: io.err } : io, v.findings);
       if (!v.model || hasErrors(v.findings)) return 1;
       const plan = planCluster(v.model);
-      return statusOf(plan, secretsFromEnv()).then((st) => {
-        io.out(rest.includes('--json') ? `${JSON.stringify(st, null, 1)}\n` : formatStatus(st));
-        return st.healthy ? 0 : 1;
-      });
+      return readSecrets(plan.secrets)
+        .then((secrets) => statusOf(plan, secrets))
+        .then((st) => {
+          io.out(rest.includes('--json') ? `${JSON.stringify(st, null, 1)}\n` : formatStatus(st));
+          return st.healthy ? 0 : 1;
+        });
     }
     default:
       return usage(io, `unknown command "${cmd}"`);

@@ -1,25 +1,22 @@
 /**
  * The effectful commands of dmdeploy: run one step of a plan manifest (what each Terraform
- * resource's local-exec calls), and read a cluster's live status. Secrets come from the
- * environment only: DM_SYSDBA_PASSWORD (or TF_VAR_sysdba_password, which a destroy-time
- * provisioner inherits), DM_SSH_PASSPHRASE (or TF_VAR_ssh_key_passphrase).
+ * resource's local-exec calls), and read a cluster's live status. Secrets are read by this
+ * process from the sources the spec names (secrets.sysdbaPassword / secrets.sshPassphrase:
+ * by default the environment variables DM_SYSDBA_PASSWORD and DM_SSH_PASSPHRASE, which
+ * local-exec inherits from the process running Terraform), never from Terraform.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { SshExecutor, type SshLogger } from '../ssh';
 import { ALL_HOSTS, parseManifest, type Plan, type Step } from '../plan';
-import { collectStatus, hostsOf, runStep, StepError, type ClusterStatus } from '../steps';
-
-export interface Secrets {
-  sysdbaPassword?: string;
-  sshPassphrase?: string;
-}
-
-export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): Secrets {
-  const pick = (...names: string[]) => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
-  const sysdbaPassword = pick('DM_SYSDBA_PASSWORD', 'TF_VAR_sysdba_password');
-  const sshPassphrase = pick('DM_SSH_PASSPHRASE', 'TF_VAR_ssh_key_passphrase');
-  return { ...(sysdbaPassword ? { sysdbaPassword } : {}), ...(sshPassphrase ? { sshPassphrase } : {}) };
-}
+import {
+  collectStatus,
+  hostsOf,
+  runStep,
+  StepError,
+  valueOf,
+  type ClusterStatus,
+  type Secrets,
+} from '../steps';
 
 export function executorFor(
   plan: Plan,
@@ -28,6 +25,7 @@ export function executorFor(
   logger?: SshLogger,
 ): SshExecutor {
   const s = plan.ssh;
+  const passphrase = valueOf(secrets.sshPassphrase);
   const list = hosts.filter((h) => h !== ALL_HOSTS);
   for (const h of list) if (!plan.hosts[h]) throw new Error(`host ${h} is not in the plan's hosts`);
   return new SshExecutor(
@@ -39,7 +37,7 @@ export function executorFor(
     {
       auth: {
         ...(s.privateKeyPath ? { privateKeyPath: s.privateKeyPath } : {}),
-        ...(secrets.sshPassphrase ? { passphrase: secrets.sshPassphrase } : {}),
+        ...(passphrase !== undefined ? { passphrase } : {}),
         ...(s.agent && process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
       },
       knownHostsPath: s.knownHostsPath ?? `${process.env.HOME ?? ''}/.ssh/known_hosts`,
@@ -93,7 +91,7 @@ export async function stepCommand(
       {
         plan,
         ex,
-        ...(secrets.sysdbaPassword ? { sysdbaPassword: secrets.sysdbaPassword } : {}),
+        secrets,
         progress: (l) => say(`${tag} ${l}\n`),
       },
       step,
@@ -121,7 +119,7 @@ export async function statusOf(plan: Plan, secrets: Secrets): Promise<ClusterSta
       {
         plan,
         ex,
-        ...(secrets.sysdbaPassword ? { sysdbaPassword: secrets.sysdbaPassword } : {}),
+        secrets,
         progress: () => {},
       },
       verify as Step & { params: { kind: 'verify' } },

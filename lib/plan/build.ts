@@ -404,6 +404,7 @@ export function planCluster(model: ClusterModel): Plan {
     kind: model.kind,
     dmHome: model.dmHome,
     ssh: model.ssh,
+    secrets: model.secrets,
     hosts: model.hosts,
     steps: topoSort(steps),
     teardown: planTeardown(model, files),

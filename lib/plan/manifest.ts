@@ -45,7 +45,14 @@ export function parseManifest(text: string, where: string): Plan {
     );
   }
   const p = v as Partial<Plan>;
-  if (!p || p.version !== 1 || !Array.isArray(p.steps) || !Array.isArray(p.teardown) || !p.hosts)
+  if (
+    !p ||
+    p.version !== 1 ||
+    !Array.isArray(p.steps) ||
+    !Array.isArray(p.teardown) ||
+    !p.hosts ||
+    !p.secrets
+  )
     throw new Error(`${where}: not a version 1 plan manifest; fix: synthesize again with this dmdeploy`);
   return p as Plan;
 }

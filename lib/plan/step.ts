@@ -4,7 +4,7 @@
  * comes after. Steps carry no secret: the SYSDBA password reaches a step only through the
  * environment of the process that runs it.
  */
-import type { HostModel, SshModel } from '../spec/model';
+import type { HostModel, SecretsModel, SshModel } from '../spec/model';
 import type { RenderedFile } from '../render';
 
 /** The manual's phases, in order (7.1-7.7). */
@@ -161,6 +161,8 @@ export interface Plan {
   kind: string;
   dmHome: string;
   ssh: SshModel;
+  /** Where each step process reads the secrets: sources only, never a value. */
+  secrets: SecretsModel;
   hosts: Record<string, HostModel>;
   /** Deploy steps, topologically ordered. */
   steps: Step[];

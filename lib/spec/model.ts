@@ -3,7 +3,7 @@
  * Renderers and the planner read only this. `specPath` fields point back into the spec so
  * that validation errors can name the field the user wrote (or should write).
  */
-import type { ClusterKind } from './schema';
+import type { ClusterKind, SecretSource, StepResourceType } from './schema';
 
 export type ArchiveKind = 'REALTIME' | 'TIMELY';
 /** primary and standby take part in failover (GLOBAL watchers); async and sync are LOCAL. */
@@ -150,6 +150,12 @@ export interface SshModel {
   trustOnFirstUse: boolean;
 }
 
+/** Where the steps read each secret (the sources, never the values). */
+export interface SecretsModel {
+  sysdbaPassword: SecretSource;
+  sshPassphrase: SecretSource;
+}
+
 export interface ClusterModel {
   kind: ClusterKind;
   name: string;
@@ -167,6 +173,9 @@ export interface ClusterModel {
   /** MPP_INI = 1 on primaries and GLOBAL standbys (7.4). */
   mpp: boolean;
   purgeData: boolean;
+  secrets: SecretsModel;
+  /** The Terraform resource type of each step (the constructs' concern; not in the plan). */
+  stepResource: StepResourceType;
 }
 
 export function allDatabases(model: ClusterModel): DatabaseModel[] {

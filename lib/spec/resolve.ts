@@ -55,6 +55,10 @@ export const DEFAULTS = {
   syncRecoverTime: 1,
   // manual 7.5.10
   dmcssRestartInterval: 60,
+  // secrets are read by each step process from its environment (local-exec inherits it)
+  sysdbaPasswordEnv: 'DM_SYSDBA_PASSWORD',
+  sshPassphraseEnv: 'DM_SSH_PASSPHRASE',
+  stepResource: 'null_resource',
 } as const;
 
 /** The daily timer of manual 7.6.3.4. */
@@ -307,6 +311,11 @@ export function resolveSpec(spec: ClusterSpec): ClusterModel {
     },
     mpp: spec.kind === 'MppGroup',
     purgeData: spec.purgeData ?? false,
+    secrets: {
+      sysdbaPassword: spec.secrets?.sysdbaPassword ?? { env: DEFAULTS.sysdbaPasswordEnv },
+      sshPassphrase: spec.secrets?.sshPassphrase ?? { env: DEFAULTS.sshPassphraseEnv },
+    },
+    stepResource: spec.stepResource ?? DEFAULTS.stepResource,
   };
 }
 

@@ -211,6 +211,26 @@ export const ClientSchema = z.strictObject({
   rwPercent: int().optional(),
 });
 
+/**
+ * Where a step finds a secret at run time. Secrets never pass through Terraform: not a variable,
+ * not a trigger, not a provisioner's environment; the step process reads them itself.
+ */
+export const SecretSourceSchema = z.union([
+  /** An environment variable of the process that runs Terraform (local-exec inherits it). */
+  z.strictObject({ env: text() }),
+  /** A file holding the secret (its first line), readable by its owner only (mode 0600 or 0400). */
+  z.strictObject({ file: text() }),
+  /** A command printing the secret on stdout (e.g. a vault CLI), run without a shell; its output is never logged. */
+  z.strictObject({ command: z.array(text()).min(1) }),
+]);
+
+export const SecretsSchema = z.strictObject({
+  /** SYSDBA's password (dminit, disql, dmrman). @default { env: DM_SYSDBA_PASSWORD } */
+  sysdbaPassword: SecretSourceSchema.optional(),
+  /** The SSH private key's passphrase. @default { env: DM_SSH_PASSPHRASE }, none when unset */
+  sshPassphrase: SecretSourceSchema.optional(),
+});
+
 /** Extra dm.ini settings applied to every instance, e.g. { DW_INACTIVE_INTERVAL: 60 }. */
 const DmIniSchema = z.record(z.string(), z.union([z.number(), z.string()]));
 
@@ -229,6 +249,13 @@ const Common = {
   client: ClientSchema.optional(),
   /** Delete data directories on destroy. @default false */
   purgeData: z.boolean().optional(),
+  /** Where the steps read the SYSDBA password and the SSH key passphrase. */
+  secrets: SecretsSchema.optional(),
+  /**
+   * The Terraform resource each step becomes: hashicorp/null's `null_resource`, or Terraform's
+   * built-in `terraform_data` (Terraform >= 1.4), which needs no provider download. @default null_resource
+   */
+  stepResource: z.enum(['null_resource', 'terraform_data']).optional(),
 };
 
 /** One data-guard group (a realtime, timely, DSC or MPP-node group). */
@@ -308,6 +335,9 @@ export type SyncStandbySpec = z.input<typeof SyncStandbySchema>;
 export type WatcherSpec = z.input<typeof WatcherSchema>;
 export type MonitorSpec = z.input<typeof MonitorSchema>;
 export type SshSpec = z.input<typeof SshSchema>;
+export type SecretSource = z.input<typeof SecretSourceSchema>;
+export type SecretsSpec = z.input<typeof SecretsSchema>;
+export type StepResourceType = NonNullable<z.input<typeof RealtimePairSchema>['stepResource']>;
 export type RealtimePairSpec = z.input<typeof RealtimePairSchema>;
 export type ReadWriteClusterSpec = z.input<typeof ReadWriteClusterSchema>;
 export type DscPrimarySpec = z.input<typeof DscPrimarySchema>;

@@ -1,12 +1,13 @@
 /** What every step runs with: the plan, the executor, the secrets (from the environment), progress. */
 import type { SshExecutor } from '../ssh';
 import type { Plan, Step } from '../plan';
+import type { Secrets } from './secrets';
 
 export interface StepContext {
   plan: Plan;
   ex: SshExecutor;
-  /** SYSDBA's password: from DM_SYSDBA_PASSWORD; never logged, never on a command line. */
-  sysdbaPassword?: string;
+  /** The secrets as read from the spec's sources (secrets.ts); never logged, never on a command line. */
+  secrets: Secrets;
   /** One line of progress (already prefixed by the runner). */
   progress: (line: string) => void;
 }

@@ -3,3 +3,4 @@ export { runStep, hostsOf, type StepOutcome } from './run';
 export { StepError } from './error';
 export type { StepContext } from './context';
 export { collectStatus, judge, type ClusterStatus, type DatabaseStatus } from './status';
+export { readSecrets, givenSecrets, describeSource, valueOf, type Secrets, type SecretValue } from './secrets';

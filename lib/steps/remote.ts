@@ -8,6 +8,7 @@ import { shJoin, shQuote, type ExecResult } from '../ssh';
 import { dmMessage, disqlInput, INSTANCE_QUERY, parseInstance, type InstanceState } from '../dm';
 import { resourceName, type Step } from '../plan';
 import type { StepContext } from './context';
+import { describeSource } from './secrets';
 import { StepError } from './error';
 
 /** Shell: is a pid alive (a zombie is not)? */
@@ -61,14 +62,15 @@ export class Remote {
   }
 
   password(): string {
-    const p = this.ctx.sysdbaPassword;
-    if (!p)
+    const p = this.ctx.secrets.sysdbaPassword;
+    if (!p.ok)
       this.fail(
-        'no SYSDBA password',
+        `no SYSDBA password: ${p.problem}`,
         '',
-        'set the sysdba_password Terraform variable (TF_VAR_sysdba_password), or DM_SYSDBA_PASSWORD for dmdeploy',
+        `give it where the spec's secrets.sysdbaPassword says (${describeSource(this.ctx.plan.secrets.sysdbaPassword)}) ` +
+          'in the environment that runs terraform or cdktf; never as a Terraform variable',
       );
-    return p;
+    return p.value;
   }
 
   /** One disql session with the login on stdin, stopping at the first error. */

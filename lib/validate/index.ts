@@ -14,6 +14,7 @@ import { topologyRules } from './rules/topology';
 import { guardRules } from './rules/guard';
 import { settingRules } from './rules/settings';
 import { pathRules } from './rules/paths';
+import { secretRules } from './rules/secrets';
 
 export const RULES: readonly Rule[] = [
   ...nameRules,
@@ -22,6 +23,7 @@ export const RULES: readonly Rule[] = [
   ...guardRules,
   ...settingRules,
   ...pathRules,
+  ...secretRules,
 ];
 
 export interface Validated {

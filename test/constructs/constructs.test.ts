@@ -1,7 +1,7 @@
 /**
  * The cluster constructs, asserted on synthesized Terraform JSON: one null_resource per plan
- * step with the DAG as depends_on, content-digest triggers, the manifest asset, the sensitive
- * variables, the §6.4 teardown as destroy-time provisioners, and the client outputs. Every kind:
+ * step (or terraform_data, with `stepResource`) with the DAG as depends_on, content-digest
+ * triggers, the manifest asset, no variable and no secret, the §6.4 teardown as destroy-time provisioners, and the client outputs. Every kind:
  * RealtimePair (7.2), ReadWriteCluster (7.3), MppGroup (7.4), DscPrimary (7.5), with AsyncStandby
  * (7.6) and SyncStandby (7.7) children.
  */
@@ -200,41 +200,25 @@ describe.each(CASES)('%s', (_title, file, build) => {
       expect(deploy[resourceName(s.id)]?.triggers, s.id).toEqual({ step: s.id, digest: stepDigest(plan, s) });
   });
 
-  it('runs `dmdeploy step <id> --manifest <asset>` with the secrets from the variables', () => {
+  it('runs `dmdeploy step <id> --manifest <asset>` and hands it nothing else', () => {
     const manifest = manifestArg(deploy['cluster__preflight']);
     expect(manifest).toMatch(/^assets\/[^/]+\/[0-9A-F]{32}\/plan\.json$/);
     for (const s of plan.steps) {
       const provisioners = deploy[resourceName(s.id)]?.provisioner;
       expect(provisioners, s.id).toEqual([
-        {
-          'local-exec': {
-            command: `${DMDEPLOY} step ${s.id} --manifest ${manifest}`,
-            environment: {
-              DM_SYSDBA_PASSWORD: '${var.sysdba_password}',
-              DM_SSH_PASSPHRASE: '${var.ssh_key_passphrase}',
-            },
-          },
-        },
+        { 'local-exec': { command: `${DMDEPLOY} step ${s.id} --manifest ${manifest}` } },
       ]);
     }
   });
 
-  it('declares the secrets as sensitive variables and uses them only in provisioner environments', () => {
-    expect(json.variable).toEqual({
-      sysdba_password: expect.objectContaining({ type: 'string', sensitive: true, nullable: false }),
-      ssh_key_passphrase: expect.objectContaining({ type: 'string', sensitive: true, default: '' }),
+  it('declares no variable and references none: secrets never pass through Terraform', () => {
+    expect(json.variable).toBeUndefined();
+    expect(leaves(json).filter(([, v]) => v.includes('var.'))).toEqual([]);
+    // where the steps read them is in the manifest: sources only
+    expect(plan.secrets).toEqual({
+      sysdbaPassword: { env: 'DM_SYSDBA_PASSWORD' },
+      sshPassphrase: { env: 'DM_SSH_PASSPHRASE' },
     });
-    expect(json.variable.sysdba_password).not.toHaveProperty('default');
-    const uses = leaves(json).filter(([, v]) => v.includes('var.'));
-    expect(uses.length).toBe(plan.steps.length * 2);
-    for (const [at, v] of uses) {
-      expect(at).toMatch(
-        /^resource\.null_resource\.[^.]+\.provisioner\[0\]\.local-exec\.environment\.DM_(SYSDBA_PASSWORD|SSH_PASSPHRASE)$/,
-      );
-      expect(v).toBe(
-        at.endsWith('DM_SYSDBA_PASSWORD') ? '${var.sysdba_password}' : '${var.ssh_key_passphrase}',
-      );
-    }
   });
 
   it('has one destroy-time resource per teardown step, with no trigger and no variable', () => {
@@ -531,8 +515,7 @@ describe('the plan manifest asset', () => {
     '%s: holds the plan bytes, lands in the stack assets/ dir, and no secret reaches any synthesized file',
     (_title, build) => {
       const marker = 'S3cret-marker-4711';
-      const saved = { a: process.env.TF_VAR_sysdba_password, b: process.env.DM_SYSDBA_PASSWORD };
-      process.env.TF_VAR_sysdba_password = marker;
+      const saved = { b: process.env.DM_SYSDBA_PASSWORD };
       process.env.DM_SYSDBA_PASSWORD = marker;
       try {
         const outdir = mkdtempSync(path.join(tmpdir(), 'dm-constructs-'));
@@ -549,10 +532,7 @@ describe('the plan manifest asset', () => {
         for (const f of files)
           expect(readFileSync(path.join(f.parentPath, f.name), 'utf8'), f.name).not.toContain(marker);
       } finally {
-        for (const [k, v] of [
-          ['TF_VAR_sysdba_password', saved.a],
-          ['DM_SYSDBA_PASSWORD', saved.b],
-        ] as const)
+        for (const [k, v] of [['DM_SYSDBA_PASSWORD', saved.b]] as const)
           if (v === undefined) delete process.env[k];
           else process.env[k] = v;
       }
@@ -697,7 +677,7 @@ describe('several clusters in one stack', () => {
       for (const d of r.depends_on ?? []) expect(names).toContain(unref(d));
   });
 
-  it('share one provider and one variable set, and prefix resource and output names', () => {
+  it('share one provider and no variable, and prefix resource and output names', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 'Both');
     const a = pair72(stack);
@@ -705,7 +685,7 @@ describe('several clusters in one stack', () => {
     new RealtimePair(stack, 'GRP2', { ...spec, group: 'GRP2', oguid: 453339, dmdeploy: DMDEPLOY });
     const json = JSON.parse(Testing.synth(stack)) as StackJson;
     expect(json.provider.null).toHaveLength(1);
-    expect(Object.keys(json.variable).sort()).toEqual(['ssh_key_passphrase', 'sysdba_password']);
+    expect(json.variable).toBeUndefined();
     const names = Object.keys(json.resource.null_resource);
     expect(names.length).toBe(2 * (a.plan.steps.length + a.plan.teardown.length));
     expect(names).toContain('GRP1__cluster__verify');
@@ -718,5 +698,44 @@ describe('several clusters in one stack', () => {
     );
     for (const r of Object.values(json.resource.null_resource))
       for (const d of r.depends_on ?? []) expect(names).toContain(unref(d));
+  });
+});
+
+describe('stepResource: terraform_data', () => {
+  const stack = () => {
+    const app = Testing.app();
+    const st = new TerraformStack(app, 'GRP1');
+    const spec = withoutKind(example('7.2-realtime-pair.yaml'));
+    const cluster = new RealtimePair(st, 'GRP1', {
+      ...spec,
+      stepResource: 'terraform_data',
+      dmdeploy: DMDEPLOY,
+    });
+    const json = JSON.parse(Testing.synth(st)) as StackJson & {
+      terraform?: { required_providers?: Record<string, unknown> };
+    };
+    return { cluster, json };
+  };
+
+  it("makes every step Terraform's built-in terraform_data, with the same DAG, triggers and commands", () => {
+    const { cluster, json } = stack();
+    const plan = cluster.plan;
+    const data = json.resource.terraform_data ?? {};
+    expect(json.resource.null_resource).toBeUndefined();
+    expect(Object.keys(data).sort()).toEqual(
+      [...plan.steps, ...plan.teardown].map((s) => resourceName(s.id)).sort(),
+    );
+    for (const s of plan.steps) {
+      const r = data[resourceName(s.id)];
+      expect(r?.triggers_replace, s.id).toEqual({ step: s.id, digest: stepDigest(plan, s) });
+      expect(r?.depends_on, s.id).toEqual(s.after.map((a) => `terraform_data.${resourceName(a)}`));
+      expect(r?.provisioner?.[0]?.['local-exec']?.command).toContain(`step ${s.id} --manifest `);
+    }
+  });
+
+  it('needs no provider: none configured, none required', () => {
+    const { json } = stack();
+    expect(json.provider).toBeUndefined();
+    expect(json.terraform?.required_providers ?? {}).toEqual({});
   });
 });

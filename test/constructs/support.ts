@@ -36,8 +36,11 @@ export interface NullResourceJson {
 }
 
 export interface StackJson {
-  resource: { null_resource: Record<string, NullResourceJson> };
-  variable: Record<string, Record<string, unknown>>;
+  resource: {
+    null_resource: Record<string, NullResourceJson>;
+    terraform_data?: Record<string, NullResourceJson & { triggers_replace?: Record<string, string> }>;
+  };
+  variable?: Record<string, Record<string, unknown>>;
   output: Record<string, { value: unknown; sensitive?: boolean; description?: string }>;
   provider: Record<string, unknown[]>;
 }

@@ -427,6 +427,21 @@ const cases: [code: string, path: string, make: () => Spec][] = [
   ],
   ['PATH_HAS_SPACE', 'dmHome', () => ({ ...realtimePair(), dmHome: '/opt/dm 8' })],
   [
+    'SECRET_ENV_NAME',
+    'secrets.sysdbaPassword.env',
+    () => ({ ...realtimePair(), secrets: { sysdbaPassword: { env: 'TF_VAR_sysdba_password' } } }),
+  ],
+  [
+    'SECRET_ENV_NAME',
+    'secrets.sshPassphrase.env',
+    () => ({ ...realtimePair(), secrets: { sshPassphrase: { env: 'DM-PASS' } } }),
+  ],
+  [
+    'SECRET_FILE_PATH',
+    'secrets.sysdbaPassword.file',
+    () => ({ ...realtimePair(), secrets: { sysdbaPassword: { file: 'secrets/sysdba' } } }),
+  ],
+  [
     'DATA_PATH_REUSED_ON_HOST',
     'syncStandbys[0].path',
     () => ({
