@@ -1,14 +1,20 @@
-// npm run lab -- up [--name dev] [--hosts DW_P,DW_S1,DW_M] [--slot N]
+// npm run lab -- up [--name dev] [--hosts DW_P,DW_S1,DW_M] [--slot N] [--dmsim]
 // npm run lab -- down [--name dev | --stale | --all]
 // npm run lab -- status [--name dev]
 
-import { labAvailability } from './availability';
-import { isLiveTestLab, isStale, leftovers } from './cleanup';
+import { installDmsim } from '../dmsim/install';
+import { labAvailability, type Availability } from './availability';
+import { isLiveTestLab, isStale, leftovers, listLabNames } from './cleanup';
 import { Lab } from './lab';
+import { ensureLabPackages } from './packages';
+import { labHints, specBlock } from './spec-block';
 import { readState } from './state';
 
-const USAGE = `usage: npm run lab -- up|down|status [--name <lab>] [--hosts h1,h2,...] [--slot <0-127>] [--stale|--all]
-  up      bring a lab up (removing a lab of the same name first); default --name dev, --hosts DW_P,DW_S1,DW_M
+const USAGE = `usage: npm run lab -- up|down|status [--name <lab>] [--hosts h1,h2,...] [--slot <0-127>] [--dmsim] [--stale|--all]
+  up      bring a lab up (removing a lab of the same name first); default --name dev, --hosts DW_P,DW_S1,DW_M;
+          prints the ssh: and hosts: blocks of a cluster spec for it. Installs openssh-server and iproute2
+          with apt-get first if they are missing (as root on Debian/Ubuntu).
+          --dmsim: install the DM8 simulator in each host's /dm/bin, so a spec can be deployed there
   down    without options: remove every lab except those a running test run is using
           (so labs left by crashed runs and labs made by "up"); --name: only that lab;
           --stale: only labs whose owner process is gone; --all: every lab, in use or not
@@ -21,7 +27,7 @@ function parseArgs(argv: string[]): { cmd?: string; opts: Record<string, string>
     const a = rest[i] ?? '';
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(a);
     if (!m?.[1]) throw new Error(`unexpected argument "${a}"\n${USAGE}`);
-    if (m[1] === 'stale' || m[1] === 'all') opts[m[1]] = 'yes';
+    if (m[1] === 'stale' || m[1] === 'all' || m[1] === 'dmsim') opts[m[1]] = 'yes';
     else opts[m[1]] = m[2] ?? rest[++i] ?? '';
   }
   return { cmd, opts };
@@ -47,7 +53,9 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return cmd ? 0 : 2;
   }
-  const avail = labAvailability();
+  // up may install missing packages (progress on stderr, so stdout is the lab's description)
+  const avail: Availability =
+    cmd === 'up' ? await ensureLabPackages((l) => console.error(l)) : labAvailability();
   if (!avail.ok) {
     console.error(`lab: ${avail.reason}`);
     return 1;
@@ -61,10 +69,24 @@ async function main(): Promise<number> {
         persistent: true,
         ...(opts.slot !== undefined ? { slot: Number(opts.slot) } : {}),
       });
+      const dmsim = opts.dmsim === 'yes';
+      try {
+        if (dmsim)
+          for (const h of hosts) installDmsim(lab.dmPath(h, '/dm/bin'), { logPath: '/dm/dmsim.log' });
+      } catch (e) {
+        await lab.down(); // no half-made lab left behind
+        throw e;
+      }
       console.log(describe(lab));
+      if (dmsim) console.log(`  dmsim: DM8 simulator in /dm/bin on every host (log /dm/dmsim.log)`);
+      console.log(`\n${specBlock(lab.descriptor)}\n${labHints(lab.name, dmsim)}`);
       return 0;
     }
     case 'down': {
+      if (opts.name && !(await listLabNames()).includes(opts.name)) {
+        console.log(`lab ${opts.name}: nothing to remove`);
+        return 0;
+      }
       let names = opts.name ? [opts.name] : await Lab.list();
       if (!opts.name && !opts.all) {
         const keep: string[] = [];
@@ -106,7 +128,10 @@ async function main(): Promise<number> {
           }
           console.log(`  owner: ${state?.owner ? `pid ${state.owner.pid}` : 'none (persistent)'}`);
         } else {
-          console.log(`lab ${n}: incomplete; leftovers: ${(await leftovers(n)).join(', ') || 'none'}`);
+          const left = await leftovers(n);
+          console.log(
+            left.length ? `lab ${n}: incomplete; leftovers: ${left.join(', ')}` : `lab ${n}: not up`,
+          );
         }
       }
       return 0;
