@@ -41,6 +41,15 @@ export interface TfOptions {
   onEvent?: (e: TfEvent) => void;
   /** Per provisioner. @default 30 minutes */
   timeoutMs?: number;
+  /**
+   * Real terraform only: TF_CLI_CONFIG_FILE (and the like) naming the provider mirror, over any in
+   * `env`. @default the mirror holding the hashicorp/null test double (offline.ts)
+   */
+  cliEnv?: Record<string, string>;
+  /** Real terraform only: told each command line before it runs (e.g. to print it). */
+  onCommand?: (argv: readonly string[]) => void;
+  /** Real terraform's `plan` only: keep the saved plan file here instead of deleting it. */
+  keepPlanFile?: string;
 }
 
 export type TfAction = 'create' | 'destroy';

@@ -11,6 +11,7 @@ import { type TfOptions, type TfPlan, type TfResult, apply, destroy, plan } from
 import { terraformApply, terraformDestroy, terraformPlan } from './terraform';
 
 export * from './executor';
+export { defaultStatePath } from './terraform';
 export { TfConfigError } from './config';
 
 export interface TfRunner {
@@ -38,6 +39,17 @@ export function findExecutable(name: string, pathVar: string | undefined): strin
   });
 }
 
+/** The real binary's runner (see availability.ts for which binary); throws where there is none. */
+export function terraformRunner(o: TfOptions, binary: string): TfRunner {
+  return {
+    kind: 'terraform',
+    binary,
+    apply: (x) => terraformApply(binary, { ...o, ...x }),
+    destroy: (x) => terraformDestroy(binary, { ...o, ...x }),
+    plan: (x) => terraformPlan(binary, { ...o, ...x }),
+  };
+}
+
 export function runner(o: TfOptions): TfRunner {
   const env = o.env ?? process.env;
   const name = env.TERRAFORM_BINARY_NAME;
@@ -54,11 +66,5 @@ export function runner(o: TfOptions): TfRunner {
       `TERRAFORM_BINARY_NAME=${name}, but no executable of that name is on PATH; install it, or unset ` +
         'TERRAFORM_BINARY_NAME to use the built-in executor',
     );
-  return {
-    kind: 'terraform',
-    binary: bin,
-    apply: (x) => terraformApply(bin, { ...o, ...x }),
-    destroy: (x) => terraformDestroy(bin, { ...o, ...x }),
-    plan: (x) => terraformPlan(bin, { ...o, ...x }),
-  };
+  return terraformRunner(o, bin);
 }

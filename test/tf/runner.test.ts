@@ -1,8 +1,8 @@
 /**
  * Which runner `runner()` picks, the real-terraform wrapper's plumbing (against a fake binary
- * that records its command lines and environment), and, where TERRAFORM_BINARY_NAME names an
- * installed terraform/tofu, a real apply / re-apply / destroy; without one that test is skipped
- * with the reason printed.
+ * that records its command lines and environment), and a real apply / re-apply / destroy with
+ * the installed terraform (the hashicorp/null test double from the local mirror); where there is
+ * no terraform that test is skipped with the reason printed (and CI fails instead).
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,8 @@ import path from 'node:path';
 import { resource } from '@cdktf/provider-null';
 import { TerraformVariable } from 'cdktf';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type TfEvent, TfApplyError, findExecutable, runner } from './index';
+import { type TfEvent, TfApplyError, defaultStatePath, runner } from './index';
+import { terraformForTests } from './availability';
 import { type SynthStack, synthStack } from './fixture';
 
 const cleanups: (() => void)[] = [];
@@ -105,7 +106,7 @@ describe('runner()', () => {
     const lines = readFileSync(log, 'utf8').split('\n');
     const args = lines.filter((l) => l.startsWith('ARGS '));
     expect(args).toEqual([
-      `ARGS init -input=false -no-color -reconfigure -backend-config=path=${s.stackDir}/terraform.tfstate`,
+      `ARGS init -input=false -no-color -reconfigure -backend-config=path=${defaultStatePath(s.stackDir)}`,
       'ARGS apply -auto-approve -input=false -no-color -parallelism=10',
       'ARGS state list',
     ]);
@@ -115,29 +116,22 @@ describe('runner()', () => {
     const err = await r.apply({ env: { ...env, FAIL: '1' } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TfApplyError);
     expect((err as TfApplyError).failures.map((f) => f.address)).toEqual(['null_resource.c']);
-    await expect(r.apply({ crashAfter: 1 })).rejects.toThrow(/only supported by the built-in executor/);
   });
 });
 
-const binaryName = process.env.TERRAFORM_BINARY_NAME;
-const realBinary = binaryName ? findExecutable(binaryName, process.env.PATH) : undefined;
-const skipReason = !binaryName
-  ? 'TERRAFORM_BINARY_NAME is not set (set it to terraform or tofu to run this against the real binary)'
-  : !realBinary
-    ? `TERRAFORM_BINARY_NAME=${binaryName} is not on PATH`
-    : undefined;
-if (skipReason) console.warn(`test/tf: real-terraform test SKIPPED: ${skipReason}`);
+const terraform = terraformForTests();
 
-describe('real terraform', () => {
-  it.skipIf(skipReason !== undefined)(
-    'applies, re-applies without change, and destroys a stack',
-    async () => {
-      const s = stack();
-      const r = runner({ stackDir: s.stackDir, vars: { pw: 'x' } });
-      expect((await r.apply()).created).toEqual(['null_resource.a']);
-      expect((await r.apply()).unchanged).toEqual(['null_resource.a']);
-      expect((await r.destroy()).destroyed).toEqual(['null_resource.a']);
-    },
-    300_000,
-  );
+describe.skipIf(!terraform.ok)('real terraform', () => {
+  it('applies, re-applies without change, and destroys a stack', async () => {
+    const s = stack();
+    const r = runner({
+      stackDir: s.stackDir,
+      vars: { pw: 'x' },
+      env: { ...process.env, TERRAFORM_BINARY_NAME: terraform.binary ?? '' },
+    });
+    expect(r.kind).toBe('terraform');
+    expect((await r.apply()).created).toEqual(['null_resource.a']);
+    expect((await r.apply()).unchanged).toEqual(['null_resource.a']);
+    expect((await r.destroy()).destroyed).toEqual(['null_resource.a']);
+  }, 300_000);
 });

@@ -3,9 +3,15 @@
  * options, events and results as the built-in executor where the binary's output allows:
  * `init -input=false` then `apply`/`destroy -auto-approve -input=false` in the stack directory,
  * variables passed only as TF_VAR_<name> in the environment (never on the command line), the
- * state kept at `statePath` (default `<stackDir>/terraform.tfstate`, whatever path the
- * synthesized local backend names), progress parsed from the `-no-color` output.
- * `crashAfter` and `timeoutMs` are the built-in executor's alone.
+ * state kept at `statePath` (default: `terraform.<stack>.tfstate` beside cdktf.out, where cdktf's
+ * own local backend puts it), progress parsed from the `-no-color` output.
+ *
+ * Never the network: terraform runs with CHECKPOINT_DISABLE=1 and a CLI config naming only the
+ * local filesystem mirror that holds the hashicorp/null test double (null-provider/).
+ *
+ * `crashAfter` is a real crash: terraform leads its own process group, and once that many
+ * resources have completed the whole group (terraform and the provisioners it runs) is killed
+ * with SIGKILL. `timeoutMs` is the built-in executor's alone.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -13,24 +19,60 @@ import path from 'node:path';
 import {
   type TfAction,
   TfApplyError,
+  TfCrash,
   type TfOptions,
   type TfPlan,
   type TfResult,
   terraformEnv,
 } from './executor';
+import { offlineTerraformEnv } from './offline';
 
-const environment = (o: TfOptions) => ({ ...terraformEnv(o), TF_IN_AUTOMATION: '1', TF_INPUT: '0' });
+// the offline CLI config wins over any TF_CLI_CONFIG_FILE the environment has
+const environment = (o: TfOptions) => ({
+  ...terraformEnv(o),
+  ...(o.cliEnv ?? offlineTerraformEnv()),
+  CHECKPOINT_DISABLE: '1',
+  TF_IN_AUTOMATION: '1',
+  TF_INPUT: '0',
+});
+
+/**
+ * Where the state lives unless `statePath` says otherwise: cdktf's own place for it,
+ * `terraform.<stack>.tfstate` in the directory holding cdktf.out. Never `<stackDir>/terraform.tfstate`:
+ * that is Terraform's legacy default in the working directory, which `init -reconfigure` migrates
+ * into the configured backend, emptying it when both are the same file.
+ */
+export function defaultStatePath(stackDir: string): string {
+  const stacks = path.dirname(path.resolve(stackDir));
+  return path.join(path.dirname(path.dirname(stacks)), `terraform.${path.basename(stackDir)}.tfstate`);
+}
 
 /**
  * Run `bin args` in the stack directory, passing each line of stdout and stderr to `onLine`;
- * resolves with stdout, rejects with the combined output (and its tail in the message).
+ * resolves with stdout, rejects with the combined output (and its tail in the message). `kill`
+ * receives a function that SIGKILLs terraform's whole process group (it leads its own).
  */
-function run(bin: string, args: string[], o: TfOptions, onLine?: (line: string) => void): Promise<string> {
+function run(
+  bin: string,
+  args: string[],
+  o: TfOptions,
+  onLine?: (line: string) => void,
+  kill?: (killGroup: () => void) => void,
+): Promise<string> {
+  o.onCommand?.([bin, ...args]);
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, {
       cwd: o.stackDir,
       env: environment(o),
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    kill?.(() => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     });
     let stdout = '';
     let all = '';
@@ -58,7 +100,7 @@ function run(bin: string, args: string[], o: TfOptions, onLine?: (line: string) 
 }
 
 function init(bin: string, o: TfOptions): Promise<string> {
-  const statePath = path.resolve(o.statePath ?? path.join(o.stackDir, 'terraform.tfstate'));
+  const statePath = path.resolve(o.statePath ?? defaultStatePath(o.stackDir));
   return run(
     bin,
     ['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=path=${statePath}`],
@@ -66,7 +108,7 @@ function init(bin: string, o: TfOptions): Promise<string> {
   );
 }
 
-const LINE = /^(null_resource\.[A-Za-z0-9_-]+)( \(local-exec\))?: (.*)$/;
+const LINE = /^((?:null_resource|terraform_data)\.[A-Za-z0-9_-]+)( \(local-exec\))?: (.*)$/;
 
 /** Turns terraform's progress lines into events and a result. */
 class Progress {
@@ -83,6 +125,11 @@ class Progress {
   private readonly destroyedHere = new Set<string>();
 
   constructor(private readonly onEvent: TfOptions['onEvent']) {}
+
+  /** Resources completed so far in this run (a replace counts its create). */
+  get completedCount(): number {
+    return this.result.completed.length;
+  }
 
   line(l: string): void {
     const m = l.match(LINE);
@@ -129,27 +176,37 @@ function failure(e: Error & { output?: string }, result: TfResult): Error {
     .split(/^(?=Error: )/m)
     .slice(1)
     .map((block) => ({
-      address: block.match(/with (null_resource\.[A-Za-z0-9_-]+),/)?.[1] ?? '',
+      address: block.match(/with ((?:null_resource|terraform_data)\.[A-Za-z0-9_-]+),/)?.[1] ?? '',
       message: block,
     }));
   return failures.length > 0 ? new TfApplyError(failures, [], result) : e;
 }
 
 async function applyOrDestroy(bin: string, o: TfOptions, command: 'apply' | 'destroy'): Promise<TfResult> {
-  if (o.crashAfter !== undefined) throw new Error('crashAfter is only supported by the built-in executor');
   await init(bin, o);
   const progress = new Progress(o.onEvent);
   const args = [command, '-auto-approve', '-input=false', '-no-color', `-parallelism=${o.parallelism ?? 10}`];
+  let killGroup: (() => void) | undefined;
+  let crashed = false;
+  const onLine = (l: string) => {
+    progress.line(l);
+    if (o.crashAfter !== undefined && !crashed && progress.completedCount >= o.crashAfter) {
+      crashed = true;
+      killGroup?.();
+    }
+  };
   try {
-    await run(bin, args, o, (l) => progress.line(l));
+    await run(bin, args, o, onLine, (k) => (killGroup = k));
   } catch (e) {
+    if (crashed) throw new TfCrash(progress.settle());
     throw failure(e as Error, progress.settle());
   }
+  // finished before the k-th completion: as the built-in executor, no crash
   const result = progress.settle();
   if (command === 'apply') {
     const listed = (await run(bin, ['state', 'list'], o))
       .split('\n')
-      .filter((a) => a.startsWith('null_resource.'));
+      .filter((a) => /^(null_resource|terraform_data)\./.test(a));
     result.unchanged = listed.filter((a) => !result.created.includes(a) && !result.replaced.includes(a));
   }
   return result;
@@ -158,10 +215,13 @@ async function applyOrDestroy(bin: string, o: TfOptions, command: 'apply' | 'des
 export const terraformApply = (bin: string, o: TfOptions) => applyOrDestroy(bin, o, 'apply');
 export const terraformDestroy = (bin: string, o: TfOptions) => applyOrDestroy(bin, o, 'destroy');
 
-/** `plan -out` then `show -json`, sorted into the built-in executor's plan shape. */
+/**
+ * `plan -out` then `show -json`, sorted into the built-in executor's plan shape. The saved plan
+ * is removed afterwards unless `keepPlanFile` names where to keep it (to inspect what it holds).
+ */
 export async function terraformPlan(bin: string, o: TfOptions): Promise<TfPlan> {
   await init(bin, o);
-  const planFile = path.join(o.stackDir, `.dm-cdktf-${process.pid}.tfplan`);
+  const planFile = o.keepPlanFile ?? path.join(o.stackDir, `.dm-cdktf-${process.pid}.tfplan`);
   try {
     await run(bin, ['plan', '-input=false', '-no-color', `-out=${planFile}`], o);
     const shown = JSON.parse(await run(bin, ['show', '-json', planFile], o)) as {
@@ -178,6 +238,6 @@ export async function terraformPlan(bin: string, o: TfOptions): Promise<TfPlan> 
     }
     return plan;
   } finally {
-    rmSync(planFile, { force: true });
+    if (!o.keepPlanFile) rmSync(planFile, { force: true });
   }
 }
