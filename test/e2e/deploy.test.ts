@@ -1,22 +1,23 @@
 /**
- * Issue 4's proof: each topology deployed on lab hosts running the DM8 simulator, through the
- * synthesized Terraform (one null_resource per step, run by test/tf as Terraform would):
- *   - an apply killed after step k, for several k across the phases, finishes when applied again,
- *     and no database is initialised or restored twice;
+ * Each topology deployed on lab hosts running the DM8 simulator, through the synthesized
+ * Terraform (one null_resource or terraform_data per step) run by the real `terraform` binary:
+ *   - an apply killed after step k (terraform and its provisioners SIGKILLed), for several k
+ *     across the phases, finishes when applied again, and no database is initialised or restored
+ *     twice;
  *   - `dmdeploy status --json` then shows one PRIMARY/OPEN, every standby STANDBY/OPEN, archives
  *     VALID, watchers OPEN and the monitor seeing them all;
  *   - a second apply runs no mutating command on any host, nor does an apply that lost its state
  *     (every step probes the real state first);
  *   - destroy stops everything in the order of §6.4 and keeps the data;
- *   - the SYSDBA password appears nowhere: cdk.tf.json, the manifest, the state, the process
- *     lists sampled on the hosts during the deploy, and every log.
+ *   - the SYSDBA password appears nowhere: cdk.tf.json, the manifest, the state, a saved plan
+ *     (`plan -out`), the process lists sampled on the hosts during the deploy, and every log.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { planCluster, resourceName, type Plan } from '../../lib/plan';
+import { planCluster, type Plan } from '../../lib/plan';
 import { validateSpec } from '../../lib/validate';
 import type { ClusterStatus } from '../../lib/steps';
 import type { SshExecutor } from '../../lib/ssh';
@@ -32,15 +33,18 @@ import {
   startPsSampler,
 } from '../dmsim/lab-harness';
 import { TfCrash, type TfRunner } from '../tf';
+import { terraformForTests } from '../tf/availability';
+import { unzipEntries } from '../support/zip';
 import { mutatingCommands, perInstance, readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
 import { DMDEPLOY, dmdeployStatus, filesUnder, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
+const terraform = terraformForTests();
 const run = promisify(execFile);
 
 for (const topo of TOPOLOGIES)
-  describe.skipIf(!avail.ok)(`deploy through Terraform: ${topo.title}`, () => {
+  describe.skipIf(!avail.ok || !terraform.ok)(`deploy through Terraform: ${topo.title}`, () => {
     const lab = useLab({ name: `e2e${topo.id}`, hosts: topo.hosts }, 90_000);
     let dir = '';
     let specFile = '';
@@ -49,6 +53,7 @@ for (const topo of TOPOLOGIES)
     let tf: TfRunner;
     let ex: SshExecutor;
     let output: string[] = [];
+    let address: (id: string) => string = (id) => id;
 
     beforeAll(async () => {
       const l = lab();
@@ -60,7 +65,7 @@ for (const topo of TOPOLOGIES)
       const v = validateSpec(spec);
       if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
       plan = planCluster(v.model);
-      ({ dir, specFile, stackDir, tf, output } = synthStack(topo.id, spec, plan.cluster));
+      ({ dir, specFile, stackDir, tf, output, address } = synthStack(topo.id, spec, plan.cluster));
     }, 60_000);
 
     afterAll(async () => {
@@ -140,6 +145,26 @@ for (const topo of TOPOLOGIES)
         expect(r.stderr).not.toContain('Not_the_password_1');
       }, 60_000);
 
+    if (topo.id === 'rt11')
+      it('a step with no password in its environment fails, saying where it looked', async () => {
+        const mode = plan.steps.find((s) => s.params.kind === 'mode');
+        const manifest = filesUnder(stackDir).find((f) => f.endsWith('plan.json')) ?? '';
+        const env = { ...process.env };
+        delete env.DM_SYSDBA_PASSWORD;
+        const r = await run(DMDEPLOY, ['step', mode?.id ?? '', '--manifest', manifest], {
+          cwd: dir,
+          env,
+          timeout: 60_000,
+        }).then(
+          () => ({ code: 0, stderr: '' }),
+          (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
+        );
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(`step ${mode?.id ?? ''} on ${mode?.host ?? ''} failed`);
+        expect(r.stderr).toContain('no SYSDBA password: environment variable DM_SYSDBA_PASSWORD is not set');
+        expect(r.stderr).toMatch(/next: .*never as a Terraform variable/);
+      }, 60_000);
+
     it('a second apply runs nothing; an apply that lost its state runs every step and changes nothing', async () => {
       const before = mutatingCommands(log()).length;
       const again = await tf.apply();
@@ -148,17 +173,22 @@ for (const topo of TOPOLOGIES)
       expect(mutatingCommands(log()).length).toBe(before);
       // the state file gone (a new workspace, say): every step's provisioner runs and probes
       const lost = await tf.apply({ statePath: path.join(dir, 'lost.tfstate.json') });
-      expect(lost.created).toEqual(
-        expect.arrayContaining(plan.steps.map((s) => `null_resource.${resourceName(s.id)}`)),
-      );
+      expect(lost.created).toEqual(expect.arrayContaining(plan.steps.map((s) => address(s.id))));
       const after = mutatingCommands(log());
       expect(after.slice(before).map((r) => `${r.host} ${String(r.tool)} ${String(r.event)}`)).toEqual([]);
       rmSync(path.join(dir, 'lost.tfstate.json'), { force: true });
     }, 300_000);
 
-    it('the SYSDBA password appears nowhere: Terraform JSON, manifest, state, process lists, logs', async () => {
+    it('the SYSDBA password appears nowhere: Terraform JSON, manifest, state, a saved plan, process lists, logs', async () => {
       const l = lab();
+      // a saved plan holds every variable's value: there must be none that carries a secret
+      const planFile = path.join(dir, 'saved.tfplan');
+      const planned = await tf.plan({ keepPlanFile: planFile });
+      expect(planned.create.length + planned.replace.length).toBe(0);
+      const saved = unzipEntries(readFileSync(planFile));
+      expect(saved.map((e) => e.name)).toContain('tfplan');
       const places: [string, string][] = [
+        ...saved.map((e): [string, string] => [`${planFile}:${e.name}`, e.data.toString('latin1')]),
         ...filesUnder(path.join(dir, 'cdktf.out')).map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
         ...filesUnder(dir)
           .filter((f) => /tfstate/.test(f))
@@ -174,9 +204,10 @@ for (const topo of TOPOLOGIES)
       }
       expect(places.length).toBeGreaterThan(5);
       expect(places.filter(([, text]) => text.includes(PASSWORD)).map(([where]) => where)).toEqual([]);
-      // Terraform hides the steps' output (their environment holds the password): dmdeploy.log has it
+      // no sensitive value in the config, so Terraform shows the steps' progress; dmdeploy.log has it too
       const progress = readFileSync(path.join(stackDir, 'dmdeploy.log'), 'utf8');
       for (const s of plan.steps) expect(progress).toContain(`[${s.id} @ ${s.host}]`);
+      expect(output.some((line) => line.includes(`[${plan.steps[0]?.id ?? ''} @ `))).toBe(true);
       // and it was in play: the manifest is there, and the deploy logged in with it
       expect(places.some(([w]) => w.endsWith('plan.json'))).toBe(true);
       expect(log().some((r) => r.event === 'connect')).toBe(true);

@@ -75,9 +75,9 @@ export const TOPOLOGIES: Topology[] = [
   },
   {
     id: 'sync',
-    title: 'RealtimePair + sync standby (7.7)',
+    title: 'RealtimePair + sync standby (7.7), steps as terraform_data with no provider installed',
     hosts: ['DW_P', 'DW_S1', 'DW_S2', 'DW_M'],
-    spec: () => example('7.7-sync-standby.yaml'),
+    spec: () => ({ ...example('7.7-sync-standby.yaml'), stepResource: 'terraform_data' }),
   },
 ];
 

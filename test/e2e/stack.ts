@@ -1,7 +1,9 @@
 /**
  * The synthesized stack every end-to-end test deploys: the spec written as clusters/<id>.yaml,
- * `main.ts` synthesizing it, test/tf running it as Terraform would with the password only as a
- * sensitive variable; and `dmdeploy status --json` on it.
+ * `main.ts` synthesizing it, the real `terraform` binary running it (offline: the hashicorp/null
+ * test double from a local mirror, or no provider at all for `stepResource: terraform_data`),
+ * the password only in terraform's environment, where each step process reads it; and
+ * `dmdeploy status --json` on it.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -13,8 +15,11 @@ import { stringify } from 'yaml';
 import { buildApp } from '../../main';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import type { ClusterStatus } from '../../lib/steps';
+import { resourceName } from '../../lib/plan';
 import { PASSWORD } from '../dmsim/lab-harness';
-import { runner, type TfEvent, type TfRunner } from '../tf';
+import { terraformRunner, type TfEvent, type TfRunner } from '../tf';
+import { terraformAvailability } from '../tf/availability';
+import { noProviderTerraformEnv } from '../tf/offline';
 
 const run = promisify(execFile);
 export const DMDEPLOY = path.join(__dirname, '../..', 'bin/dmdeploy');
@@ -35,6 +40,8 @@ export interface Stack {
   tf: TfRunner;
   /** The provisioners' output lines, and `FAILED <address>` for each failed resource. */
   output: string[];
+  /** The Terraform address of a step's resource (`null_resource.X` or `terraform_data.X`). */
+  address: (stepId: string) => string;
 }
 
 /** Synthesize `spec` as main.ts does for clusters/<id>.yaml, and a runner for its stack. */
@@ -50,12 +57,16 @@ export function synthStack(id: string, spec: ClusterSpec, cluster: string): Stac
     if (e.type === 'output') output.push(e.line);
     if (e.type === 'finish' && !e.ok) output.push(`FAILED ${e.address}`);
   };
-  // the password reaches the steps only as the sensitive variable, never from this process
-  const env = { ...process.env };
-  delete env.DM_SYSDBA_PASSWORD;
-  delete env.TF_VAR_sysdba_password;
-  const tf = runner({ stackDir, vars: { sysdba_password: PASSWORD }, env, onEvent, parallelism: 10 });
-  return { dir, specFile, stackDir, tf, output };
+  // the password is only in terraform's environment, which local-exec hands to each step
+  const env: NodeJS.ProcessEnv = { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD };
+  const type = spec.stepResource ?? 'null_resource';
+  // terraform_data needs no provider: prove it with a mirror that holds none
+  const cliEnv = type === 'terraform_data' ? { cliEnv: noProviderTerraformEnv() } : {};
+  const binary = terraformAvailability().binary;
+  if (!binary) throw new Error(`real Terraform is needed: ${terraformAvailability().reason ?? ''}`);
+  const tf = terraformRunner({ stackDir, env, onEvent, parallelism: 10, ...cliEnv }, binary);
+  const address = (id: string) => `${type}.${resourceName(id)}`;
+  return { dir, specFile, stackDir, tf, output, address };
 }
 
 /** `dmdeploy status <spec> --json` (exit 1 when unhealthy still prints the JSON). */
