@@ -202,6 +202,9 @@ export abstract class DmCluster extends Construct {
               provisioners,
             });
       resource.overrideLogicalId(r.name);
+      // a deployed stack changing its step type: Terraform moves each resource, running nothing
+      if (model.moveStepsFrom && model.moveStepsFrom !== model.stepResource)
+        resource.moveFromId(`${model.moveStepsFrom}.${r.name}`);
       resources.set(r.name, resource);
     }
     if (model.stepResource === 'null_resource') nullProviderOf(stack);

@@ -98,6 +98,13 @@ export interface ClusterCommonProps {
    */
   readonly stepResource?: 'null_resource' | 'terraform_data';
   /**
+   * With `stepResource: 'terraform_data'`: the resource type the deployed stack's steps have now.
+   * Synth then writes a `moved` block per step, so Terraform (>= 1.8) moves each into a
+   * `terraform_data` without running any step. Remove it once every workspace has applied.
+   * @default no move
+   */
+  readonly moveStepsFrom?: 'null_resource';
+  /**
    * Construct option, not part of the spec: the `dmdeploy` command the provisioners run. Relative
    * paths are relative to the stack's directory (`<outdir>/stacks/<stack>`), where Terraform runs.
    * @default the context value `dm-cdktf:dmdeploy`, else this repository's `bin/dmdeploy` as a path

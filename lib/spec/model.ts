@@ -176,6 +176,8 @@ export interface ClusterModel {
   secrets: SecretsModel;
   /** The Terraform resource type of each step (the constructs' concern; not in the plan). */
   stepResource: StepResourceType;
+  /** The type the deployed steps have now, to be moved into `stepResource` (`moved` blocks). */
+  moveStepsFrom?: StepResourceType;
 }
 
 export function allDatabases(model: ClusterModel): DatabaseModel[] {

@@ -316,6 +316,7 @@ export function resolveSpec(spec: ClusterSpec): ClusterModel {
       sshPassphrase: spec.secrets?.sshPassphrase ?? { env: DEFAULTS.sshPassphraseEnv },
     },
     stepResource: spec.stepResource ?? DEFAULTS.stepResource,
+    ...(spec.moveStepsFrom ? { moveStepsFrom: spec.moveStepsFrom } : {}),
   };
 }
 

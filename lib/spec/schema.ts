@@ -256,6 +256,11 @@ const Common = {
    * built-in `terraform_data` (Terraform >= 1.4), which needs no provider download. @default null_resource
    */
   stepResource: z.enum(['null_resource', 'terraform_data']).optional(),
+  /**
+   * With `stepResource: terraform_data`: the resource type a deployed stack's steps have now, so
+   * synth writes a `moved` block per step and Terraform (>= 1.8) moves them without running any.
+   */
+  moveStepsFrom: z.enum(['null_resource']).optional(),
 };
 
 /** One data-guard group (a realtime, timely, DSC or MPP-node group). */

@@ -3,4 +3,11 @@ export { runStep, hostsOf, type StepOutcome } from './run';
 export { StepError } from './error';
 export type { StepContext } from './context';
 export { collectStatus, judge, type ClusterStatus, type DatabaseStatus } from './status';
-export { readSecrets, givenSecrets, describeSource, valueOf, type Secrets, type SecretValue } from './secrets';
+export {
+  readSecrets,
+  givenSecrets,
+  describeSource,
+  valueOf,
+  type Secrets,
+  type SecretValue,
+} from './secrets';

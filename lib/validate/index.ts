@@ -14,7 +14,7 @@ import { topologyRules } from './rules/topology';
 import { guardRules } from './rules/guard';
 import { settingRules } from './rules/settings';
 import { pathRules } from './rules/paths';
-import { secretRules } from './rules/secrets';
+import { terraformRules } from './rules/terraform';
 
 export const RULES: readonly Rule[] = [
   ...nameRules,
@@ -23,7 +23,7 @@ export const RULES: readonly Rule[] = [
   ...guardRules,
   ...settingRules,
   ...pathRules,
-  ...secretRules,
+  ...terraformRules,
 ];
 
 export interface Validated {

@@ -436,6 +436,7 @@ const cases: [code: string, path: string, make: () => Spec][] = [
     'secrets.sshPassphrase.env',
     () => ({ ...realtimePair(), secrets: { sshPassphrase: { env: 'DM-PASS' } } }),
   ],
+  ['STEP_MOVE_SAME_TYPE', 'moveStepsFrom', () => ({ ...realtimePair(), moveStepsFrom: 'null_resource' })],
   [
     'SECRET_FILE_PATH',
     'secrets.sysdbaPassword.file',

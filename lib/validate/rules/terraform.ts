@@ -1,6 +1,7 @@
 /**
- * Where the steps read their secrets (DESIGN §5: secrets never pass through Terraform). Not a
- * DM8 rule: these keep a secret out of Terraform and out of other users' reach.
+ * The Terraform side of a spec: where the steps read their secrets (DESIGN §5: secrets never
+ * pass through Terraform) and what resource each step becomes. Not DM8 rules: these keep a
+ * secret out of Terraform and out of other users' reach, and a deployed stack's steps in place.
  */
 import type { SecretSource } from '../../spec/schema';
 import { defineRule } from '../rule';
@@ -11,7 +12,7 @@ const sources = (spec: { secrets?: { sysdbaPassword?: SecretSource; sshPassphras
     return s ? [{ path: `secrets.${k}`, source: s }] : [];
   });
 
-export const secretRules = [
+export const terraformRules = [
   defineRule({
     code: 'SECRET_ENV_NAME',
     severity: 'error',
@@ -44,6 +45,20 @@ export const secretRules = [
       for (const { path, source } of sources(spec))
         if ('file' in source && !source.file.startsWith('/') && !source.file.startsWith('~/'))
           report(`${path}.file`, `"${source.file}" is a relative path`, 'write the full path from / (or ~/)');
+    },
+  }),
+  defineRule({
+    code: 'STEP_MOVE_SAME_TYPE',
+    severity: 'error',
+    manual: 'DESIGN §5 (step resources)',
+    rule: 'moveStepsFrom names the type the deployed steps have now, which differs from stepResource (only null_resource -> terraform_data).',
+    check({ model }, report) {
+      if (model.moveStepsFrom && model.moveStepsFrom === model.stepResource)
+        report(
+          'moveStepsFrom',
+          `the steps are already ${model.stepResource}; there is nothing to move`,
+          'set stepResource: terraform_data to move the steps, or remove moveStepsFrom',
+        );
     },
   }),
 ];
