@@ -247,6 +247,14 @@ for (const topo of TOPOLOGIES)
       // and nothing of the cluster runs any more
       for (const h of topo.hosts)
         expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/)).toEqual([]);
+      // the teardown read the password too: still nowhere in what terraform printed or kept
+      const written = [
+        ['provisioner output', output.join('\n')],
+        ...filesUnder(dir)
+          .filter((f) => /tfstate|dmdeploy\.log/.test(f))
+          .map((f) => [f, readFileSync(f, 'utf8')]),
+      ];
+      expect(written.filter(([, text]) => text?.includes(PASSWORD)).map(([w]) => w)).toEqual([]);
     }, 300_000);
 
     // after destroy the cluster's ports are free: a foreign program on one must stop the preflight
