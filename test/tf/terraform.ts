@@ -10,11 +10,13 @@
  * local filesystem mirror that holds the hashicorp/null test double (null-provider/).
  *
  * `crashAfter` is a real crash: terraform leads its own process group, and once that many
- * resources have completed the whole group (terraform and the provisioners it runs) is killed
- * with SIGKILL. `timeoutMs` is the built-in executor's alone.
+ * resources have completed and the state file records the last of them, the whole group
+ * (terraform and the provisioners it runs, the next step likely started) is killed with SIGKILL.
+ * (Killed while writing its state, terraform may lose the file's content: the lost-state tests
+ * cover that case on purpose.) `timeoutMs` is the built-in executor's alone.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import {
   type TfAction,
@@ -99,8 +101,29 @@ function run(
   });
 }
 
+const statePathOf = (o: TfOptions) => path.resolve(o.statePath ?? defaultStatePath(o.stackDir));
+
+/**
+ * Resolves once the local state file records `address` (terraform writes it after each resource),
+ * or after `limitMs`: a crash then loses no completed resource to a half-written state file.
+ */
+async function recorded(file: string, address: string, limitMs = 5000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (Date.now() < until) {
+    try {
+      const state = JSON.parse(readFileSync(file, 'utf8')) as {
+        resources?: { type: string; name: string }[];
+      };
+      if (state.resources?.some((r) => `${r.type}.${r.name}` === address)) return;
+    } catch {
+      // being written
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function init(bin: string, o: TfOptions): Promise<string> {
-  const statePath = path.resolve(o.statePath ?? defaultStatePath(o.stackDir));
+  const statePath = statePathOf(o);
   return run(
     bin,
     ['init', '-input=false', '-no-color', '-reconfigure', `-backend-config=path=${statePath}`],
@@ -129,6 +152,10 @@ class Progress {
   /** Resources completed so far in this run (a replace counts its create). */
   get completedCount(): number {
     return this.result.completed.length;
+  }
+
+  get lastCompleted(): string | undefined {
+    return this.result.completed.at(-1);
   }
 
   line(l: string): void {
@@ -192,7 +219,8 @@ async function applyOrDestroy(bin: string, o: TfOptions, command: 'apply' | 'des
     progress.line(l);
     if (o.crashAfter !== undefined && !crashed && progress.completedCount >= o.crashAfter) {
       crashed = true;
-      killGroup?.();
+      const last = progress.lastCompleted ?? '';
+      void recorded(statePathOf(o), last).then(() => killGroup?.());
     }
   };
   try {

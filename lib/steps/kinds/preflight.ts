@@ -69,14 +69,18 @@ export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, 
       found.push(`${h}: clock ${f.epoch - first.epoch} s off (keep clocks in step, e.g. with NTP)`);
   }
   // a port in use is ours when the instance's own dmserver or dmwatcher holds it (a re-run):
-  // a process running on a file in the instance's CONFIG_PATH; the process list is read once per host
+  // a process running on a file in the instance's CONFIG_PATH (given as a path or as key=path);
+  // the process list is read once per host
   const procsOf = new Map<string, Promise<{ args: string[] }[]>>();
   for (const port of p.ports) {
     const f = byHost.get(port.host);
     if (!f?.listening.has(port.port)) continue;
     if (!procsOf.has(port.host)) procsOf.set(port.host, new Remote(ctx, step, port.host).processes());
     const procs = (await procsOf.get(port.host)) ?? [];
-    const ours = procs.some((x) => x.args.some((a) => a.startsWith(`${port.configPath}/`)));
+    // dmcss starts a DMDSC node as `dmserver path=<dm.ini> dcr_ini=... mount` (7.5.10): a key= prefix
+    const ours = procs.some((x) =>
+      x.args.some((a) => a.replace(/^[A-Za-z_]+=/, '').startsWith(`${port.configPath}/`)),
+    );
     if (!ours) found.push(`${port.host}: port ${port.port} (for ${port.owner}) is in use by another program`);
   }
   for (const x of p.paths) {
