@@ -176,32 +176,36 @@ export abstract class DmCluster extends Construct {
 
     const resources = new Map<string, TerraformResource>();
     for (const r of stepResources(plan, { dmdeploy, manifest: manifest.path, prefix })) {
+      // depends_on as plain strings: a construct reference per edge would make cdktf build a
+      // token for each (with a stack trace), the bulk of synth time for a large plan
       const dependsOn = r.dependsOn.map((d) => {
         const dep = resources.get(d);
         if (!dep) throw new Error(`${this.node.path}: ${r.name} depends on ${d}, which is not generated yet`);
-        return dep;
+        return `${dep.terraformResourceType}.${d}`;
       });
       // No secret and no variable anywhere: each step reads its secrets itself (spec `secrets`),
       // from the environment local-exec inherits, a 0600 file or a command.
-      const provisioners = [
-        r.when === 'create'
-          ? { type: 'local-exec' as const, command: r.command }
-          : { type: 'local-exec' as const, when: 'destroy' as const, command: r.command },
-      ];
+      const provisioners =
+        r.command === undefined
+          ? [] // a barrier between teardown phases runs nothing
+          : [
+              r.when === 'create'
+                ? { type: 'local-exec' as const, command: r.command }
+                : { type: 'local-exec' as const, when: 'destroy' as const, command: r.command },
+            ];
       const triggers = r.triggers ? { ...r.triggers } : undefined;
       const resource =
         model.stepResource === 'terraform_data'
           ? new DataResource(this, r.name, {
-              dependsOn,
               ...(triggers ? { triggersReplace: triggers } : {}),
-              provisioners,
+              ...(provisioners.length ? { provisioners } : {}),
             })
           : new NullResource(this, r.name, {
-              dependsOn,
               ...(triggers ? { triggers } : {}),
-              provisioners,
+              ...(provisioners.length ? { provisioners } : {}),
             });
       resource.overrideLogicalId(r.name);
+      resource.addOverride('depends_on', dependsOn);
       // a deployed stack changing its step type: Terraform moves each resource, running nothing
       if (model.moveStepsFrom && model.moveStepsFrom !== model.stepResource)
         resource.moveFromId(`${model.moveStepsFrom}.${r.name}`);

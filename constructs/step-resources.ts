@@ -1,5 +1,5 @@
 /**
- * The plan as Terraform resources, before any construct exists: which null_resource each step
+ * The plan as Terraform resources, before any construct exists: which resource each step
  * becomes, what it depends on, its triggers and its command. Pure, so the mapping can be read and
  * tested on its own; the cluster construct only instantiates it.
  *
@@ -8,13 +8,15 @@
  *
  * Teardown: one resource per teardown step with only a destroy-time local-exec. Terraform
  * destroys a resource before the resources it depends on, so the teardown order is inverted
- * into `depends_on`: when step B comes after step A in teardown, resource(A) depends on
- * resource(B). The teardown steps nothing else waits for depend on the deploy's last steps
- * (cluster/verify), so every teardown resource is created once the cluster is up and destroyed
- * before any deploy resource.
+ * into `depends_on`. Teardown runs phase by phase (TEARDOWN_PHASES), which would be all-to-all
+ * edges between phases; instead one barrier resource (no provisioner) stands between each two
+ * consecutive phases: the earlier phase's steps depend on the barrier, the barrier depends on
+ * the later phase's steps. O(steps) edges, the same order. The last phase's steps depend on the
+ * deploy's last steps (cluster/verify), so every teardown resource is created once the cluster
+ * is up and destroyed before any deploy resource.
  */
 import { shJoin } from '../lib/ssh/quote';
-import { resourceName, stepDigest, type Plan, type Step } from '../lib/plan';
+import { resourceName, stepDigest, TEARDOWN_PHASES, type Plan, type Step } from '../lib/plan';
 
 export interface StepResource {
   /** Terraform resource name (`null_resource.<name>`). */
@@ -25,10 +27,10 @@ export interface StepResource {
   dependsOn: string[];
   /** Deploy resources only: what replaces the resource (and re-runs the step) when it changes. */
   triggers?: { step: string; digest: string };
-  /** The local-exec command line. */
-  command: string;
-  /** create: a deploy step, run on apply; destroy: a teardown step, run on destroy. */
-  when: 'create' | 'destroy';
+  /** The local-exec command line (none for a barrier). */
+  command?: string;
+  /** create: a deploy step, run on apply; destroy: a teardown step, run on destroy; barrier: orders teardown phases. */
+  when: 'create' | 'destroy' | 'barrier';
 }
 
 export interface StepResourceOptions {
@@ -73,15 +75,34 @@ export function stepResources(plan: Plan, options: StepResourceOptions): StepRes
 
   const waitedFor = new Set(plan.steps.flatMap((s) => s.after));
   const lastDeploy = plan.steps.filter((s) => !waitedFor.has(s.id)).map((s) => name(s.id));
-  const teardown: StepResource[] = [...plan.teardown].reverse().map((a) => {
-    const later = plan.teardown.filter((b) => b.after.includes(a.id)).map((b) => name(b.id));
-    return {
-      name: name(a.id),
-      step: a.id,
-      dependsOn: later.length ? later : lastDeploy,
-      command: command(a),
-      when: 'destroy',
-    };
-  });
+  // within a phase, B.after holds A: resource(A) depends on resource(B)
+  const laterInPhase = new Map<string, string[]>();
+  for (const b of plan.teardown)
+    for (const a of b.after) laterInPhase.set(a, [...(laterInPhase.get(a) ?? []), name(b.id)]);
+  const phases = TEARDOWN_PHASES.map((p) => plan.teardown.filter((s) => s.phase === p)).filter(
+    (steps) => steps.length > 0,
+  );
+  const teardown: StepResource[] = [];
+  let later = lastDeploy; // what the phase after this one is (the deploy, after the last phase)
+  for (let i = phases.length - 1; i >= 0; i--) {
+    const steps = phases[i] ?? [];
+    const resources = [...steps].reverse().map(
+      (a): StepResource => ({
+        name: name(a.id),
+        step: a.id,
+        dependsOn: [...(laterInPhase.get(a.id) ?? []), ...later],
+        command: command(a),
+        when: 'destroy',
+      }),
+    );
+    teardown.push(...resources);
+    if (i > 0) {
+      const barrier = `${prefix}teardown__before__${resourceName(steps[0]?.phase ?? String(i))}`;
+      if (owner.has(barrier)) throw new Error(`plan ${plan.cluster}: a step maps to barrier name ${barrier}`);
+      teardown.push({ name: barrier, step: '', dependsOn: resources.map((r) => r.name), when: 'barrier' });
+      later = [barrier];
+    }
+  }
+  // dependencies first: the last phase's resources, its barrier, the phase before, ...
   return [...deploy, ...teardown];
 }

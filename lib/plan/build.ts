@@ -427,80 +427,68 @@ function monitorFiles(files: readonly RenderedFile[]): RenderedFile[] {
  */
 function planTeardown(model: ClusterModel, files: readonly RenderedFile[]): Step[] {
   const out: Step[] = [];
-  const add = (s: Omit<Step, 'manual'> & { manual?: string }): string => {
+  // no cross-phase edges: teardown runs phase by phase (TEARDOWN_PHASES, teardownBefore)
+  const add = (s: Omit<Step, 'manual'> & { manual?: string }): void => {
     out.push({ ...s, manual: s.manual ?? (s.phase === 'purge' ? 'purgeData' : '§6.4') });
-    return s.id;
   };
   const restarting = model.groups.filter((g) =>
     g.databases.some((d) => d.dsc && d.dmcssRestartInterval !== undefined),
   );
   const first = restarting[0]?.databases.find((d) => d.dsc && d.dmcssRestartInterval !== undefined);
-  const autoRestartOff =
-    first && restarting.length
-      ? [
-          add({
-            id: `${node0(first).name}/stop-auto-restart`,
-            phase: 'stop-auto-restart',
-            host: node0(first).host,
-            title: `dmmonitor: set group ${restarting.map((g) => g.name).join(', ')} auto restart off`,
-            manual: '§4.4 item 31, 7.5.10',
-            after: [],
-            params: {
-              kind: 'stop-auto-restart',
-              groups: restarting.map((g) => ({
-                name: g.name,
-                oguid: g.oguid,
-                monDwIps: g.databases.map((d) => monDwIp(model, d)),
-              })),
-            },
-          }),
-        ]
-      : [];
-  const monitors = model.monitor?.confirm
-    ? monitorFiles(files).map((f) =>
-        add({
-          id: `${f.host}/stop-monitor`,
-          phase: 'stop-monitor',
-          host: f.host,
-          title: 'stop the confirm monitor',
-          after: autoRestartOff,
-          params: { kind: 'stop-monitor', iniPath: f.path },
-        }),
-      )
-    : [];
-  const before = [...autoRestartOff, ...monitors];
+  if (first && restarting.length)
+    add({
+      id: `${node0(first).name}/stop-auto-restart`,
+      phase: 'stop-auto-restart',
+      host: node0(first).host,
+      title: `dmmonitor: set group ${restarting.map((g) => g.name).join(', ')} auto restart off`,
+      manual: '§4.4 item 31, 7.5.10',
+      after: [],
+      params: {
+        kind: 'stop-auto-restart',
+        groups: restarting.map((g) => ({
+          name: g.name,
+          oguid: g.oguid,
+          monDwIps: g.databases.map((d) => monDwIp(model, d)),
+        })),
+      },
+    });
+  if (model.monitor?.confirm)
+    for (const f of monitorFiles(files))
+      add({
+        id: `${f.host}/stop-monitor`,
+        phase: 'stop-monitor',
+        host: f.host,
+        title: 'stop the confirm monitor',
+        after: [],
+        params: { kind: 'stop-monitor', iniPath: f.path },
+      });
   const units = watcherUnits(model);
   const isPrimaryUnit = (u: (typeof units)[number]) => u.entries.some((e) => e.db.role === 'primary');
-  const stopWatcher = (u: (typeof units)[number], after: string[]) =>
+  const stopWatcher = (u: (typeof units)[number]) =>
     add({
       id: `${u.entries[0]?.inst.name ?? u.host}/stop-watcher`,
       phase: isPrimaryUnit(u) ? 'stop-primary-watcher' : 'stop-standby-watchers',
       host: u.host,
       title: `stop dmwatcher ${u.iniPath}`,
-      after,
+      after: [],
       params: { kind: 'stop-watcher', iniPath: u.iniPath },
     });
-  const standbyWatchers = units.filter((u) => !isPrimaryUnit(u)).map((u) => stopWatcher(u, before));
-  const primaryWatchers = units
-    .filter(isPrimaryUnit)
-    .map((u) => stopWatcher(u, [...before, ...standbyWatchers]));
-  const stopServers = (db: DatabaseModel, after: string[]) =>
+  units.filter((u) => !isPrimaryUnit(u)).forEach(stopWatcher);
+  units.filter(isPrimaryUnit).forEach(stopWatcher);
+  const stopServers = (db: DatabaseModel) =>
     db.instances.map((i) =>
       add({
         id: `${i.name}/stop-server`,
         phase: db.role === 'primary' ? 'stop-primary' : 'stop-standbys',
         host: i.host,
         title: 'SHUTDOWN (normal) and wait for dmserver to exit',
-        after,
+        after: [],
         params: { kind: 'stop-server', ...server(i) },
       }),
     );
   const all = model.groups.flatMap((g) => g.databases);
-  const afterWatchers = [...before, ...standbyWatchers, ...primaryWatchers];
-  const primaries = all.filter((d) => d.role === 'primary').flatMap((d) => stopServers(d, afterWatchers));
-  const standbys = all
-    .filter((d) => d.role !== 'primary')
-    .flatMap((d) => stopServers(d, [...afterWatchers, ...primaries]));
+  all.filter((d) => d.role === 'primary').forEach(stopServers);
+  all.filter((d) => d.role !== 'primary').forEach(stopServers);
   if (model.purgeData) {
     // the databases dmdeploy made, and the backup sets; an existing DMDSC database is never removed
     const byHost = new Map<string, string[]>();
@@ -522,28 +510,75 @@ function planTeardown(model: ClusterModel, files: readonly RenderedFile[]): Step
         phase: 'purge',
         host,
         title: `remove ${[...new Set(paths)].join(', ')}`,
-        after: [...afterWatchers, ...primaries, ...standbys],
+        after: [],
         params: { kind: 'purge', paths: [...new Set(paths)].sort() },
       });
   }
   return out;
 }
 
-/** Kahn's algorithm, stable by phase then insertion order; throws on a cycle or a dangling edge. */
+/**
+ * Kahn's algorithm, stable by phase then insertion order: of the steps whose predecessors are all
+ * placed, the one of the earliest phase (then the earliest given) comes next, taken from a binary
+ * heap, so O(n log n + edges). Throws on a cycle or a dangling edge.
+ */
 export function topoSort(steps: readonly Step[]): Step[] {
-  const byId = new Map(steps.map((s) => [s.id, s]));
-  if (byId.size !== steps.length) throw new Error('plan: duplicate step ids');
-  for (const s of steps)
-    for (const a of s.after) if (!byId.has(a)) throw new Error(`plan: ${s.id} comes after unknown step ${a}`);
-  const rank = (s: Step) => PHASES.indexOf(s.phase as (typeof PHASES)[number]);
-  const done = new Set<string>();
+  const index = new Map(steps.map((s, i) => [s.id, i]));
+  if (index.size !== steps.length) throw new Error('plan: duplicate step ids');
+  const waiting = steps.map((s) => s.after.length);
+  const next: number[][] = steps.map(() => []);
+  steps.forEach((s, i) => {
+    for (const a of s.after) {
+      const j = index.get(a);
+      if (j === undefined) throw new Error(`plan: ${s.id} comes after unknown step ${a}`);
+      next[j]?.push(i);
+    }
+  });
+  const rank = steps.map((s) => PHASES.indexOf(s.phase as (typeof PHASES)[number]));
+  const heap = new MinHeap((a: number, b: number) => (rank[a] ?? 0) - (rank[b] ?? 0) || a - b);
+  waiting.forEach((w, i) => w === 0 && heap.push(i));
   const out: Step[] = [];
-  const order = [...steps].map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i);
-  while (out.length < steps.length) {
-    const next = order.find(({ s }) => !done.has(s.id) && s.after.every((a) => done.has(a)));
-    if (!next) throw new Error('plan: the steps form a cycle');
-    done.add(next.s.id);
-    out.push(next.s);
+  for (let i = heap.pop(); i !== undefined; i = heap.pop()) {
+    out.push(steps[i] as Step);
+    for (const j of next[i] ?? []) if (--(waiting[j] as number) === 0) heap.push(j);
   }
+  if (out.length < steps.length) throw new Error('plan: the steps form a cycle');
   return out;
+}
+
+/** A binary min-heap of numbers ordered by `cmp`. */
+class MinHeap {
+  private readonly items: number[] = [];
+  constructor(private readonly cmp: (a: number, b: number) => number) {}
+
+  push(x: number): void {
+    const a = this.items;
+    a.push(x);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (this.cmp(a[i] as number, a[p] as number) >= 0) break;
+      [a[i], a[p]] = [a[p] as number, a[i] as number];
+      i = p;
+    }
+  }
+
+  pop(): number | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length > 0 && last !== undefined) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.cmp(a[l] as number, a[m] as number) < 0) m = l;
+        if (r < a.length && this.cmp(a[r] as number, a[m] as number) < 0) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m] as number, a[i] as number];
+        i = m;
+      }
+    }
+    return top;
+  }
 }

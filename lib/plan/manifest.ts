@@ -2,6 +2,10 @@
  * The plan manifest (the CDKTF asset `dmdeploy step` reads) and the content digest each step's
  * Terraform resource carries as its trigger. Canonical JSON: sorted keys, so the same plan gives
  * the same bytes and the same digests. Neither holds a secret.
+ *
+ * In the manifest each file's content is written once, in `contents` under its sha256, and the
+ * steps' files name it by `sha256`: an MPP plan hands the same dmmpp.ini, dmmonitor.ini and
+ * dmmal.ini to many steps. parseManifest puts the content back, so a Plan is the same in memory.
  */
 import { createHash } from 'node:crypto';
 import type { Plan, Step } from './step';
@@ -31,8 +35,37 @@ export function stepDigest(plan: Plan, step: Step): string {
   return createHash('sha256').update(canonicalJson(input)).digest('hex');
 }
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** A step file in params: `{ path, content, ... }`. */
+const isFile = (v: unknown): v is { path: string; content: string } =>
+  !!v &&
+  typeof v === 'object' &&
+  typeof (v as { path?: unknown }).path === 'string' &&
+  typeof (v as { content?: unknown }).content === 'string';
+
+/** `value` with every file's content moved into `contents` (by sha256), or put back from it. */
+function mapFiles(value: unknown, file: (f: Record<string, unknown>) => Record<string, unknown>): unknown {
+  if (Array.isArray(value)) return value.map((v) => mapFiles(v, file));
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    if (isFile(o) || (typeof o.path === 'string' && typeof o.sha256 === 'string')) return file(o);
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, mapFiles(v, file)]));
+  }
+  return value;
+}
+
 export function planManifest(plan: Plan): string {
-  return `${canonicalJson(plan)}\n`;
+  const contents: Record<string, string> = {};
+  const pack = (s: Step): Step => ({
+    ...s,
+    params: mapFiles(s.params, ({ content, ...rest }) => {
+      const digest = sha256(String(content));
+      contents[digest] = String(content);
+      return { ...rest, sha256: digest };
+    }) as Step['params'],
+  });
+  return `${canonicalJson({ ...plan, steps: plan.steps.map(pack), teardown: plan.teardown.map(pack), contents })}\n`;
 }
 
 export function parseManifest(text: string, where: string): Plan {
@@ -44,7 +77,7 @@ export function parseManifest(text: string, where: string): Plan {
       `${where}: not a plan manifest (${(e as Error).message}); fix: point --manifest at the plan.json that synth or render wrote`,
     );
   }
-  const p = v as Partial<Plan>;
+  const p = v as Partial<Plan> & { contents?: Record<string, string> };
   if (
     !p ||
     p.version !== 1 ||
@@ -54,7 +87,19 @@ export function parseManifest(text: string, where: string): Plan {
     !p.secrets
   )
     throw new Error(`${where}: not a version 1 plan manifest; fix: synthesize again with this dmdeploy`);
-  return p as Plan;
+  const { contents = {}, ...plan } = p;
+  const unpack = (s: Step): Step => ({
+    ...s,
+    params: mapFiles(s.params, ({ sha256: digest, ...rest }) => {
+      const content = contents[String(digest)];
+      if (content === undefined)
+        throw new Error(
+          `${where}: step ${s.id} names file content ${String(digest)} that is not in the manifest`,
+        );
+      return { ...rest, content };
+    }) as Step['params'],
+  });
+  return { ...(plan as Plan), steps: p.steps.map(unpack), teardown: p.teardown.map(unpack) };
 }
 
 /** The Terraform resource name of a step: `GRP1_RT_02/restore` -> `GRP1_RT_02__restore`. */

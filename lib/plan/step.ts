@@ -30,7 +30,9 @@ export type Phase = (typeof PHASES)[number];
 
 /**
  * Teardown phases, in the order of §6.4 (then the optional purge); first, for DMDSC databases
- * whose dmcss restarts their nodes, that restart is turned off (§4.4 item 31).
+ * whose dmcss restarts their nodes, that restart is turned off (§4.4 item 31). Teardown runs
+ * phase by phase: every step of a phase comes after every step of the earlier phases. That
+ * order is the phases' (teardownBefore), not written out as edges, which would be quadratic.
  */
 export const TEARDOWN_PHASES = [
   'stop-auto-restart',
@@ -42,6 +44,24 @@ export const TEARDOWN_PHASES = [
   'purge',
 ] as const;
 export type TeardownPhase = (typeof TEARDOWN_PHASES)[number];
+
+/** Whether teardown step `a` runs before `b`: an earlier phase, or an edge within a phase. */
+export function teardownBefore(a: Step, b: Step, all: readonly Step[]): boolean {
+  const pa = TEARDOWN_PHASES.indexOf(a.phase as TeardownPhase);
+  const pb = TEARDOWN_PHASES.indexOf(b.phase as TeardownPhase);
+  if (pa !== pb) return pa < pb;
+  const byId = new Map(all.map((s) => [s.id, s]));
+  const seen = new Set<string>();
+  const walk = (s: Step): boolean =>
+    s.after.some((x) => {
+      if (x === a.id) return true;
+      if (seen.has(x)) return false;
+      seen.add(x);
+      const next = byId.get(x);
+      return next !== undefined && next.phase === a.phase && walk(next);
+    });
+  return walk(b);
+}
 
 /** A file a step writes: whole, or merged key by key into an ini a DM tool wrote. */
 export type StepFile = Pick<RenderedFile, 'path' | 'role' | 'kind' | 'content'>;
@@ -149,7 +169,7 @@ export interface Step {
   title: string;
   /** The manual section it follows. */
   manual: string;
-  /** Ids of the steps it comes after (deploy: DAG edges; teardown: the §6.4 order). */
+  /** Ids of the steps it comes after (deploy: DAG edges; teardown: edges within its phase, besides the phase order). */
   after: string[];
   params: StepParams;
 }

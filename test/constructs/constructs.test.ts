@@ -27,6 +27,7 @@ import {
   resourceName,
   stepDigest,
   TEARDOWN_PHASES,
+  teardownBefore,
   type Plan,
 } from '../../lib/plan';
 import { validateSpec, SpecError } from '../../lib/validate';
@@ -38,6 +39,8 @@ import {
   dependsOnClosure,
   destroyOrder,
   example,
+  isBarrier,
+  resourceCount,
   leaves,
   ref,
   synthCluster,
@@ -165,8 +168,9 @@ function planOf(file: string): Plan {
 const split = (json: StackJson) => {
   const all = json.resource.null_resource;
   const deploy = Object.fromEntries(Object.entries(all).filter(([, r]) => r.triggers));
-  const teardown = Object.fromEntries(Object.entries(all).filter(([, r]) => !r.triggers));
-  return { all, deploy, teardown };
+  const teardown = Object.fromEntries(Object.entries(all).filter(([, r]) => !r.triggers && !isBarrier(r)));
+  const barriers = Object.fromEntries(Object.entries(all).filter(([, r]) => isBarrier(r)));
+  return { all, deploy, teardown, barriers };
 };
 
 const manifestArg = (r: NullResourceJson | undefined): string => {
@@ -178,7 +182,7 @@ const manifestArg = (r: NullResourceJson | undefined): string => {
 describe.each(CASES)('%s', (_title, file, build) => {
   const { cluster, json } = synthCluster(build);
   const plan = cluster.plan;
-  const { all, deploy, teardown } = split(json);
+  const { all, deploy, teardown, barriers } = split(json);
 
   it('plans exactly what the YAML example plans (children attach like inline entries)', () => {
     expect(plan).toEqual(planOf(file));
@@ -232,7 +236,9 @@ describe.each(CASES)('%s', (_title, file, build) => {
 
   it('destroys in the §6.4 order of plan.teardown, before any deploy resource', () => {
     const index = new Map(plan.teardown.map((s, i) => [resourceName(s.id), i]));
-    const order = destroyOrder(all, (n) => index.get(n) ?? 1e6);
+    const order = destroyOrder(all, (n) => index.get(n) ?? (barriers[n] ? -1 : 1e6)).filter(
+      (r) => !barriers[r],
+    );
     const n = plan.teardown.length;
     expect(order.slice(0, n)).toEqual(plan.teardown.map((s) => resourceName(s.id)));
     expect(order.slice(n).every((r) => deploy[r])).toBe(true);
@@ -240,33 +246,33 @@ describe.each(CASES)('%s', (_title, file, build) => {
     const phase = new Map(
       plan.teardown.map((s) => [resourceName(s.id), TEARDOWN_PHASES.indexOf(s.phase as never)]),
     );
-    const reversed = destroyOrder(all, (r) => -(index.get(r) ?? -1e6));
+    const reversed = destroyOrder(all, (r) => -(index.get(r) ?? (barriers[r] ? 1e6 : -1e6))).filter(
+      (r) => !barriers[r],
+    );
     const phases = reversed.slice(0, n).map((r) => phase.get(r) ?? -1);
     expect(phases).toEqual([...phases].sort((a, b) => a - b));
   });
 
   it('makes Terraform order two teardown steps exactly when the plan does', () => {
-    // B runs after A in teardown (B.after, transitively, holds A) <=> resource(A) depends on resource(B)
-    const after = new Map(plan.teardown.map((s) => [s.id, new Set(s.after)]));
-    const closure = (id: string): Set<string> => {
-      const out = new Set<string>();
-      const visit = (x: string) => {
-        for (const a of after.get(x) ?? []) {
-          if (out.has(a)) continue;
-          out.add(a);
-          visit(a);
-        }
-      };
-      visit(id);
-      return out;
-    };
+    // B runs after A in teardown (an earlier phase, or an edge in the phase) <=> resource(A) depends on resource(B)
     for (const a of plan.teardown)
       for (const b of plan.teardown) {
         if (a === b) continue;
-        const planSays = closure(b.id).has(a.id);
+        const planSays = teardownBefore(a, b, plan.teardown);
         const terraformSays = dependsOnClosure(all, resourceName(a.id)).has(resourceName(b.id));
         expect(terraformSays, `${a.id} before ${b.id}`).toBe(planSays);
       }
+  });
+
+  it('orders the teardown phases through one barrier each: edges linear in the steps', () => {
+    const phases = new Set(plan.teardown.map((s) => s.phase)).size;
+    expect(Object.keys(barriers).length).toBe(phases - 1);
+    const edges = Object.values(teardown).reduce((n, r) => n + (r.depends_on?.length ?? 0), 0);
+    const barrierEdges = Object.values(barriers).reduce((n, r) => n + (r.depends_on?.length ?? 0), 0);
+    expect(barrierEdges).toBe(
+      plan.teardown.length - plan.teardown.filter((s) => s.phase === plan.teardown[0]?.phase).length,
+    );
+    expect(edges).toBeLessThanOrEqual(plan.teardown.length + Object.keys(deploy).length);
   });
 
   it('creates every teardown resource after cluster/verify (the cluster is up)', () => {
@@ -574,8 +580,8 @@ describe('purgeData', () => {
       expect(all[p]?.depends_on).toEqual([ref('cluster__verify')]);
     }
     const index = new Map(cluster.plan.teardown.map((s, i) => [resourceName(s.id), i]));
-    const order = destroyOrder(all, (n) => index.get(n) ?? 1e6);
-    const teardown = order.slice(0, cluster.plan.teardown.length);
+    const order = destroyOrder(all, (n) => index.get(n) ?? (isBarrier(all[n]) ? -1 : 1e6));
+    const teardown = order.filter((n) => !isBarrier(all[n])).slice(0, cluster.plan.teardown.length);
     expect(teardown.slice(-2).sort()).toEqual(purges);
     // every stop comes before every purge
     for (const s of cluster.plan.teardown.filter((t) => t.phase !== 'purge'))
@@ -671,7 +677,7 @@ describe('several clusters in one stack', () => {
     );
     expect(json.output['MPP_EP__ep_connections']?.value).toEqual(epConnections(mpp.model));
     const names = Object.keys(json.resource.null_resource);
-    const count = (c: DmCluster) => c.plan.steps.length + c.plan.teardown.length;
+    const count = (c: DmCluster) => resourceCount(c.plan);
     expect(names.length).toBe(count(mpp) + count(dsc));
     for (const r of Object.values(json.resource.null_resource))
       for (const d of r.depends_on ?? []) expect(names).toContain(unref(d));
@@ -687,11 +693,11 @@ describe('several clusters in one stack', () => {
     expect(json.provider.null).toHaveLength(1);
     expect(json.variable).toBeUndefined();
     const names = Object.keys(json.resource.null_resource);
-    expect(names.length).toBe(2 * (a.plan.steps.length + a.plan.teardown.length));
+    expect(names.length).toBe(2 * resourceCount(a.plan));
     expect(names).toContain('GRP1__cluster__verify');
     expect(names).toContain('GRP2__cluster__verify');
-    expect(json.resource.null_resource['GRP2__DW_M__stop-monitor']?.depends_on).toEqual(
-      expect.arrayContaining([ref('GRP2__GRP1_RT_01__stop-watcher')]),
+    expect(dependsOnClosure(json.resource.null_resource, 'GRP2__DW_M__stop-monitor')).toContain(
+      'GRP2__GRP1_RT_01__stop-watcher',
     );
     expect(Object.keys(json.output)).toEqual(
       expect.arrayContaining(['GRP1__connection_string', 'GRP2__connection_string']),
@@ -722,9 +728,12 @@ describe('stepResource: terraform_data', () => {
     const plan = cluster.plan;
     const data = json.resource.terraform_data ?? {};
     expect(json.resource.null_resource).toBeUndefined();
-    expect(Object.keys(data).sort()).toEqual(
-      [...plan.steps, ...plan.teardown].map((s) => resourceName(s.id)).sort(),
-    );
+    expect(Object.keys(data).length).toBe(resourceCount(plan));
+    expect(
+      Object.keys(data)
+        .filter((n) => !n.startsWith('teardown__before__'))
+        .sort(),
+    ).toEqual([...plan.steps, ...plan.teardown].map((s) => resourceName(s.id)).sort());
     for (const s of plan.steps) {
       const r = data[resourceName(s.id)];
       expect(r?.triggers_replace, s.id).toEqual({ step: s.id, digest: stepDigest(plan, s) });

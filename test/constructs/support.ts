@@ -32,8 +32,17 @@ export interface LocalExec {
 export interface NullResourceJson {
   depends_on?: string[];
   triggers?: Record<string, string>;
+  /** Absent on a barrier between teardown phases. */
   provisioner: { 'local-exec': LocalExec }[];
 }
+
+/** Resources a plan becomes: a step each, and a barrier between each two teardown phases. */
+export const resourceCount = (plan: { steps: unknown[]; teardown: { phase: string }[] }): number =>
+  plan.steps.length + plan.teardown.length + Math.max(0, new Set(plan.teardown.map((s) => s.phase)).size - 1);
+
+/** A barrier between teardown phases: no trigger, no provisioner. */
+export const isBarrier = (r: NullResourceJson | undefined): boolean =>
+  r !== undefined && !r.triggers && !(r.provisioner as unknown);
 
 export interface StackJson {
   resource: {

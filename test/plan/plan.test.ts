@@ -10,13 +10,15 @@ import {
   formatPlan,
   planCluster,
   planManifest,
+  parseManifest,
   stepDigest,
   TEARDOWN_PHASES,
   type Plan,
   type Step,
 } from '../../lib/plan';
 import type { ClusterModel } from '../../lib/spec/model';
-import { dscPrimary, mppGroup, realtimePair } from '../support/specs';
+import { canonicalJson } from '../../lib/plan/manifest';
+import { dscPrimary, mppGroup, mppGroups, realtimePair } from '../support/specs';
 
 const example = (n: string): ClusterModel => {
   const v = validateSpecFile(path.join(__dirname, '../../examples', n));
@@ -140,6 +142,30 @@ describe('the manifest and the digests', () => {
     const a = planManifest(planCluster(example('7.2-realtime-pair.yaml')));
     expect(planManifest(planCluster(example('7.2-realtime-pair.yaml')))).toBe(a);
     expect(JSON.parse(a)).toMatchObject({ version: 1, cluster: 'GRP1' });
+  });
+
+  it.each(['7.2-realtime-pair.yaml', '7.4-mpp-group.yaml', '7.5-dsc-primary.yaml', '7.6-async-cascade.yaml'])(
+    '%s: read back, the manifest is the plan (each file content written once, by sha256)',
+    (file) => {
+      const plan = planCluster(example(file));
+      const text = planManifest(plan);
+      expect(parseManifest(text, 'plan.json')).toEqual(plan);
+      const json = JSON.parse(text) as { contents: Record<string, string> };
+      const contents = Object.values(json.contents);
+      expect(contents.length).toBeGreaterThan(3);
+      // every content once, and none inline in a step
+      for (const c of contents) expect(text.split(JSON.stringify(c)).length - 1, c.slice(0, 40)).toBe(1);
+    },
+  );
+
+  it('writes a large MPP plan in a small fraction of the inline size', () => {
+    const v = validateSpec(mppGroups(32, 2));
+    if (!v.model) throw new Error('invalid');
+    const plan = planCluster(v.model);
+    const inline = canonicalJson(plan).length;
+    const written = planManifest(plan).length;
+    expect(written * 3).toBeLessThan(inline);
+    expect(parseManifest(planManifest(plan), 'plan.json')).toEqual(plan);
   });
 
   it("change only for the steps whose input changed (a standby's SQL port)", () => {

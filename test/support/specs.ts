@@ -78,3 +78,40 @@ export function mppGroup(): Extract<ClusterSpec, { kind: 'MppGroup' }> {
     monitor: { host: 'C', confirm: true },
   };
 }
+
+/**
+ * An MppGroup of `groups` MPP nodes, each a data-guard group of one primary and `standbys`
+ * standbys, every instance on a host of its own (lab-style addresses), one confirm monitor.
+ * For plans and synth at scale (bench/synth.ts, test/plan/order.test.ts).
+ */
+export function mppGroups(groups: number, standbys: number): Extract<ClusterSpec, { kind: 'MppGroup' }> {
+  const hosts: Record<string, { address: string; public: string; private: string }> = {};
+  const host = (g: number, i: number) => {
+    const name = `H${g}_${i}`;
+    const n = g * (standbys + 1) + i;
+    const addr = (net: number) => `198.18.${net + 2 * Math.floor(n / 250)}.${(n % 250) + 1}`;
+    hosts[name] = { address: addr(1), public: addr(1), private: addr(0) };
+    return name;
+  };
+  const inst = (g: number, i: number) => ({
+    name: `G${g}_EP${i}`,
+    host: host(g, i),
+    path: '/dm/data',
+  });
+  const spec: Extract<ClusterSpec, { kind: 'MppGroup' }> = {
+    kind: 'MppGroup',
+    name: 'MPP',
+    hosts,
+    groups: Array.from({ length: groups }, (_, g) => ({
+      group: `G${g}`,
+      oguid: 80000 + g,
+      seqNo: g,
+      primary: inst(g, 0),
+      standbys: Array.from({ length: standbys }, (_x, s) => inst(g, s + 1)),
+    })),
+    watcher: { mode: 'AUTO' },
+    monitor: { host: 'MON', confirm: true },
+  };
+  spec.hosts.MON = { address: '198.18.250.1', public: '198.18.250.1', private: '198.18.250.1' };
+  return spec;
+}
