@@ -34,7 +34,7 @@ export function specFiles(root: string): string[] {
 export interface StackOptions {
   /**
    * The dmdeploy command the provisioners run.
-   * @default this repository's bin/dmdeploy, relative to the stack directory
+   * @default `node <the step bundle>`, an asset of the stack (constructs/step-bundle.ts)
    */
   readonly dmdeploy?: string;
 }

@@ -36,6 +36,7 @@ import type { AsyncStandbySpec, ClusterKind, ClusterSpec, SyncStandbySpec } from
 import { formatFinding, SpecError, validateSpec, type Finding } from '../lib/validate';
 import { disqlCommand, jdbcUrl } from './connection';
 import type { ClusterCommonProps, DeepReadonly } from './props';
+import { builtStepBundle } from './step-bundle';
 import { stepResources } from './step-resources';
 
 /** The kinds that have a construct: every kind of the spec. */
@@ -51,8 +52,8 @@ export interface ClusterOutput {
 /** Context key that sets the dmdeploy command for every cluster of the app. */
 export const DMDEPLOY_CONTEXT = 'dm-cdktf:dmdeploy';
 
-/** This repository's command line, the default dmdeploy. */
-const REPO_DMDEPLOY = path.resolve(__dirname, '..', 'bin', 'dmdeploy');
+/** The id of the stack's step bundle asset. */
+const STEP_BUNDLE_ASSET = 'dm-cdktf-step';
 
 /**
  * What the base reads of a cluster's props: the common fields, and the inline standbys of a
@@ -162,7 +163,6 @@ export abstract class DmCluster extends Construct {
 
     const stack = TerraformStack.of(this);
     const outdir = path.resolve(App.of(this).outdir);
-    const stackDir = path.join(outdir, 'stacks', stack.node.id);
 
     // The manifest: written outside the stack directory, copied into its assets/ by synth.
     const source = path.join(outdir, '.dm-cdktf', stack.node.id, resourceName(model.name), 'plan.json');
@@ -172,10 +172,11 @@ export abstract class DmCluster extends Construct {
 
     const configured =
       this.props.dmdeploy ?? (this.node.tryGetContext(DMDEPLOY_CONTEXT) as string | undefined);
-    const dmdeploy = configured ?? path.relative(stackDir, REPO_DMDEPLOY);
+    // none configured: plain node on the step bundle, an asset of the stack (step-bundle.ts)
+    const command = configured !== undefined ? [configured] : ['node', stepBundleAsset(stack)];
 
     const resources = new Map<string, TerraformResource>();
-    for (const r of stepResources(plan, { dmdeploy, manifest: manifest.path, prefix })) {
+    for (const r of stepResources(plan, { command, manifest: manifest.path, prefix })) {
       // depends_on as plain strings: a construct reference per edge would make cdktf build a
       // token for each (with a stack trace), the bulk of synth time for a large plan
       const dependsOn = r.dependsOn.map((d) => {
@@ -273,4 +274,22 @@ function nullProviderOf(stack: TerraformStack): void {
     .findAll()
     .some((c) => c instanceof TerraformProvider && c.terraformResourceType === 'null' && !c.alias);
   if (!has) new NullProvider(stack, 'dm-cdktf-null');
+}
+
+/**
+ * The stack's step bundle (step-bundle.ts), built from the current sources if needed: its
+ * directory is one asset of the stack, shared by every cluster in it. Returns the launcher's path
+ * relative to the stack directory, as the manifest's is.
+ */
+function stepBundleAsset(stack: TerraformStack): string {
+  const { entry, info } = builtStepBundle();
+  const asset =
+    (stack.node.tryFindChild(STEP_BUNDLE_ASSET) as TerraformAsset | undefined) ??
+    new TerraformAsset(stack, STEP_BUNDLE_ASSET, {
+      path: path.dirname(entry),
+      type: AssetType.DIRECTORY,
+      // named by the sources digest: the V8 code cache beside the bundle differs from build to build
+      assetHash: info.digest.slice(0, 32).toUpperCase(),
+    });
+  return path.posix.join(asset.path, path.basename(entry));
 }

@@ -105,10 +105,11 @@ export interface ClusterCommonProps {
    */
   readonly moveStepsFrom?: 'null_resource';
   /**
-   * Construct option, not part of the spec: the `dmdeploy` command the provisioners run. Relative
-   * paths are relative to the stack's directory (`<outdir>/stacks/<stack>`), where Terraform runs.
-   * @default the context value `dm-cdktf:dmdeploy`, else this repository's `bin/dmdeploy` as a path
-   * relative to the stack directory
+   * Construct option, not part of the spec: the `dmdeploy` command the provisioners run (as
+   * `<dmdeploy> step <id> --manifest <plan.json>`). Relative paths are relative to the stack's
+   * directory (`<outdir>/stacks/<stack>`), where Terraform runs.
+   * @default the context value `dm-cdktf:dmdeploy`, else `node <the step bundle>`: this
+   * repository's step-only command line bundled by esbuild (step-bundle.ts), an asset of the stack
    */
   readonly dmdeploy?: string;
 }

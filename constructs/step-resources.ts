@@ -34,8 +34,12 @@ export interface StepResource {
 }
 
 export interface StepResourceOptions {
-  /** The dmdeploy command (absolute, or relative to the stack directory). */
-  dmdeploy: string;
+  /**
+   * The command line before `step <id> --manifest <plan.json>`, one word per element (quoted for
+   * sh as needed): `['node', '<the step bundle asset>']`, or a configured dmdeploy `['/opt/dmdeploy']`.
+   * Paths absolute, or relative to the stack directory.
+   */
+  command: readonly string[];
   /** The plan manifest, relative to the stack directory. */
   manifest: string;
   /** Prepended to every resource name (several clusters in one stack). @default '' */
@@ -62,7 +66,8 @@ export function stepResources(plan: Plan, options: StepResourceOptions): StepRes
     if (n === undefined) throw new Error(`plan ${plan.cluster}: unknown step ${id}`);
     return n;
   };
-  const command = (s: Step) => shJoin([options.dmdeploy, 'step', s.id, '--manifest', options.manifest]);
+  if (!options.command.length) throw new Error(`plan ${plan.cluster}: no command for the step resources`);
+  const command = (s: Step) => shJoin([...options.command, 'step', s.id, '--manifest', options.manifest]);
 
   const deploy: StepResource[] = plan.steps.map((s) => ({
     name: name(s.id),

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildApp, ClusterStack, specFiles } from '../main';
 import { DscPrimary, MppGroup, RealtimePair, ReadWriteCluster } from '../constructs';
 import { planManifest, resourceName, stepDigest } from '../lib/plan';
+import { stepBundle } from '../constructs/step-bundle';
 import { isBarrier, resourceCount, type NullResourceJson } from './constructs/support';
 
 const EXAMPLES = path.join(__dirname, '../examples');
@@ -75,8 +76,12 @@ describe('main.ts', () => {
     const json = JSON.parse(readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8'));
     const command: string =
       json.resource.null_resource['cluster__preflight'].provisioner[0]['local-exec'].command;
-    const [dmdeploy, , , , manifest] = command.split(' ');
-    expect(path.resolve(stackDir, dmdeploy ?? '')).toBe(path.resolve(__dirname, '../bin/dmdeploy'));
+    // no dmdeploy given: plain node on the step bundle, copied into the stack's assets/
+    const [node, bundle, step, , , manifest] = command.split(' ');
+    expect([node, step]).toEqual(['node', 'step']);
+    expect(bundle).toMatch(/^assets\/[^/]+\/[0-9A-F]{32}\/dmdeploy-step\.cjs$/);
+    const copied = readFileSync(path.join(stackDir, path.dirname(bundle ?? ''), 'step.cjs'));
+    expect(copied.equals(readFileSync(path.join(path.dirname(stepBundle()), 'step.cjs')))).toBe(true);
     const stack = app.node.findChild('GRP1') as ClusterStack;
     expect(readFileSync(path.join(stackDir, manifest ?? ''), 'utf8')).toBe(planManifest(stack.cluster.plan));
     expect(JSON.parse(readFileSync(path.join(outdir, 'manifest.json'), 'utf8')).stacks.GRP1).toBeDefined();

@@ -5,38 +5,12 @@ import { formatFinding, hasErrors, type Finding } from '../validate';
 import { renderCluster, renderedPath } from '../render';
 import { formatPlan, planCluster, planManifest } from '../plan';
 import { validateSpecFile } from './spec-file';
-import { formatStatus, loadManifest, statusOf, stepCommand } from './remote';
+import { formatStatus, statusOf } from './remote';
 import { readSecrets } from '../steps';
+import { stepMain } from './step';
+import { exitWith, flagValue, HELP, positionals, stdio, usage, type Io } from './usage';
 
-const HELP = `dmdeploy - infrastructure as code for DM8 data-guard clusters
-
-Usage:
-  dmdeploy validate <spec.yaml>             check a spec against the manual's rules
-  dmdeploy render <spec.yaml> --out <dir>   write every file each host receives, as <dir>/<host>/<absolute path>,
-                                            and the plan manifest as <dir>/plan.json
-  dmdeploy plan <spec.yaml> [--json]        print the ordered steps by phase and host, and the teardown order
-  dmdeploy step <id> --manifest <plan.json> run one step: probe the hosts, act only if needed, verify
-                                            (what each Terraform resource runs; see constructs/README.md)
-  dmdeploy status <spec.yaml> [--json]      live roles, states, archives, watchers and the monitor's view
-  dmdeploy --help                           this text
-
-validate exits 0 when the spec has no errors (warnings are printed), 1 otherwise; each finding is
-  CODE path: message; fix: ... (manual §x) [file:line]
-render writes whole files at their path and the keys merged into files DM tools own
-(dm.ini, dmdcr.ini, the client's dm_svc.conf) as <path>.patch. It refuses an invalid spec.
-step and status read SYSDBA's password and the SSH key passphrase where the spec's secrets block says:
-by default the environment variables DM_SYSDBA_PASSWORD and DM_SSH_PASSPHRASE; or a file (mode 0600)
-or a command (e.g. a vault CLI). Never pass secrets as arguments or Terraform variables. status exits 0 when the
-cluster is healthy, 1 otherwise.
-Rules: docs/validation.md. Spec format: README.md.
-`;
-
-export interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
-const stdio: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+export type { Io };
 
 function printFindings(io: Io, findings: readonly Finding[]) {
   for (const f of findings) (f.severity === 'error' ? io.err : io.out)(formatFinding(f) + '\n');
@@ -55,12 +29,8 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
     io.out(HELP);
     return cmd ? 0 : 2;
   }
-  const positional = rest.filter((a, i) => !a.startsWith('--') && !(rest[i - 1] ?? '').startsWith('--'));
-  const flag = (name: string) => {
-    const i = rest.indexOf(name);
-    return i >= 0 ? rest[i + 1] : undefined;
-  };
-  const specFile = positional[0];
+  const specFile = positionals(rest)[0];
+  const flag = (name: string) => flagValue(rest, name);
   switch (cmd) {
     case 'validate': {
       if (!specFile) return usage(io, 'validate needs a spec file');
@@ -91,14 +61,9 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       io.out(rest.includes('--json') ? planManifest(plan) : formatPlan(plan));
       return 0;
     }
-    case 'step': {
-      const manifest = flag('--manifest');
-      if (!specFile || !manifest) return usage(io, 'step needs a step id and --manifest <plan.json>');
-      const plan = loadManifest(manifest);
-      return readSecrets(plan.secrets).then((secrets) =>
-        stepCommand(plan, specFile, secrets, io.out, io.err),
-      );
-    }
+    case 'step':
+      // the same code as the step-only entry point (and its bundle) runs
+      return stepMain(rest, io);
     case 'status': {
       if (!specFile) return usage(io, 'status needs a spec file');
       const v = validateSpecFile(specFile);
@@ -118,16 +83,4 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
   }
 }
 
-function usage(io: Io, why: string): number {
-  io.err(`dmdeploy: ${why}\n\n${HELP}`);
-  return 2;
-}
-
-if (require.main === module)
-  Promise.resolve(run(process.argv.slice(2))).then(
-    (code) => (process.exitCode = code),
-    (e: unknown) => {
-      process.stderr.write(`dmdeploy: ${e instanceof Error ? e.message : String(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
+if (require.main === module) exitWith(run(process.argv.slice(2)));

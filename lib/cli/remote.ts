@@ -6,17 +6,50 @@
  * local-exec inherits from the process running Terraform), never from Terraform.
  */
 import { appendFileSync, readFileSync } from 'node:fs';
-import { SshExecutor, type SshLogger } from '../ssh';
-import { ALL_HOSTS, parseManifest, type Plan, type Step } from '../plan';
+// narrow modules, not the lib/plan barrel: `dmdeploy step` runs from a bundle that must not
+// carry the planner (and through it the spec schema, zod, the renderers)
+import { parseManifest } from '../plan/manifest';
+import { ALL_HOSTS, type Plan, type Step } from '../plan/step';
+import { SshExecutor, type ExecutorOptions, type HostSpec, type SshLogger } from '../ssh';
 import {
   collectStatus,
+  describeSource,
   hostsOf,
   runStep,
   StepError,
   valueOf,
   type ClusterStatus,
   type Secrets,
+  type SecretValue,
 } from '../steps';
+import type { SecretSource } from '../spec/schema';
+
+/** The SSH targets of `hosts` (ALL_HOSTS left out), each with its address and port. */
+function sshTargets(plan: Plan, hosts: readonly string[]): HostSpec[] {
+  const list = hosts.filter((h) => h !== ALL_HOSTS);
+  for (const h of list) if (!plan.hosts[h]) throw new Error(`host ${h} is not in the plan's hosts`);
+  return list.map((h) => ({
+    name: h,
+    address: plan.hosts[h]?.address ?? h,
+    port: plan.hosts[h]?.sshPort ?? plan.ssh.port,
+  }));
+}
+
+function executorOptions(plan: Plan, secrets: Secrets, logger?: SshLogger): ExecutorOptions {
+  const s = plan.ssh;
+  const passphrase = valueOf(secrets.sshPassphrase);
+  return {
+    auth: {
+      ...(s.privateKeyPath ? { privateKeyPath: s.privateKeyPath } : {}),
+      ...(passphrase !== undefined ? { passphrase } : {}),
+      ...(s.agent && process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
+    },
+    knownHostsPath: s.knownHostsPath ?? `${process.env.HOME ?? ''}/.ssh/known_hosts`,
+    trustOnFirstUse: s.trustOnFirstUse,
+    user: s.user,
+    ...(logger ? { logger } : {}),
+  };
+}
 
 export function executorFor(
   plan: Plan,
@@ -24,28 +57,7 @@ export function executorFor(
   secrets: Secrets,
   logger?: SshLogger,
 ): SshExecutor {
-  const s = plan.ssh;
-  const passphrase = valueOf(secrets.sshPassphrase);
-  const list = hosts.filter((h) => h !== ALL_HOSTS);
-  for (const h of list) if (!plan.hosts[h]) throw new Error(`host ${h} is not in the plan's hosts`);
-  return new SshExecutor(
-    list.map((h) => ({
-      name: h,
-      address: plan.hosts[h]?.address ?? h,
-      port: plan.hosts[h]?.sshPort ?? s.port,
-    })),
-    {
-      auth: {
-        ...(s.privateKeyPath ? { privateKeyPath: s.privateKeyPath } : {}),
-        ...(passphrase !== undefined ? { passphrase } : {}),
-        ...(s.agent && process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
-      },
-      knownHostsPath: s.knownHostsPath ?? `${process.env.HOME ?? ''}/.ssh/known_hosts`,
-      trustOnFirstUse: s.trustOnFirstUse,
-      user: s.user,
-      ...(logger ? { logger } : {}),
-    },
-  );
+  return new SshExecutor(sshTargets(plan, hosts), executorOptions(plan, secrets, logger));
 }
 
 export function loadManifest(file: string): Plan {
@@ -72,8 +84,8 @@ export async function stepCommand(
   const step = findStep(plan, id);
   const ex = executorFor(plan, hostsOf(step), secrets);
   const tag = `[${step.id} @ ${step.host}]`;
-  // Terraform hides a local-exec's output when its environment holds a sensitive value (the
-  // password), so progress also goes to a log file beside the plan (no secret ever reaches it)
+  // progress also goes to a log file beside the plan (no secret ever reaches it), so one file
+  // tells what every step did, whoever ran terraform
   const logFile = process.env.DMDEPLOY_LOG ?? 'dmdeploy.log';
   const logged = (to: (s: string) => void) => (s: string) => {
     to(s);
@@ -86,6 +98,14 @@ export async function stepCommand(
   const say = logged(out);
   const fail = logged(err);
   say(`${tag} ${step.title}\n`);
+  // the step's own overhead: this process's start (node, modules, manifest, secrets) and SSH connects
+  const startedMs = performance.now();
+  const overhead = () => {
+    const connectMs = hostsOf(step)
+      .filter((h) => h !== ALL_HOSTS)
+      .reduce((n, h) => n + ex.stats(h).connectMs, 0);
+    return `(process start ${startedMs.toFixed(0)} ms, ssh connect ${connectMs.toFixed(0)} ms)`;
+  };
   try {
     const r = await runStep(
       {
@@ -97,7 +117,7 @@ export async function stepCommand(
       step,
     );
     say(
-      `${tag} ${r.result === 'skipped' ? `already done: ${r.reason ?? ''}` : r.result} in ${(r.ms / 1000).toFixed(1)} s\n`,
+      `${tag} ${r.result === 'skipped' ? `already done: ${r.reason ?? ''}` : r.result} in ${(r.ms / 1000).toFixed(3)} s ${overhead()}\n`,
     );
     return 0;
   } catch (e) {
@@ -105,6 +125,53 @@ export async function stepCommand(
       `${e instanceof StepError ? e.message : `step ${step.id} on ${step.host} failed: ${(e as Error).message}`}\n`,
     );
     return 1;
+  } finally {
+    await ex.close();
+  }
+}
+
+/**
+ * `dmdeploy step <id> --dry-run`: everything a run does before its first SSH connection (the
+ * manifest, the step, the secrets, the executor), then what it would connect to; connects to
+ * nothing, writes no log. Never prints a secret, only where each was looked for and whether it was
+ * found. 0, or an error (unknown step, a host not in the plan) as a run would throw it.
+ */
+export async function stepDryRun(
+  plan: Plan,
+  id: string,
+  secrets: Secrets,
+  out: (s: string) => void,
+): Promise<number> {
+  const step = findStep(plan, id);
+  const targets = sshTargets(plan, hostsOf(step));
+  const options = executorOptions(plan, secrets);
+  // built as a run builds it (it connects only when a command needs a host)
+  const ex = new SshExecutor(targets, options);
+  const tag = `[${step.id} @ ${step.host}]`;
+  const secret = (what: string, source: SecretSource, v: SecretValue, unlessAbsent = '') =>
+    `${tag} ${what}: ${describeSource(source)}, ${v.ok ? 'found' : `not found (${v.problem})${unlessAbsent}`}\n`;
+  try {
+    out(`${tag} ${step.title}\n`);
+    out(`${tag} dry run: would connect to ${targets.length} host${targets.length === 1 ? '' : 's'}\n`);
+    for (const t of targets)
+      out(`${tag}   ${t.name}: ssh ${t.user ?? options.user}@${t.address}:${t.port ?? 22}\n`);
+    // as the executor resolves it at the first connection (lib/ssh/auth.ts)
+    const { privateKeyPath, agent = privateKeyPath ? undefined : process.env.SSH_AUTH_SOCK } = options.auth;
+    const auth = [...(privateKeyPath ? [`key ${privateKeyPath}`] : []), ...(agent ? [`agent ${agent}`] : [])];
+    out(
+      `${tag} ssh auth: ${auth.join(' + ') || 'none: no private key and no ssh-agent (SSH_AUTH_SOCK is not set)'}; ` +
+        `known hosts ${options.knownHostsPath}${options.trustOnFirstUse ? ' (trust on first use)' : ''}\n`,
+    );
+    out(secret('SYSDBA password', plan.secrets.sysdbaPassword, secrets.sysdbaPassword));
+    out(
+      secret(
+        'SSH key passphrase',
+        plan.secrets.sshPassphrase,
+        secrets.sshPassphrase,
+        '; none is needed for an unencrypted key or an agent',
+      ),
+    );
+    return 0;
   } finally {
     await ex.close();
   }

@@ -6,7 +6,8 @@
 import path from 'node:path/posix';
 import { shJoin, shQuote, type ExecResult } from '../ssh';
 import { dmMessage, disqlInput, INSTANCE_QUERY, parseInstance, type InstanceState } from '../dm';
-import { resourceName, type Step } from '../plan';
+import { resourceName } from '../plan/manifest';
+import type { Step } from '../plan/step';
 import type { StepContext } from './context';
 import { describeSource } from './secrets';
 import { StepError } from './error';

@@ -545,7 +545,7 @@ describe('the plan manifest asset', () => {
     },
   );
 
-  it('is synthesized to identical bytes twice (stable asset hash, default dmdeploy path)', () => {
+  it('is synthesized to identical bytes twice (stable asset hashes, default command: node on the step bundle)', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'dm-constructs-'));
     const once = () => {
       const app = new App({ outdir });
@@ -556,13 +556,14 @@ describe('the plan manifest asset', () => {
     };
     const first = once();
     expect(once().equals(first)).toBe(true);
-    // the default dmdeploy is this repository's bin/dmdeploy, relative to the stack directory
+    // without a dmdeploy: `node <the step bundle>`, an asset relative to the stack directory
     const json = JSON.parse(first.toString()) as StackJson;
     const command =
       json.resource.null_resource['cluster__verify']?.provisioner[0]?.['local-exec'].command ?? '';
-    const dmdeploy = command.split(' ')[0] ?? '';
-    expect(path.isAbsolute(dmdeploy)).toBe(false);
-    expect(path.resolve(outdir, 'stacks/GRP1', dmdeploy)).toBe(path.resolve(__dirname, '../../bin/dmdeploy'));
+    const [node, bundle = ''] = command.split(' ');
+    expect(node).toBe('node');
+    expect(bundle).toMatch(/^assets\/[^/]+\/[0-9A-F]{32}\/dmdeploy-step\.cjs$/);
+    expect(existsSync(path.join(outdir, 'stacks/GRP1', path.dirname(bundle), 'step.cjs'))).toBe(true);
   });
 });
 

@@ -50,7 +50,8 @@ export function synthStack(id: string, spec: ClusterSpec, cluster: string): Stac
   const specFile = path.join(dir, 'clusters', `${id}.yaml`);
   mkdirSync(path.dirname(specFile), { recursive: true });
   writeFileSync(specFile, stringify(spec));
-  buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile], { dmdeploy: DMDEPLOY }).synth();
+  // no dmdeploy: each resource runs `node <the step bundle asset> step ...`, as a user's stack does
+  buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
   const stackDir = path.join(dir, 'cdktf.out', 'stacks', cluster);
   const output: string[] = [];
   const onEvent = (e: TfEvent) => {
