@@ -11,6 +11,8 @@ import { SessionSlots } from './session-slots';
 export interface ConnectionStats {
   /** Connections opened so far (1 for a healthy run). */
   connects: number;
+  /** Time spent opening them (key read, TCP, handshake, authentication), in ms. */
+  connectMs: number;
   channelsOpened: number;
   /** Channel opens the server refused (over its MaxSessions) and that were queued again. */
   channelsRefused: number;
@@ -89,7 +91,7 @@ export class HostConnection {
   private client: Client | undefined;
   private connecting: Promise<Client> | undefined;
   private closed = false;
-  private readonly counters = { connects: 0, channelsOpened: 0, channelsRefused: 0 };
+  private readonly counters = { connects: 0, connectMs: 0, channelsOpened: 0, channelsRefused: 0 };
   private readonly ledger = new CloseLedger();
 
   constructor(
@@ -112,6 +114,7 @@ export class HostConnection {
     if (this.closed) throw this.closedError();
     if (this.client) return this.client;
     if (!this.connecting) {
+      const started = performance.now();
       this.connecting = this.opts
         .auth()
         .then((auth) => connect(this.target, { ...this.opts, auth }))
@@ -123,6 +126,7 @@ export class HostConnection {
               throw this.closedError();
             }
             this.counters.connects++;
+            this.counters.connectMs += performance.now() - started;
             this.client = client;
             const lost = (why: string) => {
               if (this.client !== client) return;
