@@ -79,6 +79,15 @@ for (const topo of TOPOLOGIES)
 
     const status = (): Promise<ClusterStatus> => dmdeployStatus(specFile);
 
+    /** `dmdeploy step <id>` on the stack's manifest, outside terraform: its exit code and stderr. */
+    const dmdeployStep = (id: string, env: NodeJS.ProcessEnv) => {
+      const manifest = filesUnder(stackDir).find((f) => f.endsWith('plan.json')) ?? '';
+      return run(DMDEPLOY, ['step', id, '--manifest', manifest], { cwd: dir, env, timeout: 60_000 }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
+      );
+    };
+
     it('an apply killed after step k resumes and finishes; nothing is initialised or restored twice', async () => {
       // one step at a time, so "after step k" is exact: k in init, restore/config, and watch phases
       const ks = [2, Math.floor(steps() / 2), steps() - 3];
@@ -129,15 +138,10 @@ for (const topo of TOPOLOGIES)
     if (topo.id === 'rt11')
       it("a failing step names the host, the step, the DM tool's own message and what to try next", async () => {
         const mode = plan.steps.find((s) => s.params.kind === 'mode');
-        const manifest = filesUnder(stackDir).find((f) => f.endsWith('plan.json')) ?? '';
-        const r = await run(DMDEPLOY, ['step', mode?.id ?? '', '--manifest', manifest], {
-          cwd: dir,
-          env: { ...process.env, DM_SYSDBA_PASSWORD: 'Not_the_password_1' },
-          timeout: 60_000,
-        }).then(
-          () => ({ code: 0, stderr: '' }),
-          (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
-        );
+        const r = await dmdeployStep(mode?.id ?? '', {
+          ...process.env,
+          DM_SYSDBA_PASSWORD: 'Not_the_password_1',
+        });
         expect(r.code).toBe(1);
         expect(r.stderr).toContain(`step ${mode?.id ?? ''} on ${mode?.host ?? ''} failed`);
         expect(r.stderr).toMatch(/DM says: .*\[-\d+\]/);
@@ -148,17 +152,9 @@ for (const topo of TOPOLOGIES)
     if (topo.id === 'rt11')
       it('a step with no password in its environment fails, saying where it looked', async () => {
         const mode = plan.steps.find((s) => s.params.kind === 'mode');
-        const manifest = filesUnder(stackDir).find((f) => f.endsWith('plan.json')) ?? '';
         const env = { ...process.env };
         delete env.DM_SYSDBA_PASSWORD;
-        const r = await run(DMDEPLOY, ['step', mode?.id ?? '', '--manifest', manifest], {
-          cwd: dir,
-          env,
-          timeout: 60_000,
-        }).then(
-          () => ({ code: 0, stderr: '' }),
-          (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
-        );
+        const r = await dmdeployStep(mode?.id ?? '', env);
         expect(r.code).toBe(1);
         expect(r.stderr).toContain(`step ${mode?.id ?? ''} on ${mode?.host ?? ''} failed`);
         expect(r.stderr).toContain('no SYSDBA password: environment variable DM_SYSDBA_PASSWORD is not set');
@@ -270,15 +266,7 @@ for (const topo of TOPOLOGIES)
         );
         expect(started.stdout).toContain('ok');
         try {
-          const manifest = filesUnder(stackDir).find((f) => f.endsWith('plan.json')) ?? '';
-          const r = await run(DMDEPLOY, ['step', 'cluster/preflight', '--manifest', manifest], {
-            cwd: dir,
-            env: { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD },
-            timeout: 60_000,
-          }).then(
-            () => ({ code: 0, stderr: '' }),
-            (e: { code?: number; stderr?: string }) => ({ code: e.code ?? -1, stderr: e.stderr ?? '' }),
-          );
+          const r = await dmdeployStep('cluster/preflight', { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD });
           expect(r.code).toBe(1);
           expect(r.stderr).toContain(
             `${host}: port ${port} (for ${mount.params.instance}) is in use by another program`,
