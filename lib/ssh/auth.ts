@@ -62,8 +62,8 @@ export async function resolveAuth(auth: SshAuth): Promise<ResolvedAuth> {
         `cannot use private key ${keyName}: ${parsed.message}`,
         encrypted
           ? auth.passphrase
-            ? 'the passphrase is wrong: check the passphrase variable given to the deploy (it is never logged)'
-            : 'the key is encrypted: pass its passphrase (sensitive variable), or load it into ssh-agent and use the agent'
+            ? "the passphrase is wrong: check the one the spec's secrets.sshPassphrase names (by default DM_SSH_PASSPHRASE; it is never logged)"
+            : "the key is encrypted: give its passphrase where the spec's secrets.sshPassphrase says (by default DM_SSH_PASSPHRASE), or load it into ssh-agent and use the agent"
           : 'use an OpenSSH or PEM private key (ssh-keygen -t ed25519)',
       );
     }
