@@ -207,7 +207,7 @@ describe.skipIf(!avail.ok)('lib/ssh connect', () => {
     // A wrong or missing passphrase fails before any host is contacted, and is not echoed either.
     for (const [pp, want] of [
       ['wrong-passphrase-xyz', /passphrase is wrong/],
-      [undefined, /the key is encrypted: pass its passphrase/],
+      [undefined, /the key is encrypted: give its passphrase where the spec.s secrets.sshPassphrase says/],
     ] as const) {
       const bad = labExecutor(lab(), { auth: { privateKeyPath: key, ...(pp ? { passphrase: pp } : {}) } });
       try {
