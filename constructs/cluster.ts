@@ -226,7 +226,11 @@ export abstract class DmCluster extends Construct {
       'JDBC URL through the dm_svc.conf service name (7.3.9.1; rwSeparate/rwPercent when read-write separation is on)',
     );
     output('disql_connect', disqlCommand(model.client), 'disql login through the dm_svc.conf service name');
-    output('plan_steps', plan.steps.length, 'number of deploy steps (one null_resource each)');
+    output(
+      'plan_steps',
+      plan.steps.length,
+      'number of deploy steps (one null_resource or terraform_data each)',
+    );
     for (const o of this.extraOutputs(model)) output(o.name, o.value, o.description);
   }
 

@@ -99,7 +99,7 @@ export interface ClusterCommonProps {
   readonly stepResource?: 'null_resource' | 'terraform_data';
   /**
    * With `stepResource: 'terraform_data'`: the resource type the deployed stack's steps have now.
-   * Synth then writes a `moved` block per step, so Terraform (>= 1.8) moves each into a
+   * Synth then writes a `moved` block per step, so Terraform (>= 1.9) moves each into a
    * `terraform_data` without running any step. Remove it once every workspace has applied.
    * @default no move
    */

@@ -80,10 +80,8 @@ export function stepResources(plan: Plan, options: StepResourceOptions): StepRes
 
   const waitedFor = new Set(plan.steps.flatMap((s) => s.after));
   const lastDeploy = plan.steps.filter((s) => !waitedFor.has(s.id)).map((s) => name(s.id));
-  // within a phase, B.after holds A: resource(A) depends on resource(B)
-  const laterInPhase = new Map<string, string[]>();
-  for (const b of plan.teardown)
-    for (const a of b.after) laterInPhase.set(a, [...(laterInPhase.get(a) ?? []), name(b.id)]);
+  if (plan.teardown.some((s) => s.after.length))
+    throw new Error(`plan ${plan.cluster}: teardown steps are ordered by their phases, not by edges`);
   const phases = TEARDOWN_PHASES.map((p) => plan.teardown.filter((s) => s.phase === p)).filter(
     (steps) => steps.length > 0,
   );
@@ -95,7 +93,7 @@ export function stepResources(plan: Plan, options: StepResourceOptions): StepRes
       (a): StepResource => ({
         name: name(a.id),
         step: a.id,
-        dependsOn: [...(laterInPhase.get(a.id) ?? []), ...later],
+        dependsOn: later,
         command: command(a),
         when: 'destroy',
       }),

@@ -37,6 +37,13 @@ function sshTargets(plan: Plan, hosts: readonly string[]): HostSpec[] {
 
 function executorOptions(plan: Plan, secrets: Secrets, logger?: SshLogger): ExecutorOptions {
   const s = plan.ssh;
+  const source = plan.secrets.sshPassphrase;
+  // an unset environment variable means no passphrase; a file or command the spec names must work
+  if (!secrets.sshPassphrase.ok && !('env' in source))
+    throw new Error(
+      `no SSH key passphrase: ${secrets.sshPassphrase.problem}; fix: make ${describeSource(source)} ` +
+        "give it (the spec's secrets.sshPassphrase), or remove secrets.sshPassphrase for a key without one",
+    );
   const passphrase = valueOf(secrets.sshPassphrase);
   return {
     auth: {
@@ -82,7 +89,6 @@ export async function stepCommand(
   err: (s: string) => void,
 ): Promise<number> {
   const step = findStep(plan, id);
-  const ex = executorFor(plan, hostsOf(step), secrets);
   const tag = `[${step.id} @ ${step.host}]`;
   // progress also goes to a log file beside the plan (no secret ever reaches it), so one file
   // tells what every step did, whoever ran terraform
@@ -98,6 +104,13 @@ export async function stepCommand(
   const say = logged(out);
   const fail = logged(err);
   say(`${tag} ${step.title}\n`);
+  let ex: SshExecutor;
+  try {
+    ex = executorFor(plan, hostsOf(step), secrets);
+  } catch (e) {
+    fail(`step ${step.id} on ${step.host} failed: ${(e as Error).message}\n`);
+    return 1;
+  }
   // the step's own overhead: this process's start (node, modules, manifest, secrets) and SSH connects
   const startedMs = performance.now();
   const overhead = () => {

@@ -399,7 +399,7 @@ export function planCluster(model: ClusterModel): Plan {
   });
 
   return {
-    version: 1,
+    version: 2,
     cluster: model.name,
     kind: model.kind,
     dmHome: model.dmHome,

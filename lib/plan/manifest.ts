@@ -78,15 +78,13 @@ export function parseManifest(text: string, where: string): Plan {
     );
   }
   const p = v as Partial<Plan> & { contents?: Record<string, string> };
-  if (
-    !p ||
-    p.version !== 1 ||
-    !Array.isArray(p.steps) ||
-    !Array.isArray(p.teardown) ||
-    !p.hosts ||
-    !p.secrets
-  )
-    throw new Error(`${where}: not a version 1 plan manifest; fix: synthesize again with this dmdeploy`);
+  // version 2: secrets' sources, file contents by sha256; an older manifest is not read
+  if (p && typeof p === 'object' && typeof p.version === 'number' && p.version !== 2)
+    throw new Error(
+      `${where}: a version ${p.version} plan manifest, written by another dmdeploy; fix: synthesize again with this one`,
+    );
+  if (!p || !Array.isArray(p.steps) || !Array.isArray(p.teardown) || !p.hosts || !p.secrets)
+    throw new Error(`${where}: not a version 2 plan manifest; fix: synthesize again with this dmdeploy`);
   const { contents = {}, ...plan } = p;
   const unpack = (s: Step): Step => ({
     ...s,

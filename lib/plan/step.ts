@@ -1,8 +1,8 @@
 /**
  * The step model (DESIGN §5): a plan is a DAG of steps, each with a stable readable id, the host
  * it runs on, a kind, the inputs it needs (files with their content, parameters) and the steps it
- * comes after. Steps carry no secret: the SYSDBA password reaches a step only through the
- * environment of the process that runs it.
+ * comes after. Steps carry no secret: the step process reads the SYSDBA password itself, from
+ * where the spec's `secrets` says (Plan.secrets holds the sources, never a value).
  */
 import type { HostModel, SecretsModel, SshModel } from '../spec/model';
 import type { RenderedFile } from '../render';
@@ -45,22 +45,11 @@ export const TEARDOWN_PHASES = [
 ] as const;
 export type TeardownPhase = (typeof TEARDOWN_PHASES)[number];
 
-/** Whether teardown step `a` runs before `b`: an earlier phase, or an edge within a phase. */
-export function teardownBefore(a: Step, b: Step, all: readonly Step[]): boolean {
-  const pa = TEARDOWN_PHASES.indexOf(a.phase as TeardownPhase);
-  const pb = TEARDOWN_PHASES.indexOf(b.phase as TeardownPhase);
-  if (pa !== pb) return pa < pb;
-  const byId = new Map(all.map((s) => [s.id, s]));
-  const seen = new Set<string>();
-  const walk = (s: Step): boolean =>
-    s.after.some((x) => {
-      if (x === a.id) return true;
-      if (seen.has(x)) return false;
-      seen.add(x);
-      const next = byId.get(x);
-      return next !== undefined && next.phase === a.phase && walk(next);
-    });
-  return walk(b);
+/** Whether teardown step `a` runs before `b`: its phase comes earlier (teardown steps have no edges). */
+export function teardownBefore(a: Step, b: Step): boolean {
+  return (
+    TEARDOWN_PHASES.indexOf(a.phase as TeardownPhase) < TEARDOWN_PHASES.indexOf(b.phase as TeardownPhase)
+  );
 }
 
 /** A file a step writes: whole, or merged key by key into an ini a DM tool wrote. */
@@ -169,14 +158,15 @@ export interface Step {
   title: string;
   /** The manual section it follows. */
   manual: string;
-  /** Ids of the steps it comes after (deploy: DAG edges; teardown: edges within its phase, besides the phase order). */
+  /** Ids of the steps it comes after (deploy: the DAG's edges; teardown: none, its order is the phases'). */
   after: string[];
   params: StepParams;
 }
 
 /** Everything `dmdeploy step <id>` needs, without any secret. */
 export interface Plan {
-  version: 1;
+  /** 2: secrets' sources, file contents once by sha256 (manifest.ts). */
+  version: 2;
   cluster: string;
   kind: string;
   dmHome: string;

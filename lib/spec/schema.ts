@@ -258,7 +258,7 @@ const Common = {
   stepResource: z.enum(['null_resource', 'terraform_data']).optional(),
   /**
    * With `stepResource: terraform_data`: the resource type a deployed stack's steps have now, so
-   * synth writes a `moved` block per step and Terraform (>= 1.8) moves them without running any.
+   * synth writes a `moved` block per step and Terraform (>= 1.9) moves them without running any.
    */
   moveStepsFrom: z.enum(['null_resource']).optional(),
 };

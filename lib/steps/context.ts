@@ -1,4 +1,4 @@
-/** What every step runs with: the plan, the executor, the secrets (from the environment), progress. */
+/** What every step runs with: the plan, the executor, the secrets (read from the spec's sources), progress. */
 import type { SshExecutor } from '../ssh';
 import type { Plan, Step } from '../plan';
 import type { Secrets } from './secrets';

@@ -28,8 +28,9 @@ export function describeSource(s: SecretSource): string {
 
 const COMMAND_TIMEOUT_MS = 30_000;
 const expandHome = (p: string) => (p === '~' || p.startsWith('~/') ? os.homedir() + p.slice(1) : p);
-/** The value without the one line break that files and commands end with. */
-const firstLine = (text: string) => text.replace(/\r?\n$/, '');
+/** The first line: what a secret file or a command (e.g. `vault kv get -field=...`) holds. */
+const firstLine = (text: string) => text.split(/\r?\n/)[0] ?? '';
+const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException).code ?? 'error';
 
 function fromFile(file: string): SecretValue {
   const p = expandHome(file);
@@ -37,10 +38,7 @@ function fromFile(file: string): SecretValue {
   try {
     mode = statSync(p).mode;
   } catch (e) {
-    return {
-      ok: false,
-      problem: `cannot read file ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
-    };
+    return { ok: false, problem: `cannot read file ${file} (${errnoOf(e)})` };
   }
   // like ssh with a private key: a secret others can read is refused, not used
   if ((mode & 0o077) !== 0)
@@ -48,7 +46,12 @@ function fromFile(file: string): SecretValue {
       ok: false,
       problem: `file ${file} has mode ${(mode & 0o777).toString(8)}, readable by others; fix: chmod 600 ${file}`,
     };
-  const value = firstLine(readFileSync(p, 'utf8'));
+  let value: string;
+  try {
+    value = firstLine(readFileSync(p, 'utf8'));
+  } catch (e) {
+    return { ok: false, problem: `cannot read file ${file} (${errnoOf(e)})` };
+  }
   return value ? { ok: true, value } : { ok: false, problem: `file ${file} is empty` };
 }
 
@@ -60,13 +63,20 @@ function fromCommand(argv: readonly string[]): Promise<SecretValue> {
       args,
       { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024, windowsHide: true },
       (err, stdout) => {
-        // the command's output may hold the secret: only its exit status is reported
+        // the command's output may hold the secret, and so may Node's message (it quotes stderr):
+        // only the exit status, the signal or the errno is reported
         if (err) {
-          const why = err.killed
-            ? `timed out after ${COMMAND_TIMEOUT_MS / 1000} s`
-            : typeof err.code === 'number'
-              ? `exited ${err.code}`
-              : `could not run (${String(err.code ?? err.message)})`;
+          const code: unknown = err.code;
+          const why =
+            code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER'
+              ? 'printed more than 64 KiB'
+              : err.killed && err.signal === 'SIGTERM'
+                ? `timed out after ${COMMAND_TIMEOUT_MS / 1000} s`
+                : typeof code === 'number'
+                  ? `exited ${code}`
+                  : err.signal
+                    ? `was killed by ${err.signal}`
+                    : `could not run (${typeof code === 'string' ? code : 'error'})`;
           return resolve({ ok: false, problem: `command ${cmd ?? ''} ${why}` });
         }
         const value = firstLine(String(stdout));

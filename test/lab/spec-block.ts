@@ -27,7 +27,8 @@ export function labHints(lab: string, dmsim: boolean): string {
   const pw = "DM_SYSDBA_PASSWORD='<password>'";
   return [
     dmsim
-      ? `deploy: save a spec with these blocks as clusters/<cluster>.yaml, then ${pw} npx cdktf deploy`
+      ? `deploy: save a spec with these blocks as clusters/<cluster>.yaml, then ${pw} npx cdktf deploy\n` +
+        '        (no provider registry reachable? add stepResource: terraform_data to the spec: it needs no provider)'
       : 'deploy: the hosts have no DM tools in /dm/bin; bring the lab up with --dmsim for the DM8 simulator',
     `remove: ${dmsim ? `${pw} npx cdktf destroy if you deployed, then ` : ''}npm run lab -- down --name ${lab}`,
   ].join('\n');

@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -11,6 +12,10 @@ import { Lab } from './lab';
 import { leftovers } from './cleanup';
 import { SPEC_BLOCK_HEADER } from './spec-block';
 import { labAvailabilityForTests, labName } from './vitest';
+import { stepCommand } from '../../lib/cli/remote';
+import { planCluster } from '../../lib/plan';
+import { givenSecrets } from '../../lib/steps';
+import { validateSpec } from '../../lib/validate';
 
 const avail = labAvailabilityForTests();
 
@@ -71,6 +76,37 @@ describe.skipIf(!avail.ok)('npm run lab -- up --dmsim: a lab for your own specs'
     }
     expect(up.out).toMatch(/DM_SYSDBA_PASSWORD=\S+ npx cdktf deploy/);
     expect(up.out).toContain(`npm run lab -- down --name ${name}`);
+
+    // The blocks make a spec that validates, and whose SSH settings reach the hosts: the deploy's
+    // first step, the preflight (tools in /dm/bin, clocks, ports, paths), passes on them.
+    const v = validateSpec({
+      kind: 'RealtimePair',
+      group: 'ULAB',
+      oguid: 61001,
+      ssh: printed.ssh,
+      hosts: printed.hosts,
+      primary: { name: 'ULAB_01', host: 'DW_P' },
+      standbys: [{ name: 'ULAB_02', host: 'DW_S1' }],
+    });
+    expect(v.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    if (!v.model) throw new Error('the printed blocks do not make a valid spec');
+    const errors: string[] = [];
+    const saved = process.env.DMDEPLOY_LOG;
+    process.env.DMDEPLOY_LOG = path.join(os.tmpdir(), `${name}-dmdeploy.log`);
+    try {
+      const code = await stepCommand(
+        planCluster(v.model),
+        'cluster/preflight',
+        givenSecrets({ sysdbaPassword: 'Userlab_pw_123' }),
+        () => undefined,
+        (e) => errors.push(e),
+      );
+      expect(code, errors.join('')).toBe(0);
+    } finally {
+      if (saved === undefined) delete process.env.DMDEPLOY_LOG;
+      else process.env.DMDEPLOY_LOG = saved;
+      fs.rmSync(path.join(os.tmpdir(), `${name}-dmdeploy.log`), { force: true });
+    }
 
     // The simulator is in each host's /dm/bin and runs there: dminit makes a database in /dm/data.
     for (const h of ['DW_P', 'DW_S1']) expect(fs.existsSync(lab.dmPath(h, '/dm/bin/dminit'))).toBe(true);

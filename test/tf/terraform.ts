@@ -104,17 +104,18 @@ function run(
 const statePathOf = (o: TfOptions) => path.resolve(o.statePath ?? defaultStatePath(o.stackDir));
 
 /**
- * Resolves once the local state file records `address` (terraform writes it after each resource),
- * or after `limitMs`: a crash then loses no completed resource to a half-written state file.
+ * Resolves once the local state file records `address` as `present` or gone (terraform writes it
+ * after each resource), or after `limitMs`: a crash then loses no completed resource to a
+ * half-written state file.
  */
-async function recorded(file: string, address: string, limitMs = 5000): Promise<void> {
+async function recorded(file: string, address: string, present: boolean, limitMs = 5000): Promise<void> {
   const until = Date.now() + limitMs;
   while (Date.now() < until) {
     try {
       const state = JSON.parse(readFileSync(file, 'utf8')) as {
         resources?: { type: string; name: string }[];
       };
-      if (state.resources?.some((r) => `${r.type}.${r.name}` === address)) return;
+      if ((state.resources ?? []).some((r) => `${r.type}.${r.name}` === address) === present) return;
     } catch {
       // being written
     }
@@ -220,7 +221,7 @@ async function applyOrDestroy(bin: string, o: TfOptions, command: 'apply' | 'des
     if (o.crashAfter !== undefined && !crashed && progress.completedCount >= o.crashAfter) {
       crashed = true;
       const last = progress.lastCompleted ?? '';
-      void recorded(statePathOf(o), last).then(() => killGroup?.());
+      void recorded(statePathOf(o), last, command === 'apply').then(() => killGroup?.());
     }
   };
   try {
