@@ -3,9 +3,10 @@
  * the monitor's `show`), and the pure judgement of it against what the plan expects.
  */
 import path from 'node:path/posix';
-import { shQuote } from '../ssh';
+import { shQuote, SshError } from '../ssh';
 import {
   ARCH_QUERY,
+  dmMessage,
   INSTANCE_QUERY,
   parseArchives,
   parseInstance,
@@ -27,6 +28,8 @@ export interface DatabaseStatus {
   host: string;
   role: string;
   reachable: boolean;
+  /** Why it did not answer, when it did not: a login refused, SSH refused (a changed host key), or DM's message. */
+  unreachable?: string;
   status?: string;
   mode?: string;
   oguid?: number;
@@ -64,8 +67,15 @@ async function databaseStatus(
   };
   const res = await r
     .disql(d.port, [INSTANCE_QUERY, ARCH_QUERY, WATCHER_QUERY], 30_000)
-    .catch(() => undefined);
-  if (!res || res.exitCode !== 0) return out;
+    .catch((e: unknown) => {
+      out.unreachable = unreachableCause(e);
+      return undefined;
+    });
+  if (!res) return out;
+  if (res.exitCode !== 0) {
+    out.unreachable = loginCause(`${res.stdout}\n${res.stderr}`);
+    return out;
+  }
   // the three answers come one after another; each parser picks the rows of its own shape
   const i = parseInstance(res.stdout);
   out.reachable = !!i;
@@ -74,6 +84,23 @@ async function databaseStatus(
   const w = parseWatchers(res.stdout).find((x) => x.group === g.name);
   if (w) out.watcher = w.status;
   return out;
+}
+
+/** DM's -2501 is a refused login (wrong user or password); anything else, the server did not answer. */
+export function loginCause(output: string): string {
+  const message = dmMessage(output);
+  return /\[-2501\]/.test(output)
+    ? `login failed (check the SYSDBA password): ${message}`
+    : `does not answer: ${message}`;
+}
+
+/** Why SSH to the host failed: a changed host key is told apart from a host that is down. */
+function unreachableCause(e: unknown): string {
+  if (e instanceof SshError)
+    return e.code === 'HOST_KEY_CHANGED'
+      ? `host key changed (${e.what}); fix: ${e.hint}`
+      : `SSH failed (${e.code}): ${e.what}`;
+  return `does not answer: ${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}`;
 }
 
 /** `show` from a monitoring-mode copy of dmmonitor.ini (MON_DW_CONFIRM = 0), so the confirm monitor is untouched. */
@@ -163,7 +190,7 @@ export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] 
     for (const d of g.databases) {
       const at = `${g.name}.${d.instance} on ${d.host}`;
       if (!d.reachable) {
-        problems.push(`${at}: does not answer`);
+        problems.push(`${at}: ${d.unreachable ?? 'does not answer'}`);
         continue;
       }
       if (d.oguid !== g.oguid) problems.push(`${at}: OGUID ${d.oguid}, want ${g.oguid}`);

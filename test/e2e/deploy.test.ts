@@ -13,7 +13,8 @@
  *     (`plan -out`), the process lists sampled on the hosts during the deploy, and every log.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +134,42 @@ for (const topo of TOPOLOGIES)
       }
       expect(s.monitor?.answered).toBe(true);
     }, 180_000);
+
+    if (topo.id === 'rt11')
+      it('status tells a refused login and a changed host key apart from a database that does not answer', async () => {
+        const wrong = await dmdeployStatus(specFile, 'Not_the_password_1');
+        expect(wrong.healthy).toBe(false);
+        expect(wrong.problems).toEqual(
+          expect.arrayContaining([
+            expect.stringMatching(
+              /GRP1_RT_01 on DW_P: login failed \(check the SYSDBA password\): .*\[-2501\]/,
+            ),
+          ]),
+        );
+        expect(wrong.problems.join('\n')).not.toContain('Not_the_password_1');
+        // DW_P presents its own key, but known_hosts now pins another host's key for its addresses
+        const d = lab().descriptor;
+        const p = d.hosts.find((h) => h.name === 'DW_P');
+        const other = d.hosts.find((h) => h.name === 'DW_S1');
+        const knownHosts = path.join(dir, 'changed_known_hosts');
+        writeFileSync(
+          knownHosts,
+          readFileSync(d.knownHostsPath, 'utf8').replace(
+            `${p?.public ?? ''},${p?.private ?? ''} ${p?.hostKey ?? ''}`,
+            `${p?.public ?? ''},${p?.private ?? ''} ${other?.hostKey ?? ''}`,
+          ),
+        );
+        const spec = parse(readFileSync(specFile, 'utf8')) as { ssh: Record<string, unknown> };
+        const changed = path.join(dir, 'changed-key.yaml');
+        writeFileSync(changed, stringify({ ...spec, ssh: { ...spec.ssh, knownHostsPath: knownHosts } }));
+        const s = await dmdeployStatus(changed);
+        expect(s.healthy).toBe(false);
+        expect(s.problems).toEqual(
+          expect.arrayContaining([expect.stringMatching(/GRP1_RT_01 on DW_P: host key changed \(/)]),
+        );
+        // the other database still answers
+        expect(s.problems.filter((x) => x.includes('GRP1_RT_02 on DW_S1: host key'))).toEqual([]);
+      }, 120_000);
 
     // one topology is enough for the error path
     if (topo.id === 'rt11')

@@ -71,9 +71,9 @@ export function synthStack(id: string, spec: ClusterSpec, cluster: string): Stac
 }
 
 /** `dmdeploy status <spec> --json` (exit 1 when unhealthy still prints the JSON). */
-export async function dmdeployStatus(specFile: string): Promise<ClusterStatus> {
+export async function dmdeployStatus(specFile: string, password = PASSWORD): Promise<ClusterStatus> {
   const r = await run(DMDEPLOY, ['status', specFile, '--json'], {
-    env: { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD },
+    env: { ...process.env, DM_SYSDBA_PASSWORD: password },
     timeout: 120_000,
   }).catch((e: { stdout?: string; stderr?: string }) => ({ stdout: e.stdout ?? '', stderr: e.stderr ?? '' }));
   try {

@@ -1,6 +1,6 @@
 /** The pure judgement of a cluster's live state (7.2.7, §4.4), for DMDSC and MPP groups. */
 import { describe, expect, it } from 'vitest';
-import { judge, type DatabaseStatus } from '../../lib/steps/status';
+import { judge, loginCause, type DatabaseStatus } from '../../lib/steps/status';
 
 const db = (over: Partial<DatabaseStatus>): DatabaseStatus => ({
   group: 'GRP1',
@@ -49,5 +49,21 @@ describe('judge', () => {
     expect(judge({ cluster: 'c', groups, mppCtl: [f('A', 'aa'), f('B')] })).toEqual([
       'B: /d/dmmpp.ctl is missing',
     ]);
+  });
+
+  it('says why a database did not answer: a refused login is not a host that is down', () => {
+    const groups = (d: DatabaseStatus) => [{ name: 'GRP1', oguid: 1000, databases: [...dsc, d] }];
+    const down = db({
+      instance: 'S2',
+      host: 'S2',
+      reachable: false,
+      unreachable: loginCause('[-2501]:用户名或密码错误'),
+    });
+    expect(judge({ cluster: 'c', groups: groups(down) })).toContain(
+      'GRP1.S2 on S2: login failed (check the SYSDBA password): [-2501]:用户名或密码错误',
+    );
+    expect(loginCause('[-70028]:创建SOCKET连接失败')).toBe('does not answer: [-70028]:创建SOCKET连接失败');
+    const unknown = db({ instance: 'S2', host: 'S2', reachable: false });
+    expect(judge({ cluster: 'c', groups: groups(unknown) })).toContain('GRP1.S2 on S2: does not answer');
   });
 });
