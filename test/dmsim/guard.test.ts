@@ -107,6 +107,19 @@ describe('a realtime pair built as the manual says (7.1, 7.2)', () => {
     expect(r2.stdout).toContain('守护系统运行正常');
   });
 
+  it('takes a confirm monitor started again once the old one is gone: the watchers drop its registration', async () => {
+    // each watcher reports only the confirm monitor connected to it; a peer's report of one that
+    // is gone ends with that peer's next heartbeat, instead of the two watchers echoing it for ever
+    mon.kill('SIGKILL');
+    await mon.exited(10_000);
+    // long enough for the watchers to have polled each other with the old registration gone
+    await new Promise((r) => setTimeout(r, 4000));
+    mon = pair.M.spawn('dmmonitor', [pair.monitorIni]);
+    await mon.waitFor(/启动确认监视器/, 20_000);
+    const again = await pair.M.run('dmmonitor', [pair.monitorIni], { stdin: 'show\n' });
+    expect(again.stdout).toMatch(/already has a confirm monitor/);
+  }, 40_000);
+
   it('refuses a monitor whose MON_DW_IP is not MAL_HOST:MAL_DW_PORT (7.2.5.1)', async () => {
     // the public address reaches the watcher, but dmmal.ini says MAL_HOST is the private one
     const bad = path.join(pair.M.dir, 'bad.ini');

@@ -294,7 +294,9 @@ class GroupCtl {
     };
     if (this.inst && Date.now() - this.instSeen < 3000) e.inst = this.inst;
     if (this.reason) e.reason = this.reason;
-    const cm = this.confirmMonitors()[0];
+    // only a confirm monitor connected to this watcher: passing on a peer's report would let two
+    // watchers echo a monitor that is gone to each other for ever (real watchers time it out)
+    const cm = [...this.localConfirm.values()][0];
     if (cm) e.confirmMonitor = cm;
     return e;
   }
