@@ -9,7 +9,7 @@
  * downloaded, and the CLI config names an empty mirror. Without one it says so and falls back to
  * test/tf's emulator of Terraform's provisioner semantics (null_resource steps).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,7 +73,14 @@ async function main(): Promise<number> {
     buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
     const stackDir = path.join(dir, 'cdktf.out', 'stacks', plan.cluster);
     const type = spec.stepResource ?? 'null_resource';
-    out(`   ${path.join(stackDir, 'cdk.tf.json')}: ${plan.steps.length + plan.teardown.length} ${type}s\n`);
+    const synthesized = JSON.parse(readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+      resource: Record<string, Record<string, unknown>>;
+    };
+    const count = Object.keys(synthesized.resource[type] ?? {}).length;
+    out(
+      `   ${path.join(stackDir, 'cdk.tf.json')}: ${count} ${type} resources: ${plan.steps.length} deploy steps, ` +
+        `${plan.teardown.length} teardown steps, ${count - plan.steps.length - plan.teardown.length} barriers between teardown phases\n`,
+    );
     lap('synth', t);
 
     // a fresh random SYSDBA password, only in the environment Terraform runs in: each step reads
