@@ -6,17 +6,33 @@
 // rotated order), medians of BENCH_STEP_START_RUNS (default 15) runs:
 //   node -e 0                      the floor: a node process that does nothing
 //   step bundle (stack asset)      what each resource runs: node <asset>/dmdeploy-step.cjs (V8 code cache)
+//   step handed to a broker        the same command without --dry-run, as a step process runs it while
+//                                  the run's step broker is up: it hands the step over and relays the
+//                                  answer (here a stand-in broker that answers at once)
 //   step bundle, no code cache     node <asset>/step.cjs, the same bundle compiled from source
 //   bin/dmdeploy step              the user CLI: bash, then the cached bundle (checks its sources first)
 //   tsx lib/cli/main.ts step       what bin/dmdeploy ran before the bundle: every module through tsx
 // Prints each median and its ratio to `node -e 0` (target for the bundle: at most 2x).
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'cdktf';
 import { buildApp } from '../main';
+import { brokerSocket } from '../lib/cli/step-socket';
+
+/** A stand-in broker on `socket`: accepts each step and answers exit 0 at once. */
+async function standInBroker(socket: string): Promise<ChildProcess> {
+  const code = `const net=require('node:net');const s=process.argv[1];require('node:fs').rmSync(s,{force:true});
+net.createServer((c)=>{let b='';c.setEncoding('utf8');c.on('data',(d)=>{b+=d;if(b.includes('\\n'))c.end('{"accepted":true}\\n{"exit":0}\\n')})}).listen(s,()=>process.stdout.write('ready\\n'));`;
+  const child = spawn(process.execPath, ['-e', code, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.once('data', () => resolve());
+    child.once('exit', (c) => reject(new Error(`the stand-in broker exited ${String(c)}`)));
+  });
+  return child;
+}
 
 const RUNS = Math.max(3, Math.min(101, Number(process.env.BENCH_STEP_START_RUNS ?? 15)));
 const REPO = path.join(__dirname, '..');
@@ -35,6 +51,7 @@ const median = (xs: readonly number[]): number => {
 
 export default async function stepStart(): Promise<number> {
   const dir = mkdtempSync(path.join(tmpdir(), 'dm-bench-step-start-'));
+  let broker: ChildProcess | undefined;
   try {
     const outdir = path.join(dir, 'cdktf.out');
     buildApp(new App({ outdir }), [path.join(REPO, 'examples', '7.2-realtime-pair.yaml')]).synth();
@@ -52,6 +69,7 @@ export default async function stepStart(): Promise<number> {
     const candidates: Candidate[] = [
       { name: 'node -e 0', argv: ['node', '-e', '0'] },
       { name: 'step bundle (stack asset)', argv: ['node', bundle, ...step] },
+      { name: 'step handed to a broker', argv: ['node', bundle, 'step', id, '--manifest', manifest] },
       {
         name: 'step bundle, no code cache',
         argv: ['node', path.posix.join(path.dirname(bundle), 'step.cjs'), ...step],
@@ -68,6 +86,10 @@ export default async function stepStart(): Promise<number> {
     ];
     // as local-exec runs it: in the stack directory, the password in the environment (never printed)
     const env: NodeJS.ProcessEnv = { ...process.env, DM_SYSDBA_PASSWORD: 'bench-not-a-password' };
+    delete env.DMDEPLOY_STEP_BROKER;
+    const socket = brokerSocket(path.join(stackDir, path.dirname(bundle)), manifest, stackDir);
+    if (!socket) throw new Error('no private directory for a broker socket on this machine');
+    broker = await standInBroker(socket);
     delete env.NODE_OPTIONS;
     const runOnce = (c: Candidate): number => {
       const t = process.hrtime.bigint();
@@ -102,13 +124,16 @@ export default async function stepStart(): Promise<number> {
       );
     }
     const ratio = (medians[1] as number) / floor;
-    const tsx = medians[4] as number;
+    const handed = (medians[2] as number) / floor;
+    const tsx = medians[5] as number;
     console.log(
       `target    step bundle <= ${TARGET}x node -e 0: ${ratio.toFixed(2)}x, ${ratio <= TARGET ? 'met' : 'NOT met'}; ` +
+        `handed to a broker ${handed.toFixed(2)}x, ${handed <= TARGET ? 'met' : 'NOT met'}; ` +
         `${(tsx / (medians[1] as number)).toFixed(1)}x faster than tsx`,
     );
     return 0;
   } finally {
+    broker?.kill();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -10,7 +10,13 @@ import { appendFileSync, readFileSync } from 'node:fs';
 // carry the planner (and through it the spec schema, zod, the renderers)
 import { parseManifest } from '../plan/manifest';
 import { ALL_HOSTS, type Plan, type Step } from '../plan/step';
-import { SshExecutor, type ExecutorOptions, type HostSpec, type SshLogger } from '../ssh';
+import {
+  SshExecutor,
+  type ConnectionPool,
+  type ExecutorOptions,
+  type HostSpec,
+  type SshLogger,
+} from '../ssh';
 import {
   collectStatus,
   describeSource,
@@ -35,7 +41,26 @@ function sshTargets(plan: Plan, hosts: readonly string[]): HostSpec[] {
   }));
 }
 
-function executorOptions(plan: Plan, secrets: Secrets, logger?: SshLogger): ExecutorOptions {
+/**
+ * How a step runs besides its plan and secrets: the environment it was started with (HOME,
+ * SSH_AUTH_SOCK, DMDEPLOY_LOG; the step broker runs steps for processes with their own), the
+ * connection pool to lease from, when its process started (for the overhead line), and a signal
+ * that abandons it (its connections are closed, as they would be if its process died).
+ */
+export interface StepRun {
+  env: NodeJS.ProcessEnv;
+  pool?: ConnectionPool;
+  /** ms from the step's process start to the step's start, as performance.now() measured it there. */
+  startedMs?: number;
+  signal?: AbortSignal;
+}
+
+function executorOptions(
+  plan: Plan,
+  secrets: Secrets,
+  logger?: SshLogger,
+  env: NodeJS.ProcessEnv = process.env,
+): ExecutorOptions {
   const s = plan.ssh;
   const source = plan.secrets.sshPassphrase;
   // an unset environment variable means no passphrase; a file or command the spec names must work
@@ -49,9 +74,10 @@ function executorOptions(plan: Plan, secrets: Secrets, logger?: SshLogger): Exec
     auth: {
       ...(s.privateKeyPath ? { privateKeyPath: s.privateKeyPath } : {}),
       ...(passphrase !== undefined ? { passphrase } : {}),
-      ...(s.agent && process.env.SSH_AUTH_SOCK ? { agent: process.env.SSH_AUTH_SOCK } : {}),
+      // lib/ssh/auth.ts falls back to SSH_AUTH_SOCK only without a key: decided here, from `env`
+      ...((s.agent || !s.privateKeyPath) && env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {}),
     },
-    knownHostsPath: s.knownHostsPath ?? `${process.env.HOME ?? ''}/.ssh/known_hosts`,
+    knownHostsPath: s.knownHostsPath ?? `${env.HOME ?? ''}/.ssh/known_hosts`,
     trustOnFirstUse: s.trustOnFirstUse,
     user: s.user,
     ...(logger ? { logger } : {}),
@@ -63,8 +89,10 @@ export function executorFor(
   hosts: readonly string[],
   secrets: Secrets,
   logger?: SshLogger,
+  run?: Pick<StepRun, 'env' | 'pool'>,
 ): SshExecutor {
-  return new SshExecutor(sshTargets(plan, hosts), executorOptions(plan, secrets, logger));
+  const options = executorOptions(plan, secrets, logger, run?.env);
+  return new SshExecutor(sshTargets(plan, hosts), run?.pool ? { ...options, pool: run.pool } : options);
 }
 
 export function loadManifest(file: string): Plan {
@@ -87,12 +115,13 @@ export async function stepCommand(
   secrets: Secrets,
   out: (s: string) => void,
   err: (s: string) => void,
+  run: StepRun = { env: process.env },
 ): Promise<number> {
   const step = findStep(plan, id);
   const tag = `[${step.id} @ ${step.host}]`;
   // progress also goes to a log file beside the plan (no secret ever reaches it), so one file
   // tells what every step did, whoever ran terraform
-  const logFile = process.env.DMDEPLOY_LOG ?? 'dmdeploy.log';
+  const logFile = run.env.DMDEPLOY_LOG ?? 'dmdeploy.log';
   const logged = (to: (s: string) => void) => (s: string) => {
     to(s);
     try {
@@ -106,19 +135,23 @@ export async function stepCommand(
   say(`${tag} ${step.title}\n`);
   let ex: SshExecutor;
   try {
-    ex = executorFor(plan, hostsOf(step), secrets);
+    ex = executorFor(plan, hostsOf(step), secrets, undefined, run);
   } catch (e) {
     fail(`step ${step.id} on ${step.host} failed: ${(e as Error).message}\n`);
     return 1;
   }
-  // the step's own overhead: this process's start (node, modules, manifest, secrets) and SSH connects
-  const startedMs = performance.now();
+  // abandoned (its caller went away): close its connections, which fails whatever it still awaits
+  const abandon = () => void ex.close();
+  run.signal?.addEventListener('abort', abandon, { once: true });
+  // the step's own overhead: its process's start (node, modules, manifest, secrets) and SSH connects
+  const startedMs = run.startedMs ?? performance.now();
   const overhead = () => {
     const connectMs = hostsOf(step)
       .filter((h) => h !== ALL_HOSTS)
       .reduce((n, h) => n + ex.stats(h).connectMs, 0);
     return `(process start ${startedMs.toFixed(0)} ms, ssh connect ${connectMs.toFixed(0)} ms)`;
   };
+  let ok = false;
   try {
     const r = await runStep(
       {
@@ -132,6 +165,7 @@ export async function stepCommand(
     say(
       `${tag} ${r.result === 'skipped' ? `already done: ${r.reason ?? ''}` : r.result} in ${(r.ms / 1000).toFixed(3)} s ${overhead()}\n`,
     );
+    ok = true;
     return 0;
   } catch (e) {
     fail(
@@ -139,7 +173,9 @@ export async function stepCommand(
     );
     return 1;
   } finally {
-    await ex.close();
+    run.signal?.removeEventListener('abort', abandon);
+    // a failed or timed-out step may still await something on its connections: they are closed
+    await ex.close({ reuse: ok && !run.signal?.aborted });
   }
 }
 

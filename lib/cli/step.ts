@@ -8,6 +8,8 @@
 import { readFileSync } from 'node:fs';
 import { readSecrets } from '../steps/secrets';
 import { readBuildInfo } from './build-info';
+import { brokerMain } from './step-broker';
+import { BROKER_COMMAND } from './step-client';
 import { loadManifest, stepCommand, stepDryRun } from './remote';
 import { flagValue, HELP, positionals, stdio, usage, type Io } from './usage';
 
@@ -51,6 +53,8 @@ export function stepEntry(argv: readonly string[], self: string, io: Io = stdio)
     return cmd ? 0 : 2;
   }
   if (cmd === 'step') return stepMain(rest, io);
+  // started by a step process (step-client.ts), never by hand: not in --help
+  if (cmd === BROKER_COMMAND && rest[0]) return brokerMain(rest[0]);
   if (ELSEWHERE.includes(cmd))
     return usage(io, `${cmd} is not in the step-only command line; run bin/dmdeploy ${cmd}`);
   return usage(io, `unknown command "${cmd}"`);

@@ -105,6 +105,11 @@ export class HostConnection {
     return where(this.target);
   }
 
+  /** True once close() was called: the connection is never used again. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   stats(): ConnectionStats {
     return { ...this.counters, peakSessions: this.slots.peak, sessionLimit: this.slots.limit };
   }

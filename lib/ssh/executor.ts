@@ -5,6 +5,7 @@ import { resolveAuth, type ResolvedAuth, type SshAuth } from './auth';
 import { writeFileAtomic, type FileAttributes, type WriteProgress } from './atomic-write';
 import type { RetryPolicy, SshTarget } from './connect';
 import { HostConnection, type ConnectionStats } from './connection';
+import type { ConnectionPool } from './pool';
 import { SshError, describeCause } from './errors';
 import {
   ExecError,
@@ -56,6 +57,11 @@ export interface ExecutorOptions {
   logger?: SshLogger;
   /** ssh2's protocol trace, at debug level. */
   protocolDebug?: boolean;
+  /**
+   * Lease connections from here, and hand them back on close({ reuse: true }). A pooled connection
+   * keeps the logger of the executor that opened it.
+   */
+  pool?: ConnectionPool;
 }
 
 export interface WriteFileOptions {
@@ -80,6 +86,8 @@ export interface CopyResult {
 
 export class SshExecutor {
   private readonly hosts = new Map<string, HostConnection>();
+  /** Each host's pool key and its stats when leased (a pooled connection's counters run on). */
+  private readonly leased = new Map<string, { key: string; base: ConnectionStats }>();
   private auth: Promise<ResolvedAuth> | undefined;
   private readonly log: SshLogger;
   private readonly idCache = new Map<string, number>();
@@ -97,7 +105,15 @@ export class SshExecutor {
         port: h.port ?? 22,
         user: h.user ?? opts.user,
       };
-      this.hosts.set(h.name, this.makeConnection(target));
+      const make = () => this.makeConnection(target);
+      if (!opts.pool) {
+        this.hosts.set(h.name, make());
+        continue;
+      }
+      const key = poolKey(target, opts);
+      const conn = opts.pool.lease(key, make);
+      this.hosts.set(h.name, conn);
+      this.leased.set(h.name, { key, base: conn.stats() });
     }
   }
 
@@ -128,8 +144,18 @@ export class SshExecutor {
     return [...this.hosts.keys()];
   }
 
+  /** This executor's use of the host's connection (a pooled one counts from the lease). */
   stats(host: string): ConnectionStats {
-    return this.host(host).stats();
+    const now = this.host(host).stats();
+    const base = this.leased.get(host)?.base;
+    if (!base) return now;
+    return {
+      ...now,
+      connects: now.connects - base.connects,
+      connectMs: now.connectMs - base.connectMs,
+      channelsOpened: now.channelsOpened - base.channelsOpened,
+      channelsRefused: now.channelsRefused - base.channelsRefused,
+    };
   }
 
   /**
@@ -365,9 +391,33 @@ export class SshExecutor {
     return { bytes, durationMs };
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.hosts.values()].map((h) => h.close()));
+  /**
+   * Ends the executor. With a pool and `reuse`, its connections go back to the pool for another
+   * executor; otherwise they are closed, which ends any channel still open on them.
+   */
+  async close(opts: { reuse?: boolean } = {}): Promise<void> {
+    const pool = this.opts.pool;
+    await Promise.all(
+      [...this.hosts].map(([name, conn]) => {
+        const lease = this.leased.get(name);
+        return pool && lease ? pool.release(lease.key, conn, opts.reuse ?? false) : conn.close();
+      }),
+    );
   }
+}
+
+/**
+ * What makes two connections interchangeable: the target and every option that shapes the
+ * connection or its authentication (the passphrase included: the key never leaves this process).
+ */
+function poolKey(target: SshTarget, o: ExecutorOptions): string {
+  const rest: Partial<ExecutorOptions> = { ...o };
+  delete rest.pool;
+  delete rest.logger;
+  delete rest.auth;
+  const auth = o.auth;
+  const key = auth.privateKey === undefined ? undefined : Buffer.from(auth.privateKey).toString('base64');
+  return JSON.stringify([target, rest, { ...auth, privateKey: key }]);
 }
 
 export { ExecError };

@@ -11,6 +11,7 @@ export { ExecError, type ExecOptions, type ExecResult } from './exec';
 export { SshError, HostKeyError, type SshErrorCode } from './errors';
 export type { SshAuth } from './auth';
 export type { ConnectionStats } from './connection';
+export { ConnectionPool } from './pool';
 export type { RetryPolicy } from './connect';
 export type { TransferProgress, TransferTuning } from './transfer';
 export type { WriteProgress } from './atomic-write';

@@ -27,13 +27,14 @@ export function describeSource(s: SecretSource): string {
 }
 
 const COMMAND_TIMEOUT_MS = 30_000;
-const expandHome = (p: string) => (p === '~' || p.startsWith('~/') ? os.homedir() + p.slice(1) : p);
+const expandHome = (p: string, env: NodeJS.ProcessEnv) =>
+  p === '~' || p.startsWith('~/') ? (env.HOME ?? os.homedir()) + p.slice(1) : p;
 /** The first line: what a secret file or a command (e.g. `vault kv get -field=...`) holds. */
 const firstLine = (text: string) => text.split(/\r?\n/)[0] ?? '';
 const errnoOf = (e: unknown) => (e as NodeJS.ErrnoException).code ?? 'error';
 
-function fromFile(file: string): SecretValue {
-  const p = expandHome(file);
+function fromFile(file: string, env: NodeJS.ProcessEnv): SecretValue {
+  const p = expandHome(file, env);
   let mode: number;
   try {
     mode = statSync(p).mode;
@@ -55,13 +56,13 @@ function fromFile(file: string): SecretValue {
   return value ? { ok: true, value } : { ok: false, problem: `file ${file} is empty` };
 }
 
-function fromCommand(argv: readonly string[]): Promise<SecretValue> {
+function fromCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<SecretValue> {
   const [cmd, ...args] = argv;
   return new Promise((resolve) => {
     execFile(
       cmd ?? '',
       args,
-      { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024, windowsHide: true },
+      { timeout: COMMAND_TIMEOUT_MS, maxBuffer: 64 * 1024, windowsHide: true, env },
       (err, stdout) => {
         // the command's output may hold the secret, and so may Node's message (it quotes stderr):
         // only the exit status, the signal or the errno is reported
@@ -91,8 +92,8 @@ export async function readSecret(s: SecretSource, env: NodeJS.ProcessEnv): Promi
     const v = env[s.env];
     return v ? { ok: true, value: v } : { ok: false, problem: `environment variable ${s.env} is not set` };
   }
-  if ('file' in s) return fromFile(s.file);
-  return fromCommand(s.command);
+  if ('file' in s) return fromFile(s.file, env);
+  return fromCommand(s.command, env);
 }
 
 /** Both secrets of a plan or model. A missing SSH passphrase is fine while the default source is unset. */

@@ -1,0 +1,163 @@
+/**
+ * The step broker as Terraform's step processes use it, on lab hosts: the steps of a synthesized
+ * stack run as local-exec runs them (`node <bundle asset> step <id> --manifest <plan.json>` in the
+ * stack directory), one after another.
+ *   - the first starts the broker, in the step process's process group, without the step
+ *     process's secrets in its environment or on its command line;
+ *   - the next reuses the first's SSH connection (0 ms connecting) and the broker's parsed
+ *     manifest, yet runs with its own process's environment (its own DMDEPLOY_LOG);
+ *   - idle, the broker exits and removes its socket; killing the process group (as an
+ *     interrupted or killed Terraform does) kills it.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { App } from 'cdktf';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../main';
+import { brokerSocket } from '../../lib/cli/step-socket';
+import { labAvailabilityForTests, useLab } from '../lab/vitest';
+import { installOnHosts, PASSWORD } from '../dmsim/lab-harness';
+import { labSpec, TOPOLOGIES } from './specs';
+import { stringify } from 'yaml';
+
+const avail = labAvailabilityForTests();
+const topo = TOPOLOGIES[0];
+if (!topo) throw new Error('no topology');
+
+interface Run {
+  pid: number;
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+};
+/** The process group of `pid` (field 5 of /proc/<pid>/stat, after the parenthesised name). */
+const pgidOf = (pid: number) =>
+  Number(
+    readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /s, '')
+      .split(' ')[2],
+  );
+
+describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stack on lab hosts', () => {
+  const lab = useLab({ name: 'e2ebroker', hosts: topo.hosts }, 90_000);
+  let dir = '';
+  let stackDir = '';
+  let command = '';
+  let socket = '';
+
+  beforeAll(() => {
+    const l = lab();
+    installOnHosts(l, topo.hosts);
+    dir = mkdtempSync(path.join(tmpdir(), 'dm-cdktf-broker-'));
+    const specFile = path.join(dir, 'clusters', 'grp1.yaml');
+    mkdirSync(path.dirname(specFile), { recursive: true });
+    writeFileSync(specFile, stringify(labSpec(topo, l)));
+    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+    stackDir = path.join(dir, 'cdktf.out', 'stacks', 'GRP1');
+    const json = JSON.parse(readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+      resource: { null_resource: Record<string, { provisioner: { 'local-exec': { command: string } }[] }> };
+    };
+    command = json.resource.null_resource['cluster__preflight']?.provisioner[0]?.['local-exec'].command ?? '';
+    const [, bundle = '', , , , manifest = ''] = command.split(' ');
+    socket = brokerSocket(path.join(stackDir, path.dirname(bundle)), manifest, stackDir) ?? '';
+    if (!socket) throw new Error('no private directory for the broker socket on this machine');
+  }, 120_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The step's command as local-exec runs it, in its own process group (as the harness runs terraform). */
+  function step(log: string): Promise<Run> {
+    return new Promise((resolve) => {
+      const c = spawn('sh', ['-c', command], {
+        cwd: stackDir,
+        env: {
+          ...process.env,
+          DM_SYSDBA_PASSWORD: PASSWORD,
+          DMDEPLOY_LOG: path.join(dir, log),
+          DMDEPLOY_STEP_BROKER_IDLE_MS: '3000',
+        },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      c.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+      c.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+      const t = setTimeout(() => c.kill('SIGKILL'), 60_000);
+      c.on('close', (code) => (clearTimeout(t), resolve({ pid: c.pid ?? 0, code, out, err })));
+    });
+  }
+
+  const brokerLog = () => readFileSync(`${socket.slice(0, -'.sock'.length)}.log`, 'utf8');
+  /** The pid of the broker that last started serving this stack's steps. */
+  const brokerPid = () => {
+    const serving = [...brokerLog().matchAll(/\[broker (\d+)\] serving /g)];
+    return Number(serving.at(-1)?.[1] ?? 0);
+  };
+  const connectMs = (out: string) => Number(/ssh connect (\d+) ms\)\n$/.exec(out)?.[1] ?? NaN);
+
+  it('starts with the first step, in its process group, and keeps no secret of it', async () => {
+    const first = await step('first.log');
+    expect(first.code, first.err).toBe(0);
+    expect(first.err).toBe('');
+    // the first step to a host connects
+    expect(connectMs(first.out)).toBeGreaterThan(0);
+    const pid = brokerPid();
+    expect(alive(pid)).toBe(true);
+    expect(existsSync(socket)).toBe(true);
+    // in the group of the process local-exec started: what kills terraform's group kills it
+    expect(pgidOf(pid)).toBe(first.pid);
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    expect(environ).not.toContain(PASSWORD);
+    expect(environ).not.toContain('DM_SYSDBA_PASSWORD');
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toContain(PASSWORD);
+    expect(readFileSync(path.join(dir, 'first.log'), 'utf8')).toContain('[cluster/preflight @ ');
+  }, 60_000);
+
+  it('runs the next step on the same connection, with that step process environment', async () => {
+    const pid = brokerPid();
+    const second = await step('second.log');
+    expect(second.code, second.err).toBe(0);
+    expect(brokerPid()).toBe(pid);
+    expect(connectMs(second.out)).toBe(0);
+    // its own DMDEPLOY_LOG, not the first step's
+    expect(readFileSync(path.join(dir, 'second.log'), 'utf8')).toContain('[cluster/preflight @ ');
+    expect(
+      readFileSync(path.join(dir, 'first.log'), 'utf8')
+        .split('\n')
+        .filter((l) => /checked in/.test(l)),
+    ).toHaveLength(1);
+  }, 60_000);
+
+  it('exits when idle, removing its socket', async () => {
+    const pid = brokerPid();
+    for (let i = 0; i < 200 && alive(pid); i++) await sleep(50);
+    expect(alive(pid)).toBe(false);
+    expect(existsSync(socket)).toBe(false);
+    expect(brokerLog()).toMatch(new RegExp(`\\[broker ${pid}\\] idle for 3000 ms after 2 steps: exiting`));
+  }, 30_000);
+
+  it('dies with the process group that started it', async () => {
+    const r = await step('third.log');
+    expect(r.code, r.err).toBe(0);
+    const pid = brokerPid();
+    expect(alive(pid)).toBe(true);
+    process.kill(-r.pid, 'SIGKILL');
+    for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
+    expect(alive(pid)).toBe(false);
+  }, 60_000);
+});
