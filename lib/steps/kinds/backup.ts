@@ -7,6 +7,7 @@ import { rman } from '../../dm';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { runRman, stoppedOrFail } from './dsc';
+import { awaitInFlight } from './in-flight';
 import type { StepOf } from './types';
 
 export const backup: StepKindImpl<StepOf<'backup'>> = {
@@ -14,6 +15,9 @@ export const backup: StepKindImpl<StepOf<'backup'>> = {
   mutates: true,
   async probe(ctx, step) {
     const r = new Remote(ctx, step);
+    // never remove the directory of a BACKUP still running (act starts over in it)
+    const { iniPath, dcrIni } = step.params;
+    await awaitInFlight(r, { tool: 'dmrman', iniPath, ...(dcrIni ? { dcrIni } : {}) }, this.timeoutMs);
     if ((await r.hasRecord()) && (await ctx.ex.exists(step.host, step.params.backupDir)))
       return `backup set ${step.params.backupDir} exists`;
     return undefined;

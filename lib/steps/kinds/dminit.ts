@@ -3,6 +3,7 @@ import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
+import { awaitInFlight } from './in-flight';
 import type { StepOf } from './types';
 
 export const dminit: StepKindImpl<StepOf<'dminit'>> = {
@@ -10,6 +11,8 @@ export const dminit: StepKindImpl<StepOf<'dminit'>> = {
   mutates: true,
   async probe(ctx, step) {
     const r = new Remote(ctx, step);
+    const { initPath, dbName } = step.params;
+    await awaitInFlight(r, { tool: 'dminit', initPath, dbName }, this.timeoutMs);
     const dbDir = path.join(step.params.initPath, step.params.dbName);
     if (await ctx.ex.exists(step.host, step.params.iniPath)) return `${step.params.iniPath} exists`;
     const ls = await r.exec(`ls -A ${shQuote(dbDir)} 2>/dev/null | head -5`);

@@ -8,6 +8,7 @@ import { rman } from '../../dm';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { runRman, stoppedOrFail } from './dsc';
+import { awaitInFlight } from './in-flight';
 import type { StepOf } from './types';
 
 const stage = (id: string, s: string) => `${id}#${s}`;
@@ -16,7 +17,11 @@ export const restore: StepKindImpl<StepOf<'restore'>> = {
   timeoutMs: 4 * 60 * 60_000,
   mutates: true,
   async probe(ctx, step) {
-    return (await new Remote(ctx, step).hasRecord()) ? 'restored and DB_MAGIC updated' : undefined;
+    const r = new Remote(ctx, step);
+    // never a second RESTORE over one an earlier, lost run left running
+    const { iniPath, dcrIni } = step.params;
+    await awaitInFlight(r, { tool: 'dmrman', iniPath, ...(dcrIni ? { dcrIni } : {}) }, this.timeoutMs);
+    return (await r.hasRecord()) ? 'restored and DB_MAGIC updated' : undefined;
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
