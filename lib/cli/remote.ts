@@ -55,6 +55,9 @@ export interface StepRun {
   signal?: AbortSignal;
 }
 
+const expandHome = (p: string, env: NodeJS.ProcessEnv) =>
+  p.startsWith('~/') && env.HOME ? `${env.HOME}/${p.slice(2)}` : p;
+
 function executorOptions(
   plan: Plan,
   secrets: Secrets,
@@ -72,12 +75,13 @@ function executorOptions(
   const passphrase = valueOf(secrets.sshPassphrase);
   return {
     auth: {
-      ...(s.privateKeyPath ? { privateKeyPath: s.privateKeyPath } : {}),
+      // `~/` against this step's HOME (the step broker serves steps of other environments)
+      ...(s.privateKeyPath ? { privateKeyPath: expandHome(s.privateKeyPath, env) } : {}),
       ...(passphrase !== undefined ? { passphrase } : {}),
       // lib/ssh/auth.ts falls back to SSH_AUTH_SOCK only without a key: decided here, from `env`
       ...((s.agent || !s.privateKeyPath) && env.SSH_AUTH_SOCK ? { agent: env.SSH_AUTH_SOCK } : {}),
     },
-    knownHostsPath: s.knownHostsPath ?? `${env.HOME ?? ''}/.ssh/known_hosts`,
+    knownHostsPath: expandHome(s.knownHostsPath ?? '~/.ssh/known_hosts', env),
     trustOnFirstUse: s.trustOnFirstUse,
     user: s.user,
     ...(logger ? { logger } : {}),
@@ -118,11 +122,17 @@ export async function stepCommand(
   run: StepRun = { env: process.env },
 ): Promise<number> {
   const step = findStep(plan, id);
+  // its process went away before it began (the broker was still reading the secrets): nothing ran
+  if (run.signal?.aborted) return 1;
   const tag = `[${step.id} @ ${step.host}]`;
+  // once the step has ended (or was abandoned), work it left behind says nothing more, as it
+  // could not had the step run in its own process
+  let ended = false;
   // progress also goes to a log file beside the plan (no secret ever reaches it), so one file
   // tells what every step did, whoever ran terraform
   const logFile = run.env.DMDEPLOY_LOG ?? 'dmdeploy.log';
   const logged = (to: (s: string) => void) => (s: string) => {
+    if (ended || run.signal?.aborted) return;
     to(s);
     try {
       appendFileSync(logFile, `${new Date().toISOString()} ${s}`);
@@ -174,6 +184,7 @@ export async function stepCommand(
     return 1;
   } finally {
     run.signal?.removeEventListener('abort', abandon);
+    ended = true;
     // a failed or timed-out step may still await something on its connections: they are closed
     await ex.close({ reuse: ok && !run.signal?.aborted });
   }
@@ -257,7 +268,14 @@ export function formatStatus(s: ClusterStatus): string {
       );
   }
   if (s.monitor)
-    lines.push(`  monitor on ${s.monitor.host}: ${s.monitor.answered ? 'answered' : 'no answer'}`);
+    lines.push(
+      `  monitor on ${s.monitor.host}: ${s.monitor.answered ? 'answered' : 'no answer'}` +
+        (s.monitor.running === undefined
+          ? ''
+          : s.monitor.running
+            ? ', confirm monitor running'
+            : ', confirm monitor NOT running'),
+    );
   if (s.mppCtl) {
     const sums = new Set(s.mppCtl.map((f) => f.sha256 ?? 'missing'));
     lines.push(

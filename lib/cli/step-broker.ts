@@ -22,7 +22,10 @@ import { ConnectionPool } from '../ssh/pool';
 import { readSecrets } from '../steps/secrets';
 import { loadManifest, stepCommand } from './remote';
 import type { BrokerMessage, BrokerRequest } from './step-client';
-import { flagValue, positionals } from './usage';
+import { flagValue, positionals, usage } from './usage';
+
+/** A bad call, answered as `dmdeploy step` answers it: the help text, exit status 2. */
+class UsageError extends Error {}
 
 const idleMs = () => {
   const n = Number(process.env.DMDEPLOY_STEP_BROKER_IDLE_MS ?? 5000);
@@ -65,15 +68,20 @@ function listen(server: net.Server, socket: string): Promise<boolean> {
     if (!first) return true;
     if (first.code !== 'EADDRINUSE') throw first;
     // another broker listens (a step process that started one at the same time): leave it be
-    const alive = await new Promise<boolean>((resolve) => {
+    const probe = await new Promise<string | undefined>((resolve) => {
       const c = net.createConnection(socket);
-      c.once('connect', () => (c.destroy(), resolve(true)));
-      c.once('error', () => resolve(false));
+      c.once('connect', () => (c.destroy(), resolve(undefined)));
+      c.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     });
-    if (alive) return false;
-    // a socket file left by a broker that was killed
-    unlinkSync(socket);
+    if (probe !== 'ECONNREFUSED' && probe !== 'ENOENT') return false;
+    // a socket file left by a broker that was killed (or already removed by a sibling)
+    try {
+      unlinkSync(socket);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
     const second = await attempt();
+    if (second?.code === 'EADDRINUSE') return false; // a sibling bound it first: it serves
     if (second) throw second;
     return true;
   })();
@@ -87,7 +95,22 @@ export async function brokerMain(socket: string): Promise<number> {
   let idle: NodeJS.Timeout | undefined;
   let served = 0;
   let stopping = false;
-  process.on('unhandledRejection', (e) => log(`unexpected: ${e instanceof Error ? e.message : String(e)}`));
+  // What would end a step's own process (an unhandled rejection or exception) ends the broker: every
+  // step it runs fails, saying so, rather than one of them reporting success after it.
+  const running = new Set<(m: BrokerMessage) => void>();
+  const fatal = (e: unknown) => {
+    const why = e instanceof Error ? e.message : String(e);
+    log(`unexpected: ${why}`);
+    for (const send of running) {
+      send({
+        err: `dmdeploy: the step broker failed (${why}); the step may have been cut short: apply again\n`,
+      });
+      send({ exit: 1 });
+    }
+    setTimeout(() => process.exit(1), 100);
+  };
+  process.on('unhandledRejection', fatal);
+  process.on('uncaughtException', fatal);
 
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stop = () => ((stopping = true), resolve())));
@@ -102,30 +125,27 @@ export async function brokerMain(socket: string): Promise<number> {
     };
     const gone = new AbortController();
     conn.on('close', () => gone.abort());
+    running.add(send);
+    const io = { out: (out: string) => send({ out }), err: (err: string) => send({ err }) };
     let status = 1;
     try {
       const rest = request.argv;
-      const id = positionals(rest)[0];
+      const id = positionals(rest, ['--dry-run'])[0];
       const file = flagValue(rest, '--manifest');
-      if (!id || !file) throw new Error('step needs a step id and --manifest <plan.json>');
+      if (!id || !file) throw new UsageError('step needs a step id and --manifest <plan.json>');
       const plan = manifests.load(file);
       const secrets = await readSecrets(plan.secrets, request.env);
-      status = await stepCommand(
-        plan,
-        id,
-        secrets,
-        (out) => send({ out }),
-        (err) => send({ err }),
-        {
-          env: request.env,
-          pool,
-          startedMs: request.sentMs + (performance.now() - receivedMs),
-          signal: gone.signal,
-        },
-      );
+      status = await stepCommand(plan, id, secrets, io.out, io.err, {
+        env: request.env,
+        pool,
+        startedMs: request.sentMs + (performance.now() - receivedMs),
+        signal: gone.signal,
+      });
     } catch (e) {
-      send({ err: `dmdeploy: ${e instanceof Error ? e.message : String(e)}\n` });
+      if (e instanceof UsageError) status = usage(io, e.message);
+      else send({ err: `dmdeploy: ${e instanceof Error ? e.message : String(e)}\n` });
     }
+    running.delete(send);
     send({ exit: status });
     conn.end();
   };
@@ -168,6 +188,7 @@ export async function brokerMain(socket: string): Promise<number> {
   });
 
   if (!(await listen(server, socket))) return 0;
+  server.on('error', fatal);
   chmodSync(socket, 0o600);
   const ours = statSync(socket).ino;
   log(`serving ${socket} in ${process.cwd()}`);

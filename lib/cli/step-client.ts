@@ -50,21 +50,31 @@ async function brokerConnection(launcher: string, socket: string): Promise<net.S
   const live = await connectTo(socket);
   if (live) return live;
   const log = openSync(`${socket.slice(0, -'.sock'.length)}.log`, 'a', 0o600);
-  const child = spawn(process.execPath, [launcher, BROKER_COMMAND, socket], {
-    cwd: process.cwd(),
-    env: brokerEnv(process.env),
-    // never Terraform's pipes: local-exec waits for them to close
-    stdio: ['ignore', log, log],
-    detached: false,
-  });
-  child.on('error', () => undefined);
-  child.unref();
+  const start = () => {
+    const child = spawn(process.execPath, [launcher, BROKER_COMMAND, socket], {
+      cwd: process.cwd(),
+      env: brokerEnv(process.env),
+      // never Terraform's pipes: local-exec waits for them to close
+      stdio: ['ignore', log, log],
+      detached: false,
+    });
+    child.on('error', () => undefined);
+    child.unref();
+    return child;
+  };
+  let child = start();
+  let starts = 1;
   const until = performance.now() + START_TIMEOUT_MS;
   while (performance.now() < until) {
     await sleep(10);
     const c = await connectTo(socket);
     if (c) return c;
     if (child.exitCode !== null && child.exitCode !== 0) break;
+    // it found another broker serving, which has since stopped: start one again
+    if (child.exitCode === 0 && starts < 3) {
+      child = start();
+      starts++;
+    }
   }
   return undefined;
 }

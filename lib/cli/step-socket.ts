@@ -14,11 +14,29 @@ import path from 'node:path';
 /** The longest unix socket path Linux takes (sun_path is 108 bytes, NUL included). */
 const MAX_SOCKET_PATH = 107;
 
+/**
+ * Whether no other user can replace what `dir` holds: it is ours or root's, and nobody else may
+ * write it, or only with the sticky bit (as /tmp), which stops them renaming our entries.
+ */
+function safeParent(dir: string, uid: number): boolean {
+  try {
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || (st.uid !== uid && st.uid !== 0)) return false;
+    return (st.mode & 0o022) === 0 || (st.mode & 0o1000) !== 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The broker's directory, made 0700 if missing; undefined unless it is ours and private. */
 export function brokerDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const uid = process.getuid?.();
   if (uid === undefined) return undefined;
-  const dir = path.join(env.XDG_RUNTIME_DIR || os.tmpdir(), `dm-cdktf-steps-${uid}`);
+  // XDG_RUNTIME_DIR only when it is this user's (sudo -E keeps another user's)
+  const xdg = env.XDG_RUNTIME_DIR;
+  const parent = xdg && lstatSafeOwn(xdg, uid) ? xdg : os.tmpdir();
+  if (!safeParent(parent, uid)) return undefined;
+  const dir = path.join(parent, `dm-cdktf-steps-${uid}`);
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (e) {
@@ -32,6 +50,15 @@ export function brokerDir(env: NodeJS.ProcessEnv = process.env): string | undefi
     return undefined;
   }
   return dir;
+}
+
+function lstatSafeOwn(dir: string, uid: number): boolean {
+  try {
+    const st = lstatSync(dir);
+    return st.isDirectory() && st.uid === uid && (st.mode & 0o077) === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The broker socket for steps of `manifest` run from `bundleDir` in `cwd`, or undefined. */

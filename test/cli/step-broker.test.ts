@@ -4,7 +4,7 @@
 // on lab hosts.)
 
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -154,7 +154,21 @@ describe('the broker socket', () => {
     } finally {
       rmSync(base, { recursive: true, force: true });
     }
-    expect(existsSync(shared)).toBe(false);
+  });
+
+  it("never uses another user's XDG_RUNTIME_DIR (as sudo -E keeps it), but the temporary directory", () => {
+    const uid = process.getuid?.() ?? 0;
+    const other = mkdtempSync(path.join(tmpdir(), 'dm-step-broker-xdg-'));
+    try {
+      chmodSync(other, 0o700);
+      expect(brokerDir({ XDG_RUNTIME_DIR: other })).toBe(path.join(other, `dm-cdktf-steps-${uid}`));
+      if (uid === 0) {
+        chownSync(other, 1000, 1000);
+        expect(brokerDir({ XDG_RUNTIME_DIR: other })).toBe(path.join(tmpdir(), `dm-cdktf-steps-${uid}`));
+      }
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('the broker is started with none of the step process environment but what node needs', () => {

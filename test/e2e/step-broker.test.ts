@@ -10,7 +10,15 @@
  *     interrupted or killed Terraform does) kills it.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App } from 'cdktf';
@@ -63,7 +71,14 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
     dir = mkdtempSync(path.join(tmpdir(), 'dm-cdktf-broker-'));
     const specFile = path.join(dir, 'clusters', 'grp1.yaml');
     mkdirSync(path.dirname(specFile), { recursive: true });
-    writeFileSync(specFile, stringify(labSpec(topo, l)));
+    // the password from a command that dawdles while <dir>/slow exists: a step still reading its
+    // secrets is a step the broker has accepted but not begun
+    writeFileSync(path.join(dir, 'pw'), `${PASSWORD}\n`, { mode: 0o600 });
+    const secret = ['/bin/sh', '-c', `test -f ${dir}/slow && sleep 3; cat ${dir}/pw`];
+    writeFileSync(
+      specFile,
+      stringify({ ...labSpec(topo, l), secrets: { sysdbaPassword: { command: secret } } }),
+    );
     buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
     stackDir = path.join(dir, 'cdktf.out', 'stacks', 'GRP1');
     const json = JSON.parse(readFileSync(path.join(stackDir, 'cdk.tf.json'), 'utf8')) as {
@@ -79,10 +94,12 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** The step's command as local-exec runs it, in its own process group (as the harness runs terraform). */
-  function step(log: string): Promise<Run> {
+  /** The step's command (its words are plain), in its own process group (as the harness runs terraform). */
+  function step(log: string, started?: (pid: number) => void): Promise<Run> {
     return new Promise((resolve) => {
-      const c = spawn('sh', ['-c', command], {
+      // node itself, not a shell around it: the process a kill below ends is the step process
+      const [, ...args] = command.split(' ');
+      const c = spawn(process.execPath, args, {
         cwd: stackDir,
         env: {
           ...process.env,
@@ -93,6 +110,7 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      started?.(c.pid ?? 0);
       let out = '';
       let err = '';
       c.stdout?.on('data', (b: Buffer) => (out += b.toString()));
@@ -151,13 +169,59 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
     expect(brokerLog()).toMatch(new RegExp(`\\[broker ${pid}\\] idle for 3000 ms after 2 steps: exiting`));
   }, 30_000);
 
-  it('dies with the process group that started it', async () => {
-    const r = await step('third.log');
-    expect(r.code, r.err).toBe(0);
-    const pid = brokerPid();
-    expect(alive(pid)).toBe(true);
-    process.kill(-r.pid, 'SIGKILL');
-    for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
-    expect(alive(pid)).toBe(false);
+  /** Start a step whose secret command dawdles; resolves once the broker runs that command. */
+  async function slowStep(log: string): Promise<{ pid: number; done: Promise<Run> }> {
+    writeFileSync(path.join(dir, 'slow'), '');
+    let pid = 0;
+    const done = step(log, (p) => (pid = p));
+    const marker = `${dir}/slow`;
+    const reading = () =>
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .some((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker);
+          } catch {
+            return false;
+          }
+        });
+    for (let i = 0; i < 250 && !reading(); i++) await sleep(20);
+    expect(reading()).toBe(true);
+    rmSync(path.join(dir, 'slow'));
+    return { pid, done };
+  }
+
+  it('abandons a step whose process is killed before it begins, and serves the next', async () => {
+    const { pid, done } = await slowStep('abandoned.log');
+    const broker = brokerPid();
+    process.kill(pid, 'SIGKILL');
+    const r = await done;
+    expect(r.code).toBeNull(); // killed
+    await sleep(3500); // the secret command finishes: the broker must not begin the step then
+    expect(
+      existsSync(path.join(dir, 'abandoned.log'))
+        ? readFileSync(path.join(dir, 'abandoned.log'), 'utf8')
+        : '',
+    ).toBe('');
+    expect(alive(broker)).toBe(true);
+    const next = await step('next.log');
+    expect(next.code, next.err).toBe(0);
+    expect(brokerPid()).toBe(broker);
+  }, 60_000);
+
+  it('dies with the process group that started it, a step in flight', async () => {
+    // each step here is a process group of its own (under terraform all share terraform's): let
+    // the last broker go idle, so that this step's process starts the next, in its group
+    const last = brokerPid();
+    for (let i = 0; i < 200 && alive(last); i++) await sleep(50);
+    expect(alive(last)).toBe(false);
+    const { pid, done } = await slowStep('killed.log');
+    const broker = brokerPid();
+    expect(broker).not.toBe(last);
+    expect(pgidOf(broker)).toBe(pid);
+    process.kill(-pid, 'SIGKILL');
+    await done;
+    for (let i = 0; i < 100 && alive(broker); i++) await sleep(20);
+    expect(alive(broker)).toBe(false);
   }, 60_000);
 });

@@ -36,6 +36,10 @@ describe.skipIf(!avail.ok)('lib/ssh connection pool', () => {
   }, 30_000);
 
   it('never hands one over to another host or other options', async () => {
+    const pool = new ConnectionPool();
+    const p = labExecutor(lab(), { pool }, ['p']);
+    await p.run('p', 'true');
+    await p.close({ reuse: true });
     expect(pool.size).toBe(1);
     const q = labExecutor(lab(), { pool }, ['q']);
     await q.run('q', 'true');
@@ -46,9 +50,13 @@ describe.skipIf(!avail.ok)('lib/ssh connection pool', () => {
     expect(other.stats('p').connects).toBe(1);
     await other.close({ reuse: false });
     expect(pool.size).toBe(2);
+    await pool.closeAll();
   }, 30_000);
 
   it('closes it on close() without reuse, ending a command still running on it', async () => {
+    const seed = labExecutor(lab(), { pool }, ['p']);
+    await seed.run('p', 'true');
+    await seed.close({ reuse: true });
     const a = labExecutor(lab(), { pool }, ['p']);
     expect(a.stats('p').connects).toBe(0);
     const t0 = Date.now();
