@@ -4,6 +4,7 @@
  */
 import path from 'node:path/posix';
 import { renderCluster, type RenderedFile } from '../render';
+import { renderDmArch } from '../render/dmarch';
 import { monDwIp, watcherUnits } from '../render/topology';
 import {
   isGuardMember,
@@ -370,6 +371,10 @@ export function planCluster(model: ClusterModel): Plan {
         instance: i.name,
         port: i.port,
         watcherIni: watcherIniOf.get(i.name) ?? '',
+        archives: renderDmArch(model, g, d, i).sections.map((s) => ({
+          type: String(s.entries.find(([k]) => k === 'ARCH_TYPE')?.[1] ?? ''),
+          dest: String(s.entries.find(([k]) => k === 'ARCH_DEST')?.[1] ?? ''),
+        })),
       })),
     ),
   }));
@@ -386,7 +391,9 @@ export function planCluster(model: ClusterModel): Plan {
     params: {
       kind: 'verify',
       groups: verifyGroups,
-      ...(mon ? { monitor: { host: mon.host, iniPath: mon.path } } : {}),
+      ...(mon
+        ? { monitor: { host: mon.host, iniPath: mon.path, confirm: model.monitor?.confirm ?? false } }
+        : {}),
       ...(model.mpp
         ? {
             mppCtl: mppInstances(model).map((i) => ({

@@ -120,7 +120,8 @@ export type StepParams =
   | {
       kind: 'verify';
       groups: VerifyGroup[];
-      monitor?: { host: string; iniPath: string };
+      /** `confirm`: a confirm monitor, whose dmmonitor must be running (7.2.7). */
+      monitor?: { host: string; iniPath: string; confirm: boolean };
       /** MPP: every dmmpp.ctl, which must be identical (7.4.3.4). */
       mppCtl?: { host: string; path: string }[];
     }
@@ -145,6 +146,8 @@ export interface VerifyGroup {
     port: number;
     /** The dmwatcher.ini that guards it. */
     watcherIni: string;
+    /** The archive destinations its dmarch.ini gives it: what its V$ARCH_STATUS must list, no more. */
+    archives: { type: string; dest: string }[];
   }[];
 }
 

@@ -34,6 +34,8 @@ export interface DatabaseStatus {
   mode?: string;
   oguid?: number;
   archives: ArchiveState[];
+  /** The destinations the spec gives it (its rendered dmarch.ini): each must be listed, and nothing else. */
+  wantArchives?: { type: string; dest: string }[];
   watcher?: string;
   /** As the monitor shows it. */
   monitor?: { wstatus: string; istatus: string; imode: string; rstat: string; nEp?: number; nOk?: number };
@@ -44,7 +46,13 @@ export interface ClusterStatus {
   healthy: boolean;
   problems: string[];
   groups: { name: string; oguid: number; databases: DatabaseStatus[] }[];
-  monitor?: { host: string; answered: boolean; groups: MonitorView[] };
+  monitor?: {
+    host: string;
+    answered: boolean;
+    groups: MonitorView[];
+    /** A confirm monitor: whether its dmmonitor runs on the host (a monitoring-mode one need not). */
+    running?: boolean;
+  };
   /** MPP: the sha256 of every dmmpp.ctl (undefined where it is missing). */
   mppCtl?: { host: string; path: string; sha256?: string }[];
 }
@@ -64,6 +72,7 @@ async function databaseStatus(
     role: d.role,
     reachable: false,
     archives: [],
+    wantArchives: d.archives,
   };
   const res = await r
     .disql(d.port, [INSTANCE_QUERY, ARCH_QUERY, WATCHER_QUERY], 30_000)
@@ -132,13 +141,23 @@ export async function collectStatus(
       databases: await Promise.all(g.databases.map((d) => databaseStatus(ctx, step, g, d))),
     })),
   );
-  const monitor = p.monitor
+  const m = p.monitor;
+  const monitor = m
     ? {
-        host: p.monitor.host,
-        ...(await monitorShow(ctx, step, p.monitor.host, p.monitor.iniPath).catch(() => ({
+        host: m.host,
+        ...(await monitorShow(ctx, step, m.host, m.iniPath).catch(() => ({
           answered: false,
           groups: [],
         }))),
+        // 7.2.7: the confirm monitor is a process that must keep running; `show` above is a copy's
+        ...(m.confirm
+          ? {
+              running: await new Remote(ctx, step, m.host)
+                .pidsOf('dmmonitor', m.iniPath)
+                .then((pids) => pids.length > 0)
+                .catch(() => false),
+            }
+          : {}),
       }
     : undefined;
   const mppCtl = p.mppCtl
@@ -203,6 +222,17 @@ export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] 
           : d.archives.filter((a) => a.type === 'LOCAL' || a.type === 'ASYNC');
       for (const a of judged.filter((x) => x.status !== 'VALID'))
         problems.push(`${at}: archive ${a.type} ${a.dest} is ${a.status}`);
+      // what the spec asks for, on the running server: a destination added to the spec but never
+      // added to the server sends nothing; one removed from the spec still sends (7.10, §6.18)
+      if (d.wantArchives) {
+        const key = (a: { type: string; dest: string }) => `${a.type} ${a.dest}`;
+        const live = new Set(d.archives.map(key));
+        const want = new Set(d.wantArchives.map(key));
+        for (const a of d.wantArchives.filter((x) => !live.has(key(x))))
+          problems.push(`${at}: archive ${key(a)} is in the spec but not on the running server`);
+        for (const a of d.archives.filter((x) => !want.has(key(x))))
+          problems.push(`${at}: archive ${key(a)} runs on the server but is not in the spec`);
+      }
       if (d.watcher !== 'OPEN') problems.push(`${at}: watcher ${d.watcher ?? 'not connected'}, want OPEN`);
       if (s.monitor) {
         if (!d.monitor) problems.push(`${at}: not in the monitor's show`);
@@ -216,6 +246,8 @@ export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] 
     }
   }
   if (s.monitor && !s.monitor.answered) problems.push(`monitor on ${s.monitor.host}: no answer to show`);
+  if (s.monitor?.running === false)
+    problems.push(`monitor on ${s.monitor.host}: the confirm monitor is not running (start it: apply again)`);
   // 7.4.3.4, §6.16: one dmmpp.ctl, byte for byte, on every MPP instance
   const sums = new Set(s.mppCtl?.map((f) => f.sha256));
   for (const f of s.mppCtl ?? []) if (!f.sha256) problems.push(`${f.host}: ${f.path} is missing`);

@@ -66,4 +66,39 @@ describe('judge', () => {
     const unknown = db({ instance: 'S2', host: 'S2', reachable: false });
     expect(judge({ cluster: 'c', groups: groups(unknown) })).toContain('GRP1.S2 on S2: does not answer');
   });
+
+  it("holds the running archives to the spec's: one missing or one left over is a problem", () => {
+    const want = [
+      { type: 'LOCAL', dest: '/arch' },
+      { type: 'REALTIME', dest: 'S1' },
+    ];
+    const live = (...dests: string[]) => [
+      { type: 'LOCAL', dest: '/arch', status: 'VALID' },
+      ...dests.map((d) => ({ type: 'REALTIME', dest: d, status: 'VALID' })),
+    ];
+    const primary = (archives: DatabaseStatus['archives']) =>
+      db({ database: 'P', instance: 'P', role: 'primary', mode: 'PRIMARY', archives, wantArchives: want });
+    const groups = (p: DatabaseStatus) => [{ name: 'GRP1', oguid: 1000, databases: [p] }];
+    expect(judge({ cluster: 'c', groups: groups(primary(live('S1'))) })).toEqual([]);
+    // an added standby the running primary does not send to (ADD ARCHIVELOG never ran)
+    expect(judge({ cluster: 'c', groups: groups(primary(live())) })).toEqual([
+      'GRP1.P on H: archive REALTIME S1 is in the spec but not on the running server',
+    ]);
+    // a removed standby the running primary still sends to
+    expect(judge({ cluster: 'c', groups: groups(primary(live('S1', 'S2'))) })).toEqual([
+      'GRP1.P on H: archive REALTIME S2 runs on the server but is not in the spec',
+    ]);
+  });
+
+  it('a confirm monitor whose process is not running is a problem, even when a copy answers show', () => {
+    const groups = [{ name: 'GRP1', oguid: 1000, databases: dsc }];
+    const monitor = { host: 'M', answered: true, groups: [] };
+    const seen = judge({ cluster: 'c', groups, monitor: { ...monitor, running: false } });
+    expect(seen).toContain('monitor on M: the confirm monitor is not running (start it: apply again)');
+    expect(
+      judge({ cluster: 'c', groups, monitor: { ...monitor, running: true } }).filter((p) =>
+        p.startsWith('monitor'),
+      ),
+    ).toEqual([]);
+  });
 });
