@@ -5,7 +5,7 @@ import { formatFinding, hasErrors, type Finding } from '../validate';
 import { renderCluster, renderedPath } from '../render';
 import { formatPlan, planCluster, planManifest } from '../plan';
 import { validateSpecFile } from './spec-file';
-import { formatStatus, statusOf } from './remote';
+import { formatStatus, liveReport, statusOf } from './remote';
 import { readSecrets } from '../steps';
 import { stepMain } from './step';
 import { exitWith, flagValue, HELP, positionals, stdio, usage, type Io } from './usage';
@@ -29,7 +29,7 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
     io.out(HELP);
     return cmd ? 0 : 2;
   }
-  const specFile = positionals(rest)[0];
+  const specFile = positionals(rest, ['--json', '--live'])[0];
   const flag = (name: string) => flagValue(rest, name);
   switch (cmd) {
     case 'validate': {
@@ -58,6 +58,10 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       printFindings(io, v.findings);
       if (!v.model || hasErrors(v.findings)) return 1;
       const plan = planCluster(v.model);
+      if (rest.includes('--live'))
+        return readSecrets(plan.secrets)
+          .then((secrets) => liveReport(plan, secrets))
+          .then((r) => (io.out(r.text), r.code));
       io.out(rest.includes('--json') ? planManifest(plan) : formatPlan(plan));
       return 0;
     }

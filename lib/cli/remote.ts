@@ -29,6 +29,8 @@ import {
   type SecretValue,
 } from '../steps';
 import type { SecretSource } from '../spec/schema';
+import { formatChange, formatRefusal } from '../plan/deployed';
+import { assessLive } from '../steps/deployed';
 
 /** The SSH targets of `hosts` (ALL_HOSTS left out), each with its address and port. */
 function sshTargets(plan: Plan, hosts: readonly string[]): HostSpec[] {
@@ -251,6 +253,40 @@ export async function statusOf(plan: Plan, secrets: Secrets): Promise<ClusterSta
       },
       verify as Step & { params: { kind: 'verify' } },
     );
+  } finally {
+    await ex.close();
+  }
+}
+
+/**
+ * `dmdeploy plan <spec> --live`: the plan held against the cluster the hosts run (their record of
+ * the last healthy deploy, and which processes run), as preflight will hold it. The text, and 0
+ * unless an apply would be refused.
+ */
+export async function liveReport(plan: Plan, secrets: Secrets): Promise<{ code: number; text: string }> {
+  const preflight = plan.steps.find((s) => s.params.kind === 'preflight');
+  if (!preflight) throw new Error('the plan has no preflight step');
+  const ex = executorFor(plan, Object.keys(plan.hosts), secrets);
+  try {
+    const live = await assessLive({ plan, ex, secrets, progress: () => {} }, preflight);
+    const head = `live plan for ${plan.cluster}:`;
+    if (!live)
+      return {
+        code: 0,
+        text: `${head} no host holds a record of a healthy deploy: an apply builds the cluster (dmdeploy plan <spec> lists the steps)\n`,
+      };
+    if (!live.changes.length)
+      return { code: 0, text: `${head} no changes: the running cluster is as the spec says\n` };
+    const lines = [head];
+    if (live.allowed.length) {
+      lines.push('  an apply would:');
+      for (const c of live.allowed) lines.push(`    ${formatChange(c)}`);
+    }
+    if (live.refused.length) {
+      lines.push(`  refused: an apply stops at ${preflight.id}, before any host is touched:`);
+      for (const r of live.refused) lines.push(`    ${formatRefusal(r)}`);
+    }
+    return { code: live.refused.length ? 1 : 0, text: `${lines.join('\n')}\n` };
   } finally {
     await ex.close();
   }

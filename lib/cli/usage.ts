@@ -10,6 +10,9 @@ Usage:
   dmdeploy render <spec.yaml> --out <dir>   write every file each host receives, as <dir>/<host>/<absolute path>,
                                             and the plan manifest as <dir>/plan.json
   dmdeploy plan <spec.yaml> [--json]        print the ordered steps by phase and host, and the teardown order
+                [--live]                    with --live: hold the spec against the running cluster (the hosts'
+                                            record of the last healthy deploy): what an apply would change,
+                                            and what it would refuse before touching any host (exit 1)
   dmdeploy step <id> --manifest <plan.json> run one step: probe the hosts, act only if needed, verify
                                             (what each Terraform resource runs; see constructs/README.md)
                 [--dry-run]                 with --dry-run: read the manifest, the step and the secrets, print

@@ -5,6 +5,7 @@
 import path from 'node:path/posix';
 import { renderCluster, type RenderedFile } from '../render';
 import { renderDmArch } from '../render/dmarch';
+import { deployedRecord, recordDigest } from './deployed';
 import { monDwIp, watcherUnits } from '../render/topology';
 import {
   isGuardMember,
@@ -405,7 +406,7 @@ export function planCluster(model: ClusterModel): Plan {
     },
   });
 
-  return {
+  const plan: Plan = {
     version: 2,
     cluster: model.name,
     kind: model.kind,
@@ -416,6 +417,10 @@ export function planCluster(model: ClusterModel): Plan {
     steps: topoSort(steps),
     teardown: planTeardown(model, files),
   };
+  // preflight runs again whenever what the cluster is changes (deployedRecord leaves it out)
+  const digest = recordDigest(deployedRecord(plan));
+  for (const s of plan.steps) if (s.params.kind === 'preflight') s.params.deployed = digest;
+  return plan;
 }
 
 /** The instances that run with MPP_INI = 1 and read dmmpp.ctl: primaries and GLOBAL standbys (§5.1). */

@@ -7,6 +7,10 @@ import { shQuote } from '../../ssh';
 import { checkOnly } from '../context';
 import { StepError } from '../error';
 import { Remote } from '../remote';
+import { assessLive } from '../deployed';
+import { formatChange, formatRefusal } from '../../plan/deployed';
+import type { StepContext } from '../context';
+import type { Step } from '../../plan';
 import type { StepOf } from './types';
 
 const TOOLS = ['dminit', 'dmserver', 'disql', 'dmrman', 'dmwatcher', 'dmmonitor'];
@@ -45,7 +49,27 @@ async function facts(r: Remote): Promise<Facts> {
   };
 }
 
+/**
+ * A spec changed since the last healthy deploy (lib/plan/deployed.ts): each change the running
+ * cluster cannot take is refused here, before any step acts; what it can is said.
+ */
+async function checkLiveChanges(ctx: StepContext, step: Step): Promise<void> {
+  const live = await assessLive(ctx, step);
+  if (!live) return;
+  const { refused, allowed } = live;
+  if (refused.length)
+    throw new StepError(
+      step.host,
+      step.id,
+      `${refused.length} change${refused.length === 1 ? '' : 's'} to the running cluster refused; nothing was touched`,
+      refused.map(formatRefusal).join('\n'),
+      'fix each change named, then apply again (`dmdeploy plan <spec> --live` shows them)',
+    );
+  for (const c of allowed) ctx.progress(formatChange(c));
+}
+
 export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, step) => {
+  await checkLiveChanges(ctx, step);
   const p = step.params;
   const found: string[] = [];
   const byHost = new Map<string, Facts>();

@@ -1,6 +1,8 @@
 /** The last deploy step: wait (bounded) until the cluster is as the manual pictures it healthy. */
 import { checkOnly } from '../context';
 import { StepError } from '../error';
+import { deployedRecord } from '../../plan/deployed';
+import { writeDeployed } from '../deployed';
 import { collectStatus, type ClusterStatus } from '../status';
 import type { StepOf } from './types';
 
@@ -13,6 +15,8 @@ export const verify = checkOnly<StepOf<'verify'>>(5 * 60_000, async (ctx, step) 
       ctx.progress(
         `healthy: ${last.groups.map((g) => `${g.name} ${g.databases.length} databases`).join(', ')}`,
       );
+      // what now runs, for the next apply's preflight to hold a changed spec against
+      await writeDeployed(ctx, step, deployedRecord(ctx.plan));
       return;
     }
     if (Date.now() > deadline) break;

@@ -1,0 +1,275 @@
+/**
+ * What a deploy leaves on its hosts, and how a new plan differs from it. The verify step, once
+ * the cluster checks healthy, writes the plan's DeployedRecord to every host; the next apply's
+ * preflight reads it back and compares it with its own plan before any step acts (issue: a spec
+ * edited and applied again must converge the way the manual does it, or be refused untouched).
+ * Terraform's state cannot serve: a step never sees it, and a lost state must not lose this.
+ *
+ * Pure: records and changes are values. Reading and writing them is lib/steps/kinds/deployed.ts.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './manifest';
+import type { Plan, StepFile } from './step';
+
+export interface DeployedInstance {
+  group: string;
+  oguid: number;
+  /** The database it belongs to (a DMDSC database has several instances). */
+  database: string;
+  role: string;
+  instance: string;
+  host: string;
+  port: number;
+  /** Its dm.ini: where the database lives. */
+  iniPath: string;
+}
+
+export interface DeployedFile {
+  /** Whose file it is: an instance, `monitor@<host>`, `dmdcr@<host>`, `mpp@<host>`. */
+  owner: string;
+  host: string;
+  path: string;
+  kind: StepFile['kind'];
+  content: string;
+}
+
+export interface DeployedRecord {
+  cluster: string;
+  instances: DeployedInstance[];
+  files: DeployedFile[];
+}
+
+/** The record of a plan: its members and every file its steps write (no secret: plans hold none). */
+export function deployedRecord(plan: Plan): DeployedRecord {
+  const iniOf = new Map<string, string>();
+  const files: DeployedFile[] = [];
+  for (const s of plan.steps) {
+    const p = s.params as { instance?: unknown; iniPath?: unknown };
+    if (typeof p.instance === 'string' && typeof p.iniPath === 'string' && !iniOf.has(p.instance))
+      iniOf.set(p.instance, p.iniPath);
+    const owner =
+      s.params.kind === 'config'
+        ? s.params.instance
+        : s.params.kind === 'monitor'
+          ? `monitor@${s.host}`
+          : s.params.kind === 'dmdcr'
+            ? `dmdcr@${s.host}`
+            : s.params.kind === 'mpp-ctl'
+              ? `mpp@${s.host}`
+              : undefined;
+    if (owner && 'files' in s.params)
+      for (const f of s.params.files)
+        files.push({ owner, host: s.host, path: f.path, kind: f.kind, content: f.content });
+  }
+  const verify = plan.steps.find((s) => s.params.kind === 'verify');
+  const groups = verify?.params.kind === 'verify' ? verify.params.groups : [];
+  const instances = groups.flatMap((g) =>
+    g.databases.map((d) => ({
+      group: g.name,
+      oguid: g.oguid,
+      database: d.database,
+      role: d.role,
+      instance: d.instance,
+      host: d.host,
+      port: d.port,
+      iniPath: iniOf.get(d.instance) ?? '',
+    })),
+  );
+  const byKey =
+    <T>(key: (x: T) => string) =>
+    (a: T, b: T) =>
+      key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  return {
+    cluster: plan.cluster,
+    instances: instances.sort(byKey((i) => i.instance)),
+    files: files.sort(byKey((f) => `${f.host}\0${f.path}`)),
+  };
+}
+
+export const recordDigest = (r: DeployedRecord): string =>
+  createHash('sha256').update(canonicalJson(r)).digest('hex');
+
+/** One difference between what was deployed and what the plan asks for. */
+export type LiveChange =
+  | { kind: 'add'; instance: string; host: string; what: string }
+  | { kind: 'remove'; instance: string; host: string; what: string }
+  | { kind: 'file'; owner: string; host: string; path: string; what: string }
+  | { kind: 'unsafe'; code: string; field: string; what: string; fix: string };
+
+/** `KEY=value` lines of an ini (section-qualified), for naming what changed in a file. */
+function iniKeys(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let section = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim();
+    const sec = /^\[(.+)\]$/.exec(line);
+    if (sec) section = sec[1] ?? '';
+    const kv = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line);
+    if (kv) out.set(section ? `[${section}] ${kv[1] ?? ''}` : (kv[1] ?? ''), (kv[2] ?? '').trim());
+  }
+  return out;
+}
+
+/** "DW_ERROR_TIME 10 -> 20, [GRP1] X (new)": what differs between two versions of an ini. */
+export function iniDiff(before: string, after: string): string {
+  const a = iniKeys(before);
+  const b = iniKeys(after);
+  const out: string[] = [];
+  for (const [k, v] of b)
+    if (!a.has(k)) out.push(`${k} = ${v} (new)`);
+    else if (a.get(k) !== v) out.push(`${k} ${a.get(k) ?? ''} -> ${v}`);
+  for (const k of a.keys()) if (!b.has(k)) out.push(`${k} (removed)`);
+  return out.join(', ') || 'formatting only';
+}
+
+/**
+ * How `next` differs from what `deployed` recorded, in the terms of the manual: members added
+ * or removed, files of running members rewritten, and changes no procedure of the manual makes
+ * on a live cluster (`unsafe`).
+ */
+export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): LiveChange[] {
+  const out: LiveChange[] = [];
+  const before = new Map(deployed.instances.map((i) => [i.instance, i]));
+  const after = new Map(next.instances.map((i) => [i.instance, i]));
+  const groupsBefore = new Map(deployed.instances.map((i) => [i.group, i.oguid]));
+  for (const [g, oguid] of new Map(next.instances.map((i) => [i.group, i.oguid]))) {
+    const was = groupsBefore.get(g);
+    if (was !== undefined && was !== oguid)
+      out.push({
+        kind: 'unsafe',
+        code: 'LIVE_OGUID_CHANGED',
+        field: `oguid (group ${g})`,
+        what: `group ${g} runs with OGUID ${was}; the spec says ${oguid}. Every database, watcher and monitor of a group shares its OGUID (7.2.3.6), set once when it was built`,
+        fix: `put oguid: ${was} back; a group with another OGUID is a new group, built on new databases`,
+      });
+  }
+  for (const [name, a] of after) {
+    const b = before.get(name);
+    if (!b) continue;
+    if (b.host !== a.host || b.iniPath !== a.iniPath)
+      out.push({
+        kind: 'unsafe',
+        code: 'LIVE_DATABASE_MOVED',
+        field: `${name}: host or path`,
+        what: `${name}'s database is at ${b.host}:${b.iniPath}; the spec puts it at ${a.host}:${a.iniPath}. dmdeploy never moves a database, nor initialises one beside it`,
+        fix: `put its host and path back; to move it, add a standby on the new host, switch over, then remove the old one`,
+      });
+    else if (b.port !== a.port)
+      out.push({
+        kind: 'unsafe',
+        code: 'LIVE_PORT_CHANGED',
+        field: `${name}: port`,
+        what: `${name} listens on ${b.port}; the spec says ${a.port}. Every member's dmmal.ini, the watchers and the monitor name that port`,
+        fix: `put port: ${b.port} back`,
+      });
+    if (b.role !== a.role)
+      out.push({
+        kind: 'unsafe',
+        code: 'LIVE_ROLE_CHANGED',
+        field: `${name}: role`,
+        what: `${name} was deployed as ${b.role}; the spec makes it ${a.role}. A member's role changes by a switchover or a failover through the monitor (§4.4), not by an apply`,
+        fix: `put it back as ${b.role}; switch over with dmmonitor (SWITCHOVER) if you want another primary`,
+      });
+  }
+  const grown = [...after.keys()].filter((n) => !before.has(n));
+  const shrunk = [...before.keys()].filter((n) => !after.has(n));
+  for (const n of grown) {
+    const a = after.get(n);
+    if (a)
+      out.push({
+        kind: 'add',
+        instance: n,
+        host: a.host,
+        what: `${a.role} ${n} on ${a.host} joins group ${a.group}`,
+      });
+  }
+  for (const n of shrunk) {
+    const b = before.get(n);
+    if (b)
+      out.push({
+        kind: 'remove',
+        instance: n,
+        host: b.host,
+        what: `${b.role} ${n} on ${b.host} leaves group ${b.group}`,
+      });
+  }
+  // a file of a member that stays (a new member's files come with it)
+  const old = new Map(deployed.files.map((f) => [`${f.host}\0${f.path}`, f]));
+  for (const f of next.files) {
+    if (grown.includes(f.owner)) continue;
+    const was = old.get(`${f.host}\0${f.path}`);
+    if (!was || was.content === f.content) continue;
+    out.push({
+      kind: 'file',
+      owner: f.owner,
+      host: f.host,
+      path: f.path,
+      what: iniDiff(was.content, f.content),
+    });
+  }
+  return out;
+}
+
+/** A change refused before any step acts: its code, the spec field, why, and what to do instead. */
+export interface LiveRefusal {
+  code: string;
+  field: string;
+  what: string;
+  fix: string;
+}
+
+/**
+ * What an apply may do with `changes`, given which owners (instances, `monitor@<host>`, …) have a
+ * process running now: a file change of an owner that runs nothing takes effect when it starts;
+ * everything else the manual does online or with a rolling restart, which dmdeploy does not do
+ * yet, so it is refused, as is every unsafe change.
+ */
+export function judgeLiveChanges(
+  changes: readonly LiveChange[],
+  running: ReadonlySet<string>,
+): { refused: LiveRefusal[]; allowed: LiveChange[] } {
+  const refused: LiveRefusal[] = [];
+  const allowed: LiveChange[] = [];
+  const membership = changes.some((c) => c.kind === 'add' || c.kind === 'remove');
+  const unsafe = changes.some((c) => c.kind === 'unsafe');
+  for (const c of changes) {
+    if (c.kind === 'unsafe') refused.push(c);
+    else if (c.kind === 'add')
+      refused.push({
+        code: 'LIVE_ADD_MEMBER',
+        field: `${c.instance}`,
+        what: `${c.what}: the manual adds a member to a built group online (7.9-7.11: a fresh online backup of the primary, SF_MAL_CONFIG/SF_MAL_INST_ADD/SF_MAL_CONFIG_APPLY on every running database, ADD ARCHIVELOG, OPEN FORCE in order), which dmdeploy does not do yet; restoring it from the first deploy's offline backup would leave it behind the primary`,
+        fix: `leave ${c.instance} out of the spec for now; nothing was touched`,
+      });
+    else if (c.kind === 'remove')
+      refused.push({
+        code: 'LIVE_REMOVE_MEMBER',
+        field: `${c.instance}`,
+        what: `${c.what}: a member leaves a group through the monitor and its archive destinations and MAL entry go from every remaining database (§6.18, §4.4), which dmdeploy does not do yet; Terraform would only forget its resources, leaving it running and the primary still shipping archives to it`,
+        fix: `put ${c.instance} back in the spec for now; nothing was touched`,
+      });
+    // a member's files change with the add, the remove or the unsafe change refused above (the
+    // OGUID is in several files)
+    else if (membership || unsafe) continue;
+    else if (running.has(c.owner))
+      refused.push({
+        code: 'LIVE_RESTART_NEEDED',
+        field: `${c.owner}: ${c.path}`,
+        what: `${c.owner} on ${c.host} is running and reads ${c.path} only when it starts (${c.what}); dmdeploy neither changes this online nor restarts members in a rolling order yet, and a file rewritten under a running process is a change reported done that is not`,
+        fix: `put the setting back in the spec; to change it, stop ${c.owner}, apply, and start it again`,
+      });
+    else allowed.push(c);
+  }
+  return { refused, allowed };
+}
+
+/** One line per refusal, as preflight and `dmdeploy plan --live` print them. */
+export const formatRefusal = (r: LiveRefusal): string => `${r.code} ${r.field}: ${r.what}; fix: ${r.fix}`;
+
+/** One line per change an apply would make, for `dmdeploy plan --live`. */
+export function formatChange(c: LiveChange): string {
+  if (c.kind === 'file')
+    return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; it takes effect when ${c.owner} starts`;
+  if (c.kind === 'unsafe') return formatRefusal(c);
+  return c.what;
+}

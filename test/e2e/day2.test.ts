@@ -1,0 +1,154 @@
+/**
+ * Day 2 on a deployed 7.2 pair, through the synthesized stack and real Terraform applying each
+ * edited spec into the same state: a change the running cluster cannot take is refused by the
+ * first step (preflight), before any step acts on a host, and `dmdeploy plan --live` says so
+ * beforehand. Refused here: an OGUID change (unsafe), a watcher setting the running dmwatcher
+ * reads only at its start (dwErrorTime), a standby added (the manual's online procedure is not
+ * built yet). After each refusal: no mutating DM command ran on any host, the cluster is still
+ * healthy, and the reverted spec applies cleanly with nothing to do.
+ */
+import { execFile } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'cdktf';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../main';
+import type { ClusterSpec } from '../../lib/spec/schema';
+import { installOnHosts, killOurProcesses, PASSWORD } from '../dmsim/lab-harness';
+import { labAvailabilityForTests, useLab } from '../lab/vitest';
+import { terraformForTests } from '../tf/availability';
+import type { TfRunner } from '../tf';
+import { mutatingCommands, readLogs } from './dmsim-log';
+import { labSpec, TOPOLOGIES } from './specs';
+import { DMDEPLOY, dmdeployStatus, synthStack } from './stack';
+
+const avail = labAvailabilityForTests();
+const terraform = terraformForTests();
+const run = promisify(execFile);
+const topo = TOPOLOGIES[0];
+if (!topo) throw new Error('no topology');
+const HOSTS = [...topo.hosts, 'DW_S2'];
+
+describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+1 (7.2)', () => {
+  const lab = useLab({ name: 'e2eday2', hosts: HOSTS }, 90_000);
+  let dir = '';
+  let specFile = '';
+  let tf: TfRunner;
+  let output: string[] = [];
+  let deployed: ClusterSpec;
+
+  beforeAll(async () => {
+    const l = lab();
+    installOnHosts(l, HOSTS);
+    deployed = labSpec(topo, l);
+    ({ dir, specFile, tf, output } = synthStack('day2', deployed, 'GRP1'));
+    await tf.apply();
+  }, 600_000);
+
+  afterAll(async () => {
+    await killOurProcesses(lab(), HOSTS).catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  /** The spec file edited to `spec` and synthesized again into the same stack (same state). */
+  function edit(spec: ClusterSpec): void {
+    writeFileSync(specFile, stringify(spec));
+    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+  }
+
+  async function planLive(): Promise<{ code: number; out: string }> {
+    return run(DMDEPLOY, ['plan', specFile, '--live'], {
+      env: { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD },
+      timeout: 120_000,
+    }).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: e.code ?? -1,
+        out: `${e.stdout ?? ''}${e.stderr ?? ''}`,
+      }),
+    );
+  }
+
+  const mutating = () => mutatingCommands(readLogs(lab(), HOSTS)).length;
+
+  /** Apply the edited spec: refused at preflight with `code`, and nothing mutating ran anywhere. */
+  async function refused(spec: ClusterSpec, code: string, mentions: RegExp): Promise<void> {
+    edit(spec);
+    const live = await planLive();
+    expect(live.code, live.out).toBe(1);
+    expect(live.out).toContain(`refused: an apply stops at cluster/preflight, before any host is touched:`);
+    expect(live.out).toContain(code);
+    expect(live.out).toMatch(mentions);
+    const before = mutating();
+    const from = output.length;
+    const err = await tf.apply().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, 'the apply must fail').toBeInstanceOf(Error);
+    const said = output.slice(from).join('\n');
+    expect(said).toContain(code);
+    expect(said).toContain('nothing was touched');
+    expect(String(err)).toContain('cluster__preflight');
+    expect(mutating()).toBe(before);
+    // the running cluster is as it was (status against the spec it runs)
+    writeFileSync(path.join(dir, 'deployed.yaml'), stringify(deployed));
+    const s = await dmdeployStatus(path.join(dir, 'deployed.yaml'));
+    expect(s.problems).toEqual([]);
+  }
+
+  it('plan --live: the deployed spec has no changes', async () => {
+    const r = await planLive();
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toContain('live plan for GRP1: no changes: the running cluster is as the spec says\n');
+  }, 120_000);
+
+  it('an OGUID change is refused before any host is touched', async () => {
+    const oguid = (deployed as { oguid: number }).oguid;
+    await refused(
+      { ...deployed, oguid: oguid + 1 } as ClusterSpec,
+      'LIVE_OGUID_CHANGED',
+      /runs with OGUID \d+/,
+    );
+  }, 300_000);
+
+  it('dwErrorTime, read by the running watchers only at their start, is refused rather than written', async () => {
+    const watcher = { ...(deployed as { watcher: Record<string, unknown> }).watcher, dwErrorTime: 20 };
+    await refused({ ...deployed, watcher } as ClusterSpec, 'LIVE_RESTART_NEEDED', /DW_ERROR_TIME 10 -> 20/);
+    // the file on the host is the deployed one
+    const ini = await lab().sh('DW_P', 'cat /dm/data/DAMENG/dmwatcher.ini');
+    expect(ini.stdout).toMatch(/DW_ERROR_TIME\s*=\s*10\b/);
+  }, 300_000);
+
+  it('a standby added to the running group is refused until the online procedure (7.10) is built', async () => {
+    const l = lab();
+    const s2 = l.host('DW_S2');
+    const spec = structuredClone(deployed) as ClusterSpec & {
+      hosts: Record<string, unknown>;
+      standbys: Record<string, unknown>[];
+    };
+    spec.hosts.DW_S2 = { address: s2.public, public: s2.public, private: s2.private };
+    spec.standbys.push({
+      ...spec.standbys[0],
+      name: 'GRP1_RT_03',
+      host: 'DW_S2',
+      port: 32143,
+      malPort: 61143,
+      malDwPort: 52143,
+      instDwPort: 33143,
+    });
+    await refused(spec, 'LIVE_ADD_MEMBER', /GRP1_RT_03 on DW_S2 joins group GRP1/);
+  }, 300_000);
+
+  it('the reverted spec applies with nothing to do on any host, and a re-plan shows no changes', async () => {
+    edit(deployed);
+    const before = mutating();
+    await tf.apply();
+    expect(mutating()).toBe(before);
+    const p = await tf.plan();
+    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+    expect((await planLive()).code).toBe(0);
+  }, 300_000);
+});

@@ -1,0 +1,152 @@
+// The record of a deployed cluster and how an edited spec's plan differs from it, in the manual's
+// terms (lib/plan/deployed.ts): what preflight refuses before any host is touched.
+import { describe, expect, it } from 'vitest';
+import {
+  deployedRecord,
+  iniDiff,
+  judgeLiveChanges,
+  liveChanges,
+  recordDigest,
+  type LiveChange,
+} from '../../lib/plan/deployed';
+import { planCluster } from '../../lib/plan';
+import type { ClusterSpec } from '../../lib/spec/schema';
+import { validateSpec } from '../../lib/validate';
+import { realtimePair } from '../support/specs';
+
+type Pair = ReturnType<typeof realtimePair>;
+type Member = { name: string; host: string; path?: string; port?: number };
+const standby = (s: Pair) => s.standbys[0] as Member;
+
+function record(edit: (s: Pair) => void = () => undefined) {
+  const spec = realtimePair();
+  edit(spec);
+  const v = validateSpec(spec as ClusterSpec);
+  if (!v.model) throw new Error(JSON.stringify(v.findings));
+  return deployedRecord(planCluster(v.model));
+}
+
+const kinds = (cs: readonly LiveChange[]) => cs.map((c) => (c.kind === 'unsafe' ? c.code : c.kind));
+
+describe('the deployed record', () => {
+  it('names every member with its host, port and dm.ini, and every file the steps write; no secret', () => {
+    const r = record();
+    expect(r.instances.map((i) => [i.instance, i.role, i.host])).toEqual([
+      ['GRP1_RT_01', 'primary', 'P'],
+      ['GRP1_RT_02', 'standby', 'S'],
+    ]);
+    expect(r.instances.every((i) => i.iniPath.endsWith('/dm.ini'))).toBe(true);
+    expect(r.files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['/dm/data/DAMENG/dmwatcher.ini', '/dm/data/DAMENG/dmmal.ini']),
+    );
+    expect(JSON.stringify(r)).not.toMatch(/password/i);
+    expect(recordDigest(record())).toBe(recordDigest(r));
+  });
+
+  it('an unchanged spec, or one changed only in what the cluster is not (secrets, ssh), has no change', () => {
+    expect(liveChanges(record(), record())).toEqual([]);
+    expect(
+      liveChanges(
+        record(),
+        record((s) => (s.ssh = { ...s.ssh, user: 'dmdba' })),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('changes against a deployed cluster', () => {
+  const before = record();
+
+  it('refuses an OGUID change, and says nothing of the files it rewrites', () => {
+    const changes = liveChanges(
+      before,
+      record((s) => (s.oguid = s.oguid + 1)),
+    );
+    expect(kinds(changes)).toContain('LIVE_OGUID_CHANGED');
+    const { refused, allowed } = judgeLiveChanges(changes, new Set(['GRP1_RT_01', 'GRP1_RT_02']));
+    expect(refused.map((r) => r.code)).toEqual(['LIVE_OGUID_CHANGED']);
+    expect(allowed).toEqual([]);
+  });
+
+  it('refuses a database moved to another path or host, a new port, a role swapped', () => {
+    expect(
+      kinds(
+        liveChanges(
+          before,
+          record((s) => (standby(s).path = '/dm/data2')),
+        ),
+      ),
+    ).toContain('LIVE_DATABASE_MOVED');
+    expect(
+      kinds(
+        liveChanges(
+          before,
+          record((s) => (standby(s).host = 'M')),
+        ),
+      ),
+    ).toContain('LIVE_DATABASE_MOVED');
+    expect(
+      kinds(
+        liveChanges(
+          before,
+          record((s) => (standby(s).port = 5999)),
+        ),
+      ),
+    ).toContain('LIVE_PORT_CHANGED');
+    const swapped = record((s) => {
+      const p = s.primary;
+      s.primary = standby(s);
+      s.standbys = [p];
+    });
+    expect(kinds(liveChanges(before, swapped))).toEqual(expect.arrayContaining(['LIVE_ROLE_CHANGED']));
+  });
+
+  it('a standby added or removed is one change, refused, without its consequences in other files', () => {
+    const grown = record((s) =>
+      s.standbys.push({
+        ...s.standbys[0]!,
+        name: 'GRP1_RT_03',
+        host: 'M',
+        port: 32143,
+        malPort: 61143,
+        malDwPort: 52143,
+        instDwPort: 33143,
+      }),
+    );
+    const add = judgeLiveChanges(liveChanges(before, grown), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
+    expect(add.refused.map((r) => r.code)).toEqual(['LIVE_ADD_MEMBER']);
+    expect(add.refused[0]?.what).toMatch(/^standby GRP1_RT_03 on M joins group GRP1: .*7\.9-7\.11/);
+    // a second instance on S moves GRP1_RT_02's default path to <dmHome>/data/<name>: refused as a move
+    const crowded = record((s) => s.standbys.push({ ...standby(s), name: 'GRP1_RT_03', port: 32143 }));
+    expect(
+      liveChanges(before, crowded)
+        .filter((c) => c.kind === 'unsafe')
+        .map((c) => `${c.code} ${c.field}`),
+    ).toEqual(['LIVE_DATABASE_MOVED GRP1_RT_02: host or path']);
+    const remove = judgeLiveChanges(liveChanges(grown, before), new Set());
+    expect(remove.refused.map((r) => r.code)).toEqual(['LIVE_REMOVE_MEMBER']);
+  });
+
+  it('a file change: refused while its owner runs (it would read it only at its next start), said when it does not', () => {
+    const changes = liveChanges(
+      before,
+      record((s) => (s.watcher = { ...s.watcher, dwErrorTime: 20 })),
+    );
+    expect(changes.map((c) => (c.kind === 'file' ? `${c.owner} ${c.path}: ${c.what}` : c.kind))).toEqual([
+      'GRP1_RT_01 /dm/data/DAMENG/dmwatcher.ini: [GRP1] DW_ERROR_TIME 10 -> 20',
+      'GRP1_RT_02 /dm/data/DAMENG/dmwatcher.ini: [GRP1] DW_ERROR_TIME 10 -> 20',
+    ]);
+    const live = judgeLiveChanges(changes, new Set(['GRP1_RT_01']));
+    expect(live.refused.map((r) => `${r.code} ${r.field}`)).toEqual([
+      'LIVE_RESTART_NEEDED GRP1_RT_01: /dm/data/DAMENG/dmwatcher.ini',
+    ]);
+    expect(live.allowed.map((c) => (c.kind === 'file' ? c.owner : ''))).toEqual(['GRP1_RT_02']);
+  });
+
+  it('iniDiff names keys changed, added and removed', () => {
+    expect(iniDiff('[G]\nA = 1\nB = 2\n', '[G]\nA = 3\nC = 4\n')).toBe(
+      '[G] A 1 -> 3, [G] C = 4 (new), [G] B (removed)',
+    );
+    expect(iniDiff('A=1\n', 'A = 1\n')).toBe('formatting only');
+  });
+});
