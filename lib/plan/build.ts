@@ -417,9 +417,11 @@ export function planCluster(model: ClusterModel): Plan {
     steps: topoSort(steps),
     teardown: planTeardown(model, files),
   };
-  // preflight runs again whenever what the cluster is changes (deployedRecord leaves it out)
+  // preflight runs again whenever what the cluster is changes (deployedRecord leaves both out), and
+  // so does verify, which records it once the cluster is healthy
   const digest = recordDigest(deployedRecord(plan));
-  for (const s of plan.steps) if (s.params.kind === 'preflight') s.params.deployed = digest;
+  for (const s of plan.steps)
+    if (s.params.kind === 'preflight' || s.params.kind === 'verify') s.params.deployed = digest;
   return plan;
 }
 

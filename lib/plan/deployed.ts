@@ -210,6 +210,8 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
   return out;
 }
 
+const isMonitor = (owner: string) => owner.startsWith('monitor@');
+
 /** A change refused before any step acts: its code, the spec field, why, and what to do instead. */
 export interface LiveRefusal {
   code: string;
@@ -251,6 +253,9 @@ export function judgeLiveChanges(
     // a member's files change with the add, the remove or the unsafe change refused above (the
     // OGUID is in several files)
     else if (membership || unsafe) continue;
+    // a monitor reads dmmonitor.ini only at its start, and the monitor step restarts it to read a
+    // new one, as 7.10.5-7.10.6 do: a monitor keeps no state of the group across a restart
+    else if (isMonitor(c.owner)) allowed.push(c);
     else if (running.has(c.owner))
       refused.push({
         code: 'LIVE_RESTART_NEEDED',
@@ -268,6 +273,8 @@ export const formatRefusal = (r: LiveRefusal): string => `${r.code} ${r.field}: 
 
 /** One line per change an apply would make, for `dmdeploy plan --live`. */
 export function formatChange(c: LiveChange): string {
+  if (c.kind === 'file' && isMonitor(c.owner))
+    return `rewrite ${c.path} on ${c.host}: ${c.what}; the monitor step restarts the confirm monitor to read it (7.10.5-7.10.6)`;
   if (c.kind === 'file')
     return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; it takes effect when ${c.owner} starts`;
   if (c.kind === 'unsafe') return formatRefusal(c);

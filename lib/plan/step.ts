@@ -125,6 +125,8 @@ export type StepParams =
   | {
       kind: 'verify';
       groups: VerifyGroup[];
+      /** The digest of the plan's DeployedRecord, which verify writes to the hosts: as preflight's. */
+      deployed?: string;
       /** `confirm`: a confirm monitor, whose dmmonitor must be running (7.2.7). */
       monitor?: { host: string; iniPath: string; confirm: boolean };
       /** MPP: every dmmpp.ctl, which must be identical (7.4.3.4). */

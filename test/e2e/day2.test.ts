@@ -151,4 +151,30 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
     expect((await planLive()).code).toBe(0);
   }, 300_000);
+
+  it('a monitor setting is changed online: the monitor step restarts the confirm monitor to read it', async () => {
+    const monitor = { ...(deployed as { monitor: Record<string, unknown> }).monitor, logInterval: 30 };
+    const spec = { ...deployed, monitor } as ClusterSpec;
+    edit(spec);
+    const live = await planLive();
+    expect(live.code, live.out).toBe(0);
+    expect(live.out).toMatch(
+      /rewrite \S+dmmonitor\.ini on DW_M: MON_LOG_INTERVAL 60 -> 30; the monitor step restarts/,
+    );
+    const starts = () =>
+      readLogs(lab(), HOSTS).filter(
+        (r) => r.event === 'start' && r.tool === 'dmmonitor' && r.confirm === true,
+      ).length;
+    const before = mutating();
+    const monitorStarts = starts();
+    await tf.apply();
+    // the confirm monitor was restarted, and nothing else mutating ran
+    expect(starts()).toBe(monitorStarts + 1);
+    expect(mutating()).toBe(before + 1);
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(s.monitor?.running).toBe(true);
+    const after = await planLive();
+    expect(after.out).toContain('no changes');
+  }, 300_000);
 });

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   deployedRecord,
+  formatChange,
   iniDiff,
   judgeLiveChanges,
   liveChanges,
@@ -148,5 +149,19 @@ describe('changes against a deployed cluster', () => {
       '[G] A 1 -> 3, [G] C = 4 (new), [G] B (removed)',
     );
     expect(iniDiff('A=1\n', 'A = 1\n')).toBe('formatting only');
+  });
+
+  it('a monitor setting is an online change: the monitor step restarts the confirm monitor (7.10.5-7.10.6)', () => {
+    const changes = liveChanges(
+      before,
+      record((s) => (s.monitor = { ...s.monitor, logInterval: 30 })),
+    );
+    const { refused, allowed } = judgeLiveChanges(changes, new Set(['monitor@M']));
+    expect(refused).toEqual([]);
+    expect(allowed.map(formatChange)).toEqual([
+      expect.stringMatching(
+        /^rewrite \S+dmmonitor\.ini on M: MON_LOG_INTERVAL 60 -> 30; the monitor step restarts/,
+      ),
+    ]);
   });
 });
