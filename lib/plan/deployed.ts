@@ -171,28 +171,15 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
         fix: `put it back as ${b.role}; switch over with dmmonitor (SWITCHOVER) if you want another primary`,
       });
   }
-  const grown = [...after.keys()].filter((n) => !before.has(n));
-  const shrunk = [...before.keys()].filter((n) => !after.has(n));
-  for (const n of grown) {
-    const a = after.get(n);
-    if (a)
-      out.push({
-        kind: 'add',
-        instance: n,
-        host: a.host,
-        what: `${a.role} ${n} on ${a.host} joins group ${a.group}`,
-      });
-  }
-  for (const n of shrunk) {
-    const b = before.get(n);
-    if (b)
-      out.push({
-        kind: 'remove',
-        instance: n,
-        host: b.host,
-        what: `${b.role} ${n} on ${b.host} leaves group ${b.group}`,
-      });
-  }
+  const grown = next.instances.filter((i) => !before.has(i.instance)).map((i) => i.instance);
+  const member = (kind: 'add' | 'remove', i: DeployedInstance, verb: string): LiveChange => ({
+    kind,
+    instance: i.instance,
+    host: i.host,
+    what: `${i.role} ${i.instance} on ${i.host} ${verb} group ${i.group}`,
+  });
+  for (const a of next.instances) if (!before.has(a.instance)) out.push(member('add', a, 'joins'));
+  for (const b of deployed.instances) if (!after.has(b.instance)) out.push(member('remove', b, 'leaves'));
   // a file of a member that stays (a new member's files come with it)
   const old = new Map(deployed.files.map((f) => [`${f.host}\0${f.path}`, f]));
   for (const f of next.files) {
