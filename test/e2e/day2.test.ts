@@ -142,6 +142,25 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     await refused(spec, 'LIVE_ADD_MEMBER', /GRP1_RT_03 on DW_S2 joins group GRP1/);
   }, 300_000);
 
+  it('without the record on the hosts, an OGUID change is still refused: the running databases tell theirs', async () => {
+    for (const h of HOSTS) await lab().sh(h, 'rm -rf /dm/dmdeploy/cluster');
+    const oguid = (deployed as { oguid: number }).oguid;
+    edit({ ...deployed, oguid: oguid + 1 } as ClusterSpec);
+    const before = mutating();
+    const from = output.length;
+    const err = await tf.apply().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, 'the apply must fail').toBeInstanceOf(Error);
+    const said = output.slice(from).join('\n');
+    expect(said).toMatch(
+      /LIVE_OGUID_CHANGED oguid \(group GRP1\): GRP1_RT_0\d on DW_\w+ runs with OGUID \d+/,
+    );
+    expect(said).toContain('nothing was touched');
+    expect(mutating()).toBe(before);
+  }, 300_000);
+
   it('the reverted spec applies with nothing to do on any host, and a re-plan shows no changes', async () => {
     edit(deployed);
     const before = mutating();
@@ -149,7 +168,10 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect(mutating()).toBe(before);
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
-    expect((await planLive()).code).toBe(0);
+    // verify ran again and recorded the cluster
+    const live = await planLive();
+    expect(live.code).toBe(0);
+    expect(live.out).toContain('no changes: the running cluster is as the spec says');
   }, 300_000);
 
   it('a monitor setting is changed online: the monitor step restarts the confirm monitor to read it', async () => {

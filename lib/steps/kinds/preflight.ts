@@ -8,7 +8,7 @@ import { checkOnly } from '../context';
 import { StepError } from '../error';
 import { Remote } from '../remote';
 import { assessLive } from '../deployed';
-import { formatChange, formatRefusal } from '../../plan/deployed';
+import { formatChange, formatRefusal, type LiveRefusal } from '../../plan/deployed';
 import type { StepContext } from '../context';
 import type { Step } from '../../plan';
 import type { StepOf } from './types';
@@ -53,10 +53,15 @@ async function facts(r: Remote): Promise<Facts> {
  * A spec changed since the last healthy deploy (lib/plan/deployed.ts): each change the running
  * cluster cannot take is refused here, before any step acts; what it can is said.
  */
-async function checkLiveChanges(ctx: StepContext, step: Step): Promise<void> {
+async function checkLiveChanges(ctx: StepContext, step: Step): Promise<boolean> {
   const live = await assessLive(ctx, step);
-  if (!live) return;
-  const { refused, allowed } = live;
+  if (!live) return false;
+  refuse(step, live.refused);
+  for (const c of live.allowed) ctx.progress(formatChange(c));
+  return true;
+}
+
+function refuse(step: Step, refused: readonly LiveRefusal[]): void {
   if (refused.length)
     throw new StepError(
       step.host,
@@ -65,11 +70,34 @@ async function checkLiveChanges(ctx: StepContext, step: Step): Promise<void> {
       refused.map(formatRefusal).join('\n'),
       'fix each change named, then apply again (`dmdeploy plan <spec> --live` shows them)',
     );
-  for (const c of allowed) ctx.progress(formatChange(c));
+}
+
+/**
+ * Without a record (a cluster deployed before records were kept, or records removed), the OGUID
+ * the running databases carry still tells a changed spec: asked of every database whose dmserver
+ * holds its port. 0 is a database whose mode step has not run yet (7.2.3.6 sets it).
+ */
+async function checkLiveOguids(ctx: StepContext, step: Step, ours: (host: string, port: number) => boolean) {
+  const verify = ctx.plan.steps.find((s) => s.params.kind === 'verify');
+  if (verify?.params.kind !== 'verify') return;
+  const refused: LiveRefusal[] = [];
+  for (const g of verify.params.groups)
+    for (const d of g.databases) {
+      if (!ours(d.host, d.port)) continue;
+      const st = await new Remote(ctx, step, d.host).instance(d.port).catch(() => undefined);
+      if (st?.oguid && st.oguid !== g.oguid)
+        refused.push({
+          code: 'LIVE_OGUID_CHANGED',
+          field: `oguid (group ${g.name})`,
+          what: `${d.instance} on ${d.host} runs with OGUID ${st.oguid}; the spec says ${g.oguid}. Every database, watcher and monitor of a group shares its OGUID (7.2.3.6), set once when it was built`,
+          fix: `put oguid: ${st.oguid} back; a group with another OGUID is a new group, built on new databases`,
+        });
+    }
+  refuse(step, refused);
 }
 
 export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, step) => {
-  await checkLiveChanges(ctx, step);
+  const recorded = await checkLiveChanges(ctx, step);
   const p = step.params;
   const found: string[] = [];
   const byHost = new Map<string, Facts>();
@@ -96,6 +124,7 @@ export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, 
   // a process running on a file in the instance's CONFIG_PATH (given as a path or as key=path);
   // the process list is read once per host
   const procsOf = new Map<string, Promise<{ args: string[] }[]>>();
+  const held = new Set<string>();
   for (const port of p.ports) {
     const f = byHost.get(port.host);
     if (!f?.listening.has(port.port)) continue;
@@ -106,7 +135,9 @@ export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, 
       x.args.some((a) => a.replace(/^[A-Za-z_]+=/, '').startsWith(`${port.configPath}/`)),
     );
     if (!ours) found.push(`${port.host}: port ${port.port} (for ${port.owner}) is in use by another program`);
+    else held.add(`${port.host}:${port.port}`);
   }
+  if (!recorded) await checkLiveOguids(ctx, step, (h, port) => held.has(`${h}:${port}`));
   for (const x of p.paths) {
     const r = new Remote(ctx, step, x.host);
     const res = await r.exec(
