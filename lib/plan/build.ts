@@ -346,7 +346,13 @@ export function planCluster(model: ClusterModel): Plan {
       id: `${f.host}/monitor`,
       phase: 'monitor',
       host: f.host,
-      title: `write ${f.path}${model.monitor?.confirm ? ' and start the confirm monitor' : ''}`,
+      title:
+        `write ${f.path}${model.monitor?.confirm ? ' and start the confirm monitor' : ''}` +
+        // 7.2.5.2 asks for its online log files to be initialised first, by a procedure (its
+        // 4.2.2.2.2) the sources do not hold: said here, and in docs/manual-deviations.md
+        (/^\s*MON_MID\s*=/m.test(f.content)
+          ? '; its online log files are not initialised first (4.2.2.2.2 is not in the sources, docs/manual-deviations.md)'
+          : ''),
       manual: model.mpp ? '7.4.8, 7.4.10' : '7.2.5, 7.2.7',
       after: watchers,
       params: {

@@ -89,11 +89,25 @@ export function deployedRecord(plan: Plan): DeployedRecord {
 export const recordDigest = (r: DeployedRecord): string =>
   createHash('sha256').update(canonicalJson(r)).digest('hex');
 
+const isMonitor = (owner: string) => owner.startsWith('monitor@');
+
 /** One difference between what was deployed and what the plan asks for. */
 export type LiveChange =
   | { kind: 'add'; instance: string; host: string; what: string }
   | { kind: 'remove'; instance: string; host: string; what: string }
-  | { kind: 'file'; owner: string; host: string; path: string; what: string }
+  | {
+      kind: 'file';
+      owner: string;
+      host: string;
+      path: string;
+      what: string;
+      /**
+       * A single-instance monitor's dmmonitor.ini: the monitor step restarts it to read the file
+       * (7.10.5-7.10.6). Not a multi-instance one (MON_MID): 7.2.7 says it does not support
+       * changing its configuration once started.
+       */
+      monitorRestart?: boolean;
+    }
   | { kind: 'unsafe'; code: string; field: string; what: string; fix: string };
 
 /** `KEY=value` lines of an ini (section-qualified), for naming what changed in a file. */
@@ -192,12 +206,13 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
       host: f.host,
       path: f.path,
       what: iniDiff(was.content, f.content),
+      ...(isMonitor(f.owner) && ![was.content, f.content].some((t) => /^\s*MON_MID\s*=/m.test(t))
+        ? { monitorRestart: true }
+        : {}),
     });
   }
   return out;
 }
-
-const isMonitor = (owner: string) => owner.startsWith('monitor@');
 
 /** A change refused before any step acts: its code, the spec field, why, and what to do instead. */
 export interface LiveRefusal {
@@ -242,7 +257,7 @@ export function judgeLiveChanges(
     else if (membership || unsafe) continue;
     // a monitor reads dmmonitor.ini only at its start, and the monitor step restarts it to read a
     // new one, as 7.10.5-7.10.6 do: a monitor keeps no state of the group across a restart
-    else if (isMonitor(c.owner)) allowed.push(c);
+    else if (c.monitorRestart) allowed.push(c);
     else if (running.has(c.owner))
       refused.push({
         code: 'LIVE_RESTART_NEEDED',
@@ -260,7 +275,7 @@ export const formatRefusal = (r: LiveRefusal): string => `${r.code} ${r.field}: 
 
 /** One line per change an apply would make, for `dmdeploy plan --live`. */
 export function formatChange(c: LiveChange): string {
-  if (c.kind === 'file' && isMonitor(c.owner))
+  if (c.kind === 'file' && c.monitorRestart)
     return `rewrite ${c.path} on ${c.host}: ${c.what}; the monitor step restarts the confirm monitor to read it (7.10.5-7.10.6)`;
   if (c.kind === 'file')
     return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; it takes effect when ${c.owner} starts`;

@@ -1,6 +1,9 @@
 // The record of a deployed cluster and how an edited spec's plan differs from it, in the manual's
 // terms (lib/plan/deployed.ts): what preflight refuses before any host is touched.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import {
   deployedRecord,
   formatChange,
@@ -18,6 +21,18 @@ import { realtimePair } from '../support/specs';
 type Pair = ReturnType<typeof realtimePair>;
 type Member = { name: string; host: string; path?: string; port?: number };
 const standby = (s: Pair) => s.standbys[0] as Member;
+
+function example(file: string, edit: (s: Pair) => void = () => undefined): ClusterSpec {
+  const spec = parse(readFileSync(path.join(__dirname, '../../examples', file), 'utf8')) as Pair;
+  edit(spec);
+  return spec as ClusterSpec;
+}
+function planOf(spec: ClusterSpec) {
+  const v = validateSpec(spec);
+  if (!v.model) throw new Error(JSON.stringify(v.findings));
+  return planCluster(v.model);
+}
+const recordOf = (spec: ClusterSpec) => deployedRecord(planOf(spec));
 
 function record(edit: (s: Pair) => void = () => undefined) {
   const spec = realtimePair();
@@ -163,5 +178,27 @@ describe('changes against a deployed cluster', () => {
         /^rewrite \S+dmmonitor\.ini on M: MON_LOG_INTERVAL 60 -> 30; the monitor step restarts/,
       ),
     ]);
+  });
+
+  it('a multi-instance monitor is not restarted for a new setting (7.2.7): refused while it runs', () => {
+    const multi = (logInterval: number) =>
+      recordOf(example('7.2-multi-monitor.yaml', (s) => (s.monitor = { ...s.monitor, logInterval })));
+    const changes = liveChanges(multi(60), multi(30));
+    expect(changes.length).toBe(3);
+    const { refused, allowed } = judgeLiveChanges(
+      changes,
+      new Set(['monitor@MON1', 'monitor@MON2', 'monitor@MON3']),
+    );
+    expect(allowed).toEqual([]);
+    expect(refused.map((r) => `${r.code} ${r.field.split(':')[0] ?? ''}`)).toEqual([
+      'LIVE_RESTART_NEEDED monitor@MON1',
+      'LIVE_RESTART_NEEDED monitor@MON2',
+      'LIVE_RESTART_NEEDED monitor@MON3',
+    ]);
+    // and the plan says its online log files are not initialised first (docs/manual-deviations.md S1)
+    const plan = planOf(example('7.2-multi-monitor.yaml'));
+    expect(plan.steps.filter((x) => x.params.kind === 'monitor').map((x) => x.title)).toEqual(
+      Array(3).fill(expect.stringContaining('its online log files are not initialised first (4.2.2.2.2')),
+    );
   });
 });
