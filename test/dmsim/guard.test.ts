@@ -83,6 +83,13 @@ describe('a realtime pair built as the manual says (7.1, 7.2)', () => {
     ]);
   });
 
+  it('takes a static parameter (RLOG_SEND_APPLY_MON, §5.1) in the file only, never in memory', async () => {
+    const r = await pair.S.sql(pair.standby.port, [`SP_SET_PARA_VALUE(1, 'RLOG_SEND_APPLY_MON', 128)`]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/RLOG_SEND_APPLY_MON is static/);
+    ok(await pair.S.sql(pair.standby.port, [`SP_SET_PARA_VALUE(2, 'RLOG_SEND_APPLY_MON', 64)`]), 'scope 2');
+  });
+
   it('refuses mode, status and OGUID changes while a watcher is active (§5.1 DW_INACTIVE_INTERVAL)', async () => {
     const r = await pair.S.sql(pair.standby.port, [
       `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,

@@ -746,6 +746,12 @@ class Server {
       case 'set_para': {
         if (st.scope !== 1 && st.scope !== 2)
           throw new DmError(E.INVALID_ARG, 'SP_SET_PARA_VALUE scope must be 1 or 2');
+        // §5.1: RLOG_SEND_APPLY_MON is a static parameter: only the file (scope 2) takes it
+        if (st.name === 'RLOG_SEND_APPLY_MON' && st.scope === 1)
+          throw new DmError(
+            -839,
+            'parameter RLOG_SEND_APPLY_MON is static (§5.1): set it in dm.ini (scope 2) and restart the server',
+          );
         const known: Record<string, [number, number]> = {
           ALTER_MODE_STATUS: [0, 1],
           DW_INACTIVE_INTERVAL: [0, 1800],
