@@ -2,6 +2,52 @@
  * Reading dmmonitor's `show` (§4.4): per group, per database, the watcher's type and state and
  * the instance's state, mode and archive status as the monitor sees them. Pure.
  */
+/**
+ * The watcher parameters `set group [group] para value` changes on every watcher of a group, in
+ * memory and in dmwatcher.ini (§4.4 item 34): a running watcher takes them without a restart.
+ */
+export const SET_GROUP_PARAS: ReadonlySet<string> = new Set([
+  'DW_ERROR_TIME',
+  'INST_RECOVER_TIME',
+  'INST_ERROR_TIME',
+  'INST_AUTO_RESTART',
+  'INST_SERVICE_IP_CHECK',
+  'RLOG_SEND_THRESHOLD',
+  'RLOG_APPLY_THRESHOLD',
+]);
+
+/**
+ * The monitor commands that bring the dmwatcher.ini `before` to `after`, when only parameters of
+ * SET_GROUP_PARAS differ, each in a [group] section; undefined when anything else differs.
+ */
+export function setGroupCommands(before: string, after: string): string[] | undefined {
+  const a = iniEntries(before);
+  const b = iniEntries(after);
+  const out: string[] = [];
+  for (const k of new Set([...a.keys(), ...b.keys()])) {
+    if (a.get(k) === b.get(k)) continue;
+    const [section, key] = k.split('\0');
+    const value = b.get(k);
+    if (!section || !key || value === undefined || !a.has(k) || !SET_GROUP_PARAS.has(key)) return undefined;
+    out.push(`set group ${section} ${key} ${value}`);
+  }
+  return out;
+}
+
+/** `section\0KEY` -> value of an ini's entries (comments dropped). */
+function iniEntries(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let section = '';
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/#.*$/, '').trim();
+    const sec = /^\[(.+)\]$/.exec(line);
+    if (sec) section = sec[1] ?? '';
+    const kv = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line);
+    if (kv) out.set(`${section}\0${(kv[1] ?? '').toUpperCase()}`, (kv[2] ?? '').trim());
+  }
+  return out;
+}
+
 export interface MonitorView {
   group: string;
   oguid: number;

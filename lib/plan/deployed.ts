@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './manifest';
 import type { Plan, StepFile } from './step';
+import { setGroupCommands } from '../dm/monitor';
 
 export interface DeployedInstance {
   group: string;
@@ -91,6 +92,11 @@ export const recordDigest = (r: DeployedRecord): string =>
 
 const isMonitor = (owner: string) => owner.startsWith('monitor@');
 
+const setGroupOf = (before: string, after: string): { setGroup?: string[] } => {
+  const commands = setGroupCommands(before, after);
+  return commands?.length ? { setGroup: commands } : {};
+};
+
 /** One difference between what was deployed and what the plan asks for. */
 export type LiveChange =
   | { kind: 'add'; instance: string; host: string; what: string }
@@ -107,6 +113,11 @@ export type LiveChange =
        * changing its configuration once started.
        */
       monitorRestart?: boolean;
+      /**
+       * A dmwatcher.ini in which only parameters `set group` changes differ, with a
+       * single-instance monitor to send it from: the commands that change the running watchers.
+       */
+      setGroup?: string[];
     }
   | { kind: 'unsafe'; code: string; field: string; what: string; fix: string };
 
@@ -195,6 +206,8 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
   for (const a of next.instances) if (!before.has(a.instance)) out.push(member('add', a, 'joins'));
   for (const b of deployed.instances) if (!after.has(b.instance)) out.push(member('remove', b, 'leaves'));
   // a file of a member that stays (a new member's files come with it)
+  const monitors = next.files.filter((f) => isMonitor(f.owner));
+  const singleMonitor = monitors.length > 0 && !monitors.some((f) => /^\s*MON_MID\s*=/m.test(f.content));
   const old = new Map(deployed.files.map((f) => [`${f.host}\0${f.path}`, f]));
   for (const f of next.files) {
     if (grown.includes(f.owner)) continue;
@@ -209,6 +222,7 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
       ...(isMonitor(f.owner) && ![was.content, f.content].some((t) => /^\s*MON_MID\s*=/m.test(t))
         ? { monitorRestart: true }
         : {}),
+      ...(f.path.endsWith('/dmwatcher.ini') && singleMonitor ? setGroupOf(was.content, f.content) : {}),
     });
   }
   return out;
@@ -258,6 +272,8 @@ export function judgeLiveChanges(
     // a monitor reads dmmonitor.ini only at its start, and the monitor step restarts it to read a
     // new one, as 7.10.5-7.10.6 do: a monitor keeps no state of the group across a restart
     else if (c.monitorRestart) allowed.push(c);
+    // §4.4 item 34: the monitor changes every running watcher of the group, memory and file
+    else if (c.setGroup) allowed.push(c);
     else if (running.has(c.owner))
       refused.push({
         code: 'LIVE_RESTART_NEEDED',
@@ -275,6 +291,8 @@ export const formatRefusal = (r: LiveRefusal): string => `${r.code} ${r.field}: 
 
 /** One line per change an apply would make, for `dmdeploy plan --live`. */
 export function formatChange(c: LiveChange): string {
+  if (c.kind === 'file' && c.setGroup)
+    return `${c.setGroup.join('; ')} through the monitor (§4.4 item 34): ${c.owner}'s watcher on ${c.host} takes it in memory and in ${c.path}`;
   if (c.kind === 'file' && c.monitorRestart)
     return `rewrite ${c.path} on ${c.host}: ${c.what}; the monitor step restarts the confirm monitor to read it (7.10.5-7.10.6)`;
   if (c.kind === 'file')

@@ -195,6 +195,36 @@ describe('a realtime pair built as the manual says (7.1, 7.2)', () => {
     expect(mon.output().slice(before)).toMatch(/\[!!!\] 组\(GRP1\)中没有 DMDSC 集群.*§4\.4/);
   });
 
+  it('set group <g> <para> <value>: logged in, only the parameters of §4.4 item 34, into memory and dmwatcher.ini', async () => {
+    const files = [pair.primary.name, pair.standby.name].map((n) => watcherIni(pair.files, n));
+    const original = /DW_ERROR_TIME\s*=\s*(\d+)/.exec(fs.readFileSync(files[0] ?? '', 'utf8'))?.[1] ?? '';
+    expect(original).not.toBe('');
+    const before = mon.output().length;
+    mon.write('set group GRP1 DW_ERROR_TIME 12\n');
+    await mon.waitFor(/请先执行login登录监视器/);
+    mon.write(`login\nSYSDBA\n${PASSWORD}\nset group GRP1 DW_MODE MANUAL\n`);
+    await mon.waitFor(/set group cannot change DW_MODE/);
+    mon.write('set group GRP1 DW_ERROR_TIME 2\n');
+    await mon.waitFor(/DW_ERROR_TIME must be 3~32767/);
+    mon.write('set group GRP1 DW_ERROR_TIME 12\n');
+    await mon.waitFor(/修改组\(GRP1\)守护进程参数DW_ERROR_TIME成功/);
+    expect(mon.output().slice(before)).not.toContain(PASSWORD);
+    for (const f of files) expect(fs.readFileSync(f, 'utf8')).toMatch(/DW_ERROR_TIME\s*=\s*12\b/);
+    const sets = [...pair.P.log(), ...pair.S.log()].filter((r) => r.event === 'set-para');
+    expect(sets.map((r) => `${String(r.instance)} ${String(r.para)}=${String(r.value)}`).sort()).toEqual([
+      `${pair.primary.name} DW_ERROR_TIME=12`,
+      `${pair.standby.name} DW_ERROR_TIME=12`,
+    ]);
+    mon.write(`set group GRP1 DW_ERROR_TIME ${original}\nlogout\n`);
+    await until(
+      () =>
+        files.every((f) =>
+          new RegExp(`DW_ERROR_TIME\\s*=\\s*${original}\\b`).test(fs.readFileSync(f, 'utf8')),
+        ),
+      'DW_ERROR_TIME back',
+    );
+  });
+
   it('stop group: watchers to SHUTDOWN, then the primary exits before the standby (§4.4, §6.4)', async () => {
     mon.write(`login\nSYSDBA\n${PASSWORD}\nstop group\n`);
     await mon.waitFor(/退出组\(GRP1\)成功/, 20_000);

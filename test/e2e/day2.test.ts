@@ -114,12 +114,43 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     );
   }, 300_000);
 
-  it('dwErrorTime, read by the running watchers only at their start, is refused rather than written', async () => {
+  it('dwErrorTime is changed online: the monitor sets it on every running watcher (§4.4 item 34)', async () => {
     const watcher = { ...(deployed as { watcher: Record<string, unknown> }).watcher, dwErrorTime: 20 };
-    await refused({ ...deployed, watcher } as ClusterSpec, 'LIVE_RESTART_NEEDED', /DW_ERROR_TIME 10 -> 20/);
-    // the file on the host is the deployed one
-    const ini = await lab().sh('DW_P', 'cat /dm/data/DAMENG/dmwatcher.ini');
-    expect(ini.stdout).toMatch(/DW_ERROR_TIME\s*=\s*10\b/);
+    const spec = { ...deployed, watcher } as ClusterSpec;
+    edit(spec);
+    const live = await planLive();
+    expect(live.code, live.out).toBe(0);
+    expect(live.out).toContain('set group GRP1 DW_ERROR_TIME 20 through the monitor (§4.4 item 34)');
+    const before = mutating();
+    const sets = () => readLogs(lab(), HOSTS).filter((r) => r.event === 'set-para');
+    const setsBefore = sets().length;
+    await tf.apply();
+    // no server or watcher restarted; each running watcher took the value, in memory and file
+    expect(mutating()).toBe(before);
+    expect(
+      sets()
+        .slice(setsBefore)
+        .map((r) => `${String(r.instance)} ${String(r.para)}=${String(r.value)}`)
+        .sort(),
+    ).toEqual(expect.arrayContaining(['GRP1_RT_01 DW_ERROR_TIME=20', 'GRP1_RT_02 DW_ERROR_TIME=20']));
+    for (const h of ['DW_P', 'DW_S1']) {
+      const ini = await lab().sh(h, 'cat /dm/data/DAMENG/dmwatcher.ini');
+      expect(ini.stdout).toMatch(/DW_ERROR_TIME\s*=\s*20\b/);
+    }
+    deployed = spec;
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect((await planLive()).out).toContain('no changes');
+  }, 300_000);
+
+  it('a static dm.ini setting (RLOG_SEND_APPLY_MON, §5.1) on running servers is refused, not written', async () => {
+    await refused(
+      { ...deployed, dmIni: { RLOG_SEND_APPLY_MON: 128 } } as ClusterSpec,
+      'LIVE_RESTART_NEEDED',
+      /RLOG_SEND_APPLY_MON (64 -> 128|= 128 \(new\))/,
+    );
+    const ini = await lab().sh('DW_P', 'cat /dm/data/DAMENG/dm.ini');
+    expect(ini.stdout).not.toMatch(/RLOG_SEND_APPLY_MON\s*=\s*128/);
   }, 300_000);
 
   it('a standby added to the running group is refused until the online procedure (7.10) is built', async () => {

@@ -143,16 +143,30 @@ describe('changes against a deployed cluster', () => {
     expect(remove.refused.map((r) => r.code)).toEqual(['LIVE_REMOVE_MEMBER']);
   });
 
-  it('a file change: refused while its owner runs (it would read it only at its next start), said when it does not', () => {
-    const changes = liveChanges(
+  it('a watcher setting `set group` changes is online (§4.4 item 34); another file is refused while its owner runs', () => {
+    const dw = liveChanges(
       before,
       record((s) => (s.watcher = { ...s.watcher, dwErrorTime: 20 })),
     );
-    expect(changes.map((c) => (c.kind === 'file' ? `${c.owner} ${c.path}: ${c.what}` : c.kind))).toEqual([
+    expect(dw.map((c) => (c.kind === 'file' ? `${c.owner} ${c.path}: ${c.what}` : c.kind))).toEqual([
       'GRP1_RT_01 /dm/data/DAMENG/dmwatcher.ini: [GRP1] DW_ERROR_TIME 10 -> 20',
       'GRP1_RT_02 /dm/data/DAMENG/dmwatcher.ini: [GRP1] DW_ERROR_TIME 10 -> 20',
     ]);
-    const live = judgeLiveChanges(changes, new Set(['GRP1_RT_01']));
+    const online = judgeLiveChanges(dw, new Set(['GRP1_RT_01', 'GRP1_RT_02']));
+    expect(online.refused).toEqual([]);
+    expect(online.allowed.map(formatChange)).toEqual([
+      expect.stringMatching(/^set group GRP1 DW_ERROR_TIME 20 through the monitor \(§4\.4 item 34\)/),
+      expect.stringMatching(/^set group GRP1 DW_ERROR_TIME 20 through the monitor/),
+    ]);
+    // DW_MODE is not among what set group changes: the file would change under a running watcher
+    const mode = liveChanges(
+      before,
+      record((s) => (s.watcher = { ...s.watcher, mode: 'MANUAL' })),
+    );
+    const live = judgeLiveChanges(
+      mode.filter((c) => c.kind === 'file' && c.path.endsWith('dmwatcher.ini')),
+      new Set(['GRP1_RT_01']),
+    );
     expect(live.refused.map((r) => `${r.code} ${r.field}`)).toEqual([
       'LIVE_RESTART_NEEDED GRP1_RT_01: /dm/data/DAMENG/dmwatcher.ini',
     ]);

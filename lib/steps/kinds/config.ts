@@ -3,6 +3,30 @@ import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { pendingFiles, writeFiles } from './files';
 import type { StepOf } from './types';
+import type { StepFile } from '../../plan';
+import { setGroupCommands } from '../../dm';
+import { runMonitorCommands } from '../monitor-session';
+
+/**
+ * §4.4 item 34: when the running watcher's dmwatcher.ini differs from the plan's only in what
+ * `set group` changes, the monitor changes every watcher of the group in memory and in its file;
+ * writing the file alone would change nothing until the watcher restarts.
+ */
+async function setGroupOnline(r: Remote, files: readonly StepFile[]): Promise<void> {
+  const f = files.find((x) => x.role === 'dmwatcher.ini' && x.kind === 'file');
+  if (!f || !(await r.ctx.ex.exists(r.host, f.path))) return;
+  const current = (await r.ctx.ex.readFile(r.host, f.path)).toString('utf8');
+  const commands = setGroupCommands(current, f.content);
+  if (!commands?.length || !(await r.pidsOf('dmwatcher', f.path)).length) return;
+  await runMonitorCommands(
+    r,
+    commands,
+    `run them yourself from dmmonitor (login, then ${commands.join('; ')}), then apply again`,
+  );
+  r.ctx.progress(
+    `${commands.join('; ')}: the group's running watchers took it, in memory and in dmwatcher.ini (§4.4 item 34)`,
+  );
+}
 
 export const config: StepKindImpl<StepOf<'config'>> = {
   timeoutMs: 5 * 60_000,
@@ -13,6 +37,7 @@ export const config: StepKindImpl<StepOf<'config'>> = {
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
+    await setGroupOnline(r, step.params.files);
     await writeFiles(r, step.params.files);
     // a running instance reads these files at its next start only
     if ((await r.pidsOf('dmserver', step.params.files.find((f) => f.role === 'dm.ini')?.path ?? '')).length)

@@ -159,6 +159,24 @@ export function setDmIniValue(file: string, key: string, value: string): void {
   writeFileAtomic(file, out.join('\n'));
 }
 
+/** `key = value` in `[section]` of an ini, in place (indentation and comment kept), written atomically. */
+export function setSectionValue(file: string, section: string, key: string, value: string): void {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  const re = new RegExp(`^(\\s*)${key}(\\s*=\\s*)([^#]*?)(\\s*(#.*)?)$`, 'i');
+  let cur = '';
+  let found = false;
+  const out = lines.map((l) => {
+    const sec = /^\s*\[([^\]]+)\]/.exec(l);
+    if (sec) cur = (sec[1] ?? '').trim().toUpperCase();
+    const m = cur === section.toUpperCase() ? re.exec(l) : null;
+    if (!m) return l;
+    found = true;
+    return `${m[1] ?? ''}${key}${m[2] ?? ''}${value}${m[4] ?? ''}`;
+  });
+  if (!found) throw new DmError(E.CONFIG, `${file}: [${section}] has no ${key}`, '§5.4');
+  writeFileAtomic(file, out.join('\n'));
+}
+
 // ---------------------------------------------------------------- dmmal.ini
 
 export interface MalInst {

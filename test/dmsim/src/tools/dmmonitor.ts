@@ -5,7 +5,7 @@
  * one per line (§4.4): help, exit, show [group], show global info, show database [g.]db,
  * show version, show monitor, list, tip, check open [g.]db, login (the next two lines are the
  * user and the password), logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g],
- * open database [g.]db, set group [g] auto restart on|off. At the end of input a normal monitor
+ * open database [g.]db, set group [g] auto restart on|off, set group [g] para_name para_value. At the end of input a normal monitor
  * exits; a confirm monitor (MON_DW_CONFIRM = 1) keeps running until `exit` or SIGTERM. The exit
  * status is non-zero when a command failed or the monitor was refused.
  */
@@ -312,6 +312,30 @@ class Monitor {
       for (const g of this.groupNames(m[1])) await this.setAutoRestart(g, m[2] === 'on');
       return;
     }
+    // §4.4 item 34: every watcher of the group takes the value in memory and in dmwatcher.ini; one
+    // that is down is skipped, as the manual says (it must get the value in its file before it starts)
+    if (
+      (m = /^set group(?: (\S+))? (\S+) (\S+)$/.exec(lc)) &&
+      m[2] !== 'auto' &&
+      m[2] !== 'recover' &&
+      m[2] !== 'arch'
+    ) {
+      this.needLogin();
+      const para = (m[2] ?? '').toUpperCase();
+      for (const g of this.groupNames(m[1])) {
+        const eps = this.eps.filter((e) => e.group === g && this.alive(e));
+        if (!eps.length) throw new DmError(-1, `组(${g})没有活动的守护进程`);
+        for (const e of eps)
+          raise(
+            await (e.client as JsonClient).request(
+              { op: 'mon-cmd', group: g, cmd: 'set-para', para, value: m[3] },
+              5000,
+            ),
+          );
+        this.out(`[monitor]         修改组(${g})守护进程参数${para}成功`);
+      }
+      return;
+    }
     if ((m = /^open database (\S+)$/.exec(lc))) {
       this.needLogin();
       for (const e of this.dbEndpoints(m[1] ?? '')) {
@@ -603,6 +627,6 @@ function row(cells: string[], widths: number[]): string {
 }
 
 const MODELLED =
-  'help, exit, show [group], show global info, show database [g.]db, show version, show monitor, list, tip, check open [g.]db, login, logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g], open database [g.]db, set group [g] auto restart on|off';
+  'help, exit, show [group], show global info, show database [g.]db, show version, show monitor, list, tip, check open [g.]db, login, logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g], open database [g.]db, set group [g] auto restart on|off, set group [g] para_name para_value';
 
 const HELP = `dmsim dmmonitor commands (§4.4 subset):\n  ${MODELLED.split(', ').join('\n  ')}`;

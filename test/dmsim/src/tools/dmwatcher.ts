@@ -39,6 +39,7 @@ import {
   type MalIni,
   type MalInst,
   type WatcherGroup,
+  setSectionValue,
 } from '../config';
 import { JsonClient, requestOnce, serveJson, type Msg, type ServerConn } from '../net';
 import type { InstanceInfo } from './dmserver';
@@ -75,6 +76,17 @@ interface PeerView {
 }
 
 const WATCHER_KEYS = ['PATH'];
+
+/** What `set group [g] para value` may change (§4.4 item 34). */
+export const SETTABLE_PARAS = new Set([
+  'DW_ERROR_TIME',
+  'INST_RECOVER_TIME',
+  'INST_ERROR_TIME',
+  'INST_AUTO_RESTART',
+  'INST_SERVICE_IP_CHECK',
+  'RLOG_SEND_THRESHOLD',
+  'RLOG_APPLY_THRESHOLD',
+]);
 
 export async function dmwatcher(argv: string[]): Promise<number> {
   const args = parseDmArgs(argv);
@@ -167,6 +179,7 @@ class Watcher {
       case 'mon-cmd': {
         const g = this.groups.find((x) => x.cfg.group.toUpperCase() === String(m.group ?? '').toUpperCase());
         if (!g) throw new DmError(-1, `this watcher does not guard group ${String(m.group)}`);
+        if (m.cmd === 'set-para') return this.setPara(g, String(m.para ?? ''), String(m.value ?? ''));
         return g.command(String(m.cmd ?? ''));
       }
       case 'mon-login': {
@@ -180,6 +193,37 @@ class Watcher {
       default:
         return { ok: false, error: `unknown op ${String(m.op)}` };
     }
+  }
+
+  /**
+   * §4.4 item 34, `set group [g] para value` from a monitor: the watcher takes the value in memory
+   * and in its dmwatcher.ini. Only the parameters the manual lists; values as §5.4 bounds them.
+   */
+  setPara(g: GroupCtl, para: string, value: string): Msg {
+    const name = para.toUpperCase();
+    const v = Number(value);
+    if (!SETTABLE_PARAS.has(name))
+      throw new DmError(
+        -1,
+        `set group cannot change ${name}: only ${[...SETTABLE_PARAS].join(', ')}`,
+        '§4.4 item 34',
+      );
+    if (!Number.isInteger(v) || v < 0)
+      throw new DmError(-1, `${name} = ${value} is not a valid value`, '§5.4');
+    if ((name === 'DW_ERROR_TIME' || name === 'INST_ERROR_TIME') && (v < 3 || v > 32767))
+      throw new DmError(-1, `${name} must be 3~32767`, '§5.4');
+    if (name === 'INST_RECOVER_TIME' && (v < 3 || v > 86400))
+      throw new DmError(-1, `INST_RECOVER_TIME must be 3~86400`, '§5.4');
+    if (name === 'INST_AUTO_RESTART' && v > 1) throw new DmError(-1, 'INST_AUTO_RESTART is 0 or 1', '§5.4');
+    if (name === 'INST_AUTO_RESTART' && v === 1 && !g.cfg.startupCmd)
+      throw new DmError(-1, 'INST_AUTO_RESTART = 1 needs INST_STARTUP_CMD', '§5.4');
+    setSectionValue(this.file, g.cfg.group, name, String(v));
+    if (name === 'DW_ERROR_TIME') g.cfg.dwErrorTime = v;
+    if (name === 'INST_ERROR_TIME') g.cfg.instErrorTime = v;
+    if (name === 'INST_RECOVER_TIME') g.cfg.instRecoverTime = v;
+    if (name === 'INST_AUTO_RESTART') g.cfg.autoRestart = v === 1;
+    logAction('set-para', { group: g.cfg.group, instance: g.ini.instanceName, para: name, value: v });
+    return { ok: true };
   }
 
   /** A monitor announces itself (§4.1, §5.5, 7.2.5.1). */
