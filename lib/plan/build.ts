@@ -378,10 +378,12 @@ export function planCluster(model: ClusterModel): Plan {
         instance: i.name,
         port: i.port,
         watcherIni: watcherIniOf.get(i.name) ?? '',
-        archives: renderDmArch(model, g, d, i).sections.map((s) => ({
-          type: String(s.entries.find(([k]) => k === 'ARCH_TYPE')?.[1] ?? ''),
-          dest: String(s.entries.find(([k]) => k === 'ARCH_DEST')?.[1] ?? ''),
-        })),
+        // as V$ARCH_STATUS shows them (002 §10): a REMOTE archive by its ARCH_INCOMING_PATH
+        archives: renderDmArch(model, g, d, i).sections.map((s) => {
+          const get = (k: string) => String(s.entries.find(([key]) => key === k)?.[1] ?? '');
+          const type = get('ARCH_TYPE');
+          return { type, dest: type === 'REMOTE' ? get('ARCH_INCOMING_PATH') : get('ARCH_DEST') };
+        }),
       })),
     ),
   }));

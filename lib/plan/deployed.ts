@@ -36,6 +36,8 @@ export interface DeployedFile {
 
 export interface DeployedRecord {
   cluster: string;
+  /** Each host that holds a member or a file, by the address SSH reaches it at. */
+  hosts: Record<string, string>;
   instances: DeployedInstance[];
   files: DeployedFile[];
 }
@@ -80,8 +82,10 @@ export function deployedRecord(plan: Plan): DeployedRecord {
     <T>(key: (x: T) => string) =>
     (a: T, b: T) =>
       key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+  const used = new Set([...instances.map((i) => i.host), ...files.map((f) => f.host)]);
   return {
     cluster: plan.cluster,
+    hosts: Object.fromEntries([...used].sort().map((h) => [h, plan.hosts[h]?.address ?? h] as const)),
     instances: instances.sort(byKey((i) => i.instance)),
     files: files.sort(byKey((f) => `${f.host}\0${f.path}`)),
   };
@@ -92,10 +96,33 @@ export const recordDigest = (r: DeployedRecord): string =>
 
 const isMonitor = (owner: string) => owner.startsWith('monitor@');
 
-const setGroupOf = (before: string, after: string): { setGroup?: string[] } => {
-  const commands = setGroupCommands(before, after);
-  return commands?.length ? { setGroup: commands } : {};
-};
+const groupOfCommand = (c: string) => c.split(' ')[2] ?? '';
+
+/**
+ * Per group, whether `set group` can bring every dmwatcher.ini that has the group's section
+ * from its deployed to its planned content with the same commands (a DMDSC node's or a LOCAL
+ * watcher's file that does not change alike rules it out).
+ */
+function setGroupByGroup(
+  before: readonly DeployedFile[],
+  after: readonly DeployedFile[],
+): Map<string, boolean> {
+  const was = new Map(before.map((f) => [`${f.host}\0${f.path}`, f.content]));
+  const perGroup = new Map<string, Set<string>>();
+  for (const f of after) {
+    if (!f.path.endsWith('/dmwatcher.ini')) continue;
+    const old = was.get(`${f.host}\0${f.path}`);
+    const commands = old === undefined ? undefined : setGroupCommands(old, f.content);
+    for (const m of f.content.matchAll(/^\s*\[([^\]]+)\]/gm)) {
+      const g = (m[1] ?? '').trim();
+      const mine = commands === undefined ? '?' : commands.filter((c) => groupOfCommand(c) === g).join('\n');
+      const set = perGroup.get(g) ?? new Set<string>();
+      set.add(mine);
+      perGroup.set(g, set);
+    }
+  }
+  return new Map([...perGroup].map(([g, set]) => [g, set.size === 1 && !set.has('?') && !set.has('')]));
+}
 
 /** One difference between what was deployed and what the plan asks for. */
 export type LiveChange =
@@ -114,10 +141,13 @@ export type LiveChange =
        */
       monitorRestart?: boolean;
       /**
-       * A dmwatcher.ini in which only parameters `set group` changes differ, with a
-       * single-instance monitor to send it from: the commands that change the running watchers.
+       * A dmwatcher.ini in which only parameters `set group` changes differ, alike in every
+       * watcher of the group, with a single-instance monitor to send it from: the commands.
        */
       setGroup?: string[];
+      /** A file the deployed cluster did not have, or one the plan no longer has. */
+      added?: boolean;
+      removed?: boolean;
     }
   | { kind: 'unsafe'; code: string; field: string; what: string; fix: string };
 
@@ -187,13 +217,18 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
         what: `${name} listens on ${b.port}; the spec says ${a.port}. Every member's dmmal.ini, the watchers and the monitor name that port`,
         fix: `put port: ${b.port} back`,
       });
-    if (b.role !== a.role)
+    // a role is judged against the running databases' V$INSTANCE (liveRoleChanges): after a
+    // switchover through the monitor the record's roles are stale
+  }
+  for (const [h, address] of Object.entries(next.hosts ?? {})) {
+    const was = deployed.hosts?.[h];
+    if (was !== undefined && was !== address)
       out.push({
         kind: 'unsafe',
-        code: 'LIVE_ROLE_CHANGED',
-        field: `${name}: role`,
-        what: `${name} was deployed as ${b.role}; the spec makes it ${a.role}. A member's role changes by a switchover or a failover through the monitor (§4.4), not by an apply`,
-        fix: `put it back as ${b.role}; switch over with dmmonitor (SWITCHOVER) if you want another primary`,
+        code: 'LIVE_HOST_MOVED',
+        field: `hosts.${h}.address`,
+        what: `host ${h} was reached at ${was}; the spec says ${address}. If that is another machine, its members would be built anew from the first deploy's offline backup, which the manual does not do for a running group (7.10)`,
+        fix: `put address: ${was} back; a member moves by adding a standby online and switching over (not built yet)`,
       });
   }
   const grown = next.instances.filter((i) => !before.has(i.instance)).map((i) => i.instance);
@@ -205,26 +240,54 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
   });
   for (const a of next.instances) if (!before.has(a.instance)) out.push(member('add', a, 'joins'));
   for (const b of deployed.instances) if (!after.has(b.instance)) out.push(member('remove', b, 'leaves'));
-  // a file of a member that stays (a new member's files come with it)
+  // files of the owners that stay (a new member's files come with it, a removed one's go with it)
+  const shrunk = new Set(deployed.instances.filter((i) => !after.has(i.instance)).map((i) => i.instance));
   const monitors = next.files.filter((f) => isMonitor(f.owner));
   const singleMonitor = monitors.length > 0 && !monitors.some((f) => /^\s*MON_MID\s*=/m.test(f.content));
-  const old = new Map(deployed.files.map((f) => [`${f.host}\0${f.path}`, f]));
+  const key = (f: DeployedFile) => `${f.host}\0${f.path}`;
+  const old = new Map(deployed.files.map((f) => [key(f), f]));
+  const kept = new Set(next.files.map(key));
+  const groupSets = setGroupByGroup(deployed.files, next.files);
   for (const f of next.files) {
     if (grown.includes(f.owner)) continue;
-    const was = old.get(`${f.host}\0${f.path}`);
-    if (!was || was.content === f.content) continue;
+    const was = old.get(key(f));
+    if (!was) {
+      out.push({ kind: 'file', owner: f.owner, host: f.host, path: f.path, what: 'a new file', added: true });
+      continue;
+    }
+    if (was.content === f.content) continue;
+    const commands =
+      f.path.endsWith('/dmwatcher.ini') && singleMonitor
+        ? setGroupCommands(was.content, f.content)
+        : undefined;
     out.push({
       kind: 'file',
       owner: f.owner,
       host: f.host,
       path: f.path,
       what: iniDiff(was.content, f.content),
-      ...(isMonitor(f.owner) && ![was.content, f.content].some((t) => /^\s*MON_MID\s*=/m.test(t))
+      // the monitor step restarts a confirm monitor only (a monitoring-mode one is started by hand)
+      ...(isMonitor(f.owner) &&
+      /^\s*MON_DW_CONFIRM\s*=\s*1/m.test(f.content) &&
+      ![was.content, f.content].some((t) => /^\s*MON_MID\s*=/m.test(t))
         ? { monitorRestart: true }
         : {}),
-      ...(f.path.endsWith('/dmwatcher.ini') && singleMonitor ? setGroupOf(was.content, f.content) : {}),
+      // set group changes every watcher of a group: only when each of them changes alike
+      ...(commands?.length && commands.every((c) => groupSets.get(groupOfCommand(c)))
+        ? { setGroup: commands }
+        : {}),
     });
   }
+  for (const f of deployed.files)
+    if (!kept.has(key(f)) && !shrunk.has(f.owner))
+      out.push({
+        kind: 'file',
+        owner: f.owner,
+        host: f.host,
+        path: f.path,
+        what: 'no longer in the plan',
+        removed: true,
+      });
   return out;
 }
 
@@ -250,6 +313,9 @@ export function judgeLiveChanges(
   const allowed: LiveChange[] = [];
   const membership = changes.some((c) => c.kind === 'add' || c.kind === 'remove');
   const unsafe = changes.some((c) => c.kind === 'unsafe');
+  // `running` names owners, or the host and path of a file whose reader runs
+  const runs = (c: { owner: string; host: string; path: string }) =>
+    running.has(c.owner) || running.has(`${c.host}\0${c.path}`);
   for (const c of changes) {
     if (c.kind === 'unsafe') refused.push(c);
     else if (c.kind === 'add')
@@ -269,17 +335,26 @@ export function judgeLiveChanges(
     // a member's files change with the add, the remove or the unsafe change refused above (the
     // OGUID is in several files)
     else if (membership || unsafe) continue;
+    // a monitor added, moved or removed, or any file the plan no longer has: dmdeploy neither
+    // stops nor removes what runs (a second confirm monitor exits with an error, 002 §4.2)
+    else if (c.removed || (c.added && (isMonitor(c.owner) || runs(c))))
+      refused.push({
+        code: 'LIVE_FILE_SET_CHANGED',
+        field: `${c.owner}: ${c.path}`,
+        what: `${c.path} on ${c.host} (${c.owner}) is ${c.removed ? 'no longer in the plan' : 'new to the running cluster'}: dmdeploy does not yet add, move or remove a monitor, nor stop or remove what it deployed, on a running cluster`,
+        fix: `put it back as deployed (the monitor's host and path included)`,
+      });
     // a monitor reads dmmonitor.ini only at its start, and the monitor step restarts it to read a
     // new one, as 7.10.5-7.10.6 do: a monitor keeps no state of the group across a restart
     else if (c.monitorRestart) allowed.push(c);
     // §4.4 item 34: the monitor changes every running watcher of the group, memory and file
     else if (c.setGroup) allowed.push(c);
-    else if (running.has(c.owner))
+    else if (runs(c))
       refused.push({
         code: 'LIVE_RESTART_NEEDED',
         field: `${c.owner}: ${c.path}`,
-        what: `${c.owner} on ${c.host} is running and reads ${c.path} only when it starts (${c.what}); dmdeploy neither changes this online nor restarts members in a rolling order yet, and a file rewritten under a running process is a change reported done that is not`,
-        fix: `put the setting back in the spec; to change it, stop ${c.owner}, apply, and start it again`,
+        what: `a running process of ${c.owner} on ${c.host} reads ${c.path} only when it starts (${c.what}); dmdeploy neither changes this online nor restarts members in a rolling order yet, and a file rewritten under a running process is a change reported done that is not`,
+        fix: `put the setting back in the spec; it needs a restart of what reads it, which dmdeploy does not do yet`,
       });
     else allowed.push(c);
   }

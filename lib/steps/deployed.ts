@@ -29,7 +29,11 @@ interface RecordFile {
 export const recordPath = (dmHome: string, cluster: string) =>
   path.join(dmHome, 'dmdeploy', 'cluster', `${resourceName(cluster)}.json`);
 
-const hostsOf = (ctx: StepContext) => Object.keys(ctx.plan.hosts).filter((h) => h !== ALL_HOSTS);
+/** The plan's hosts this step's executor reaches (verify and preflight reach them all). */
+const hostsOf = (ctx: StepContext) => {
+  const reach = new Set(ctx.ex.hostNames());
+  return Object.keys(ctx.plan.hosts).filter((h) => h !== ALL_HOSTS && reach.has(h));
+};
 
 /** The newest record any host of the plan holds, or undefined (a cluster never verified healthy). */
 export async function readDeployed(ctx: StepContext): Promise<DeployedRecord | undefined> {
@@ -40,7 +44,13 @@ export async function readDeployed(ctx: StepContext): Promise<DeployedRecord | u
       if (!(await ctx.ex.exists(h, file))) return;
       try {
         const parsed = JSON.parse((await ctx.ex.readFile(h, file)).toString('utf8')) as RecordFile;
-        if (parsed.record && recordDigest(parsed.record) === parsed.digest) found.push(parsed);
+        // a damaged copy, or one of another cluster whose name maps to the same file, is not ours
+        if (
+          parsed.record &&
+          parsed.record.cluster === ctx.plan.cluster &&
+          recordDigest(parsed.record) === parsed.digest
+        )
+          found.push(parsed);
       } catch {
         // unreadable or damaged: another host's copy serves
       }
@@ -72,7 +82,45 @@ export async function writeDeployed(ctx: StepContext, step: Step, record: Deploy
   );
 }
 
-const DM_PROCESSES = ['dmserver', 'dmwatcher', 'dmmonitor', 'dmcss', 'dmasmsvr'];
+/** The processes that read a file at their start: (tool, the file its command line names). */
+function readersOf(file: string): { tool: string; file: string }[] {
+  const base = path.basename(file);
+  if (base === 'dmwatcher.ini') return [{ tool: 'dmwatcher', file }];
+  if (base === 'dmmonitor.ini') return [{ tool: 'dmmonitor', file }];
+  if (base === 'dmdcr.ini') return ['dmcss', 'dmasmsvr', 'dmserver'].map((tool) => ({ tool, file }));
+  // dm.ini and the files in its CONFIG_PATH (dmmal.ini, dmarch.ini, dmtimer.ini, dmmpp.ini)
+  return [{ tool: 'dmserver', file: path.join(path.dirname(file), 'dm.ini') }];
+}
+
+/** The key judgeLiveChanges takes for a file whose reader runs. */
+export const runningFileKey = (host: string, file: string) => `${host}\0${file}`;
+
+/** How each instance's spec role shows in V$INSTANCE.MODE$. */
+const modeOf = (role: string) => (role === 'primary' ? 'PRIMARY' : 'STANDBY');
+
+/**
+ * A role is what the running database says (V$INSTANCE), not what was recorded: after a
+ * switchover through the monitor the record is stale, and a spec edited to match is right.
+ */
+async function liveRoleChanges(ctx: StepContext, step: Step, next: DeployedRecord): Promise<LiveChange[]> {
+  const out: LiveChange[] = [];
+  await Promise.all(
+    next.instances.map(async (i) => {
+      const st = await new Remote(ctx, step, i.host).instance(i.port).catch(() => undefined);
+      if (!st || (st.mode !== 'PRIMARY' && st.mode !== 'STANDBY') || st.mode === modeOf(i.role)) return;
+      out.push({
+        kind: 'unsafe',
+        code: 'LIVE_ROLE_CHANGED',
+        field: `${i.instance}: role`,
+        what: `${i.instance} on ${i.host} runs as ${st.mode}; the spec makes it ${i.role}. A member's role changes by a switchover or a failover through the monitor (§4.4), not by an apply`,
+        fix: `make the spec's roles those that run (after a switchover, the new primary is the spec's primary), or switch over with dmmonitor first`,
+      });
+    }),
+  );
+  return out.sort((a, b) =>
+    a.kind === 'unsafe' && b.kind === 'unsafe' ? a.field.localeCompare(b.field) : 0,
+  );
+}
 
 /** The plan held against the last healthy deploy: undefined when the hosts hold no record of one. */
 export async function assessLive(
@@ -81,20 +129,26 @@ export async function assessLive(
 ): Promise<{ changes: LiveChange[]; refused: LiveRefusal[]; allowed: LiveChange[] } | undefined> {
   const deployed = await readDeployed(ctx);
   if (!deployed) return undefined;
-  const changes = liveChanges(deployed, deployedRecord(ctx.plan));
-  // a file's owner runs when a DM process on its host runs on a file in that file's directory
+  const next = deployedRecord(ctx.plan);
+  const changes = liveChanges(deployed, next);
+  if (changes.length) changes.push(...(await liveRoleChanges(ctx, step, next)));
+  // a file change meets a running process when the one that reads that file at its start runs
   const running = new Set<string>();
   const procs = new Map<string, Promise<{ args: string[] }[]>>();
   for (const c of changes) {
-    if (c.kind !== 'file' || running.has(c.owner)) continue;
+    if (c.kind !== 'file') continue;
     if (!procs.has(c.host)) procs.set(c.host, new Remote(ctx, step, c.host).processes());
-    const dir = `${path.dirname(c.path)}/`;
-    const live = ((await procs.get(c.host)) ?? []).some(
-      (x) =>
-        x.args.some((a) => DM_PROCESSES.some((t) => a === t || a.endsWith(`/${t}`))) &&
-        x.args.some((a) => a.replace(/^[A-Za-z_]+=/, '').startsWith(dir)),
+    const list = (await procs.get(c.host)) ?? [];
+    const live = readersOf(c.path).some(({ tool, file }) =>
+      list.some(
+        ({ args }) =>
+          args.some((a) => a === tool || a.endsWith(`/${tool}`)) &&
+          args.some(
+            (a) => a === file || (/^(path|dcr_ini)=/i.test(a) && a.slice(a.indexOf('=') + 1) === file),
+          ),
+      ),
     );
-    if (live) running.add(c.owner);
+    if (live) running.add(runningFileKey(c.host, c.path));
   }
   return { changes, ...judgeLiveChanges(changes, running) };
 }

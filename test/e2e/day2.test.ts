@@ -2,10 +2,11 @@
  * Day 2 on a deployed 7.2 pair, through the synthesized stack and real Terraform applying each
  * edited spec into the same state: a change the running cluster cannot take is refused by the
  * first step (preflight), before any step acts on a host, and `dmdeploy plan --live` says so
- * beforehand. Refused here: an OGUID change (unsafe), a watcher setting the running dmwatcher
- * reads only at its start (dwErrorTime), a standby added (the manual's online procedure is not
+ * beforehand. Refused here: an OGUID change (with and without the record on the hosts), a static
+ * dm.ini setting under running servers, a standby added (the manual's online procedure is not
  * built yet). After each refusal: no mutating DM command ran on any host, the cluster is still
- * healthy, and the reverted spec applies cleanly with nothing to do.
+ * healthy, and the reverted spec applies cleanly with nothing to do. Done online: dwErrorTime
+ * through the monitor's `set group` (§4.4 item 34), a monitor setting by restarting the monitor.
  */
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';

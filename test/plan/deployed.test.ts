@@ -55,7 +55,8 @@ describe('the deployed record', () => {
     expect(r.files.map((f) => f.path)).toEqual(
       expect.arrayContaining(['/dm/data/DAMENG/dmwatcher.ini', '/dm/data/DAMENG/dmmal.ini']),
     );
-    expect(JSON.stringify(r)).not.toMatch(/password/i);
+    // members, files and addresses only: a plan holds no secret, and the record takes nothing else
+    expect(Object.keys(r).sort()).toEqual(['cluster', 'files', 'hosts', 'instances']);
     expect(recordDigest(record())).toBe(recordDigest(r));
   });
 
@@ -109,12 +110,39 @@ describe('changes against a deployed cluster', () => {
         ),
       ),
     ).toContain('LIVE_PORT_CHANGED');
+    // roles are held against the running databases (V$INSTANCE), not the record: a switchover
+    // makes the record's stale (lib/steps/deployed.ts liveRoleChanges)
     const swapped = record((s) => {
       const p = s.primary;
       s.primary = standby(s);
       s.standbys = [p];
     });
-    expect(kinds(liveChanges(before, swapped))).toEqual(expect.arrayContaining(['LIVE_ROLE_CHANGED']));
+    expect(kinds(liveChanges(before, swapped))).not.toContain('LIVE_ROLE_CHANGED');
+    // a host reached at another address may be another machine
+    const moved = record((s) => (s.hosts.S = { ...s.hosts.S!, address: '198.18.1.99' }));
+    expect(kinds(liveChanges(before, moved))).toContain('LIVE_HOST_MOVED');
+  });
+
+  it('a monitor moved or removed is refused: a second confirm monitor exits with an error, a removed one would run on', () => {
+    const moved = judgeLiveChanges(
+      liveChanges(
+        before,
+        record((s) => (s.monitor = { ...s.monitor, path: '/dm/mon2' })),
+      ),
+      new Set(),
+    );
+    expect(moved.refused.map((r) => `${r.code} ${r.field}`)).toEqual([
+      'LIVE_FILE_SET_CHANGED monitor@M: /dm/mon2/dmmonitor.ini',
+      'LIVE_FILE_SET_CHANGED monitor@M: /dm/data/dmmonitor.ini',
+    ]);
+    const gone = judgeLiveChanges(
+      liveChanges(
+        before,
+        record((s) => delete (s as { monitor?: unknown }).monitor),
+      ),
+      new Set(),
+    );
+    expect(gone.refused.map((r) => r.code)).toContain('LIVE_FILE_SET_CHANGED');
   });
 
   it('a standby added or removed is one change, refused, without its consequences in other files', () => {
@@ -214,5 +242,23 @@ describe('changes against a deployed cluster', () => {
     expect(plan.steps.filter((x) => x.params.kind === 'monitor').map((x) => x.title)).toEqual(
       Array(3).fill(expect.stringContaining('its online log files are not initialised first (4.2.2.2.2')),
     );
+  });
+
+  it('set group changes every watcher of a group: not online when a watcher of the group would not change alike', () => {
+    type W = { watcher: Record<string, unknown> };
+    const base = example('7.6-async-cascade.yaml');
+    const edited = (over: Record<string, unknown>) => {
+      const x = structuredClone(base) as ClusterSpec & W;
+      x.watcher = { ...x.watcher, ...over };
+      return x as ClusterSpec;
+    };
+    // DW_ERROR_TIME is in every watcher's file, LOCAL ones included: alike everywhere, online
+    const dw = liveChanges(recordOf(base), recordOf(edited({ dwErrorTime: 20 })));
+    expect(dw.length).toBeGreaterThan(0);
+    expect(dw.every((c) => c.kind === 'file' && c.setGroup?.length)).toBe(true);
+    // INST_RECOVER_TIME only in the GLOBAL watchers' files: set group would reach the LOCAL ones too
+    const rec = liveChanges(recordOf(base), recordOf(edited({ instRecoverTime: 90 })));
+    expect(rec.length).toBeGreaterThan(0);
+    expect(rec.filter((c) => c.kind === 'file' && c.setGroup)).toEqual([]);
   });
 });

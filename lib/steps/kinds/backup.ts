@@ -8,6 +8,7 @@ import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { runRman, stoppedOrFail } from './dsc';
 import { awaitInFlight } from './in-flight';
+import { readDeployed } from '../deployed';
 import type { StepOf } from './types';
 
 export const backup: StepKindImpl<StepOf<'backup'>> = {
@@ -20,6 +21,9 @@ export const backup: StepKindImpl<StepOf<'backup'>> = {
     await awaitInFlight(r, { tool: 'dmrman', iniPath, ...(dcrIni ? { dcrIni } : {}) }, this.timeoutMs);
     if ((await r.hasRecord()) && (await ctx.ex.exists(step.host, step.params.backupDir)))
       return `backup set ${step.params.backupDir} exists`;
+    // the offline backup only seeds the first build's standbys: once the cluster was verified
+    // healthy, a changed backup directory needs no new one (it would stop a running primary)
+    if (await readDeployed(ctx)) return 'the cluster was built and verified; its standbys were restored';
     return undefined;
   },
   async act(ctx, step) {

@@ -1054,9 +1054,12 @@ class Server {
           columns: ['ARCH_TYPE', 'ARCH_DEST', 'ARCH_STATUS', 'ARCH_SRC'],
           rows: this.archives.map((a) => {
             const x = this.archStat.get(a.section);
+            // §10 V$ARCH_STATUS: ARCH_DEST is the path for LOCAL and REMOTE archives (a REMOTE
+            // one's ARCH_INCOMING_PATH), the target instance otherwise; ARCH_SRC names a REMOTE
+            // archive's source instance
             return [
               a.type,
-              a.dest,
+              a.type === 'REMOTE' ? (a.incomingPath ?? a.dest) : a.dest,
               x?.status ?? 'INVALID',
               a.type === 'REMOTE' ? a.dest : this.ini.instanceName,
             ];
