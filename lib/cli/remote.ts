@@ -30,7 +30,7 @@ import {
 } from '../steps';
 import type { SecretSource } from '../spec/schema';
 import { formatChange, formatRefusal } from '../plan/deployed';
-import { assessLive } from '../steps/deployed';
+import { assessLive, liveOguidRefusals } from '../steps/deployed';
 
 /** The SSH targets of `hosts` (ALL_HOSTS left out), each with its address and port. */
 function sshTargets(plan: Plan, hosts: readonly string[]): HostSpec[] {
@@ -268,13 +268,22 @@ export async function liveReport(plan: Plan, secrets: Secrets): Promise<{ code: 
   if (!preflight) throw new Error('the plan has no preflight step');
   const ex = executorFor(plan, Object.keys(plan.hosts), secrets);
   try {
-    const live = await assessLive({ plan, ex, secrets, progress: () => {} }, preflight);
+    const ctx = { plan, ex, secrets, progress: () => {} };
+    const live = await assessLive(ctx, preflight);
     const head = `live plan for ${plan.cluster}:`;
-    if (!live)
+    if (!live) {
+      // as preflight does without a record: the running databases' OGUID
+      const refused = await liveOguidRefusals(ctx, preflight);
+      if (refused.length)
+        return {
+          code: 1,
+          text: `${head} no host holds a record of a healthy deploy, but databases run\n  refused: an apply stops at ${preflight.id}, before any host is touched:\n${refused.map((r) => `    ${formatRefusal(r)}\n`).join('')}`,
+        };
       return {
         code: 0,
-        text: `${head} no host holds a record of a healthy deploy: an apply builds the cluster (dmdeploy plan <spec> lists the steps)\n`,
+        text: `${head} no host holds a record of a healthy deploy: an apply builds the cluster (dmdeploy plan <spec> lists the steps); only the OGUID of running databases was checked\n`,
       };
+    }
     if (!live.changes.length)
       return { code: 0, text: `${head} no changes: the running cluster is as the spec says\n` };
     const lines = [head];

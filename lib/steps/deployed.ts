@@ -152,3 +152,31 @@ export async function assessLive(
   }
   return { changes, ...judgeLiveChanges(changes, running) };
 }
+
+/**
+ * Without a record (a cluster deployed before records were kept, or records removed), the OGUID
+ * the running databases carry still tells a changed spec; `ask` picks the databases to ask (those
+ * whose own dmserver holds the port). 0 is a database whose mode step has not run (7.2.3.6).
+ */
+export async function liveOguidRefusals(
+  ctx: StepContext,
+  step: Step,
+  ask: (host: string, port: number) => boolean = () => true,
+): Promise<LiveRefusal[]> {
+  const verify = ctx.plan.steps.find((s) => s.params.kind === 'verify');
+  if (verify?.params.kind !== 'verify') return [];
+  const refused: LiveRefusal[] = [];
+  for (const g of verify.params.groups)
+    for (const d of g.databases) {
+      if (!ask(d.host, d.port)) continue;
+      const st = await new Remote(ctx, step, d.host).instance(d.port).catch(() => undefined);
+      if (st?.oguid && st.oguid !== g.oguid)
+        refused.push({
+          code: 'LIVE_OGUID_CHANGED',
+          field: `oguid (group ${g.name})`,
+          what: `${d.instance} on ${d.host} runs with OGUID ${st.oguid}; the spec says ${g.oguid}. Every database, watcher and monitor of a group shares its OGUID (7.2.3.6), set once when it was built`,
+          fix: `put oguid: ${st.oguid} back; a group with another OGUID is a new group, built on new databases`,
+        });
+    }
+  return refused;
+}

@@ -178,6 +178,12 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     for (const h of HOSTS) await lab().sh(h, 'rm -rf /dm/dmdeploy/cluster');
     const oguid = (deployed as { oguid: number }).oguid;
     edit({ ...deployed, oguid: oguid + 1 } as ClusterSpec);
+    const live = await planLive();
+    expect(live.code, live.out).toBe(1);
+    expect(live.out).toContain('no host holds a record of a healthy deploy, but databases run');
+    expect(live.out).toMatch(
+      /LIVE_OGUID_CHANGED oguid \(group GRP1\): GRP1_RT_0\d on DW_\w+ runs with OGUID/,
+    );
     const before = mutating();
     const from = output.length;
     const err = await tf.apply().then(

@@ -7,7 +7,7 @@ import { shQuote } from '../../ssh';
 import { checkOnly } from '../context';
 import { StepError } from '../error';
 import { Remote } from '../remote';
-import { assessLive } from '../deployed';
+import { assessLive, liveOguidRefusals } from '../deployed';
 import { formatChange, formatRefusal, type LiveRefusal } from '../../plan/deployed';
 import type { StepContext } from '../context';
 import type { Step } from '../../plan';
@@ -78,22 +78,7 @@ function refuse(step: Step, refused: readonly LiveRefusal[]): void {
  * holds its port. 0 is a database whose mode step has not run yet (7.2.3.6 sets it).
  */
 async function checkLiveOguids(ctx: StepContext, step: Step, ours: (host: string, port: number) => boolean) {
-  const verify = ctx.plan.steps.find((s) => s.params.kind === 'verify');
-  if (verify?.params.kind !== 'verify') return;
-  const refused: LiveRefusal[] = [];
-  for (const g of verify.params.groups)
-    for (const d of g.databases) {
-      if (!ours(d.host, d.port)) continue;
-      const st = await new Remote(ctx, step, d.host).instance(d.port).catch(() => undefined);
-      if (st?.oguid && st.oguid !== g.oguid)
-        refused.push({
-          code: 'LIVE_OGUID_CHANGED',
-          field: `oguid (group ${g.name})`,
-          what: `${d.instance} on ${d.host} runs with OGUID ${st.oguid}; the spec says ${g.oguid}. Every database, watcher and monitor of a group shares its OGUID (7.2.3.6), set once when it was built`,
-          fix: `put oguid: ${st.oguid} back; a group with another OGUID is a new group, built on new databases`,
-        });
-    }
-  refuse(step, refused);
+  refuse(step, await liveOguidRefusals(ctx, step, ours));
 }
 
 export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, step) => {
