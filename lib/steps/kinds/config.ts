@@ -38,10 +38,18 @@ export const config: StepKindImpl<StepOf<'config'>> = {
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     await setGroupOnline(r, step.params.files);
+    const pending = await pendingFiles(r, step.params.files);
     await writeFiles(r, step.params.files);
-    // a running instance reads these files at its next start only
-    if ((await r.pidsOf('dmserver', step.params.files.find((f) => f.role === 'dm.ini')?.path ?? '')).length)
-      ctx.progress(`${step.params.instance} is running: the changed files take effect when it restarts`);
+    // a running dmserver reads its files at its next start only (preflight refuses such a change
+    // on a recorded cluster; this says it wherever one is written anyway)
+    const serverFiles = pending.filter((f) => f.role !== 'dmwatcher.ini');
+    if (
+      serverFiles.length &&
+      (await r.pidsOf('dmserver', step.params.files.find((f) => f.role === 'dm.ini')?.path ?? '')).length
+    )
+      ctx.progress(
+        `${step.params.instance} is running: ${serverFiles.map((f) => f.path).join(', ')} take effect when it restarts`,
+      );
   },
   async verify(ctx, step) {
     const left = await pendingFiles(new Remote(ctx, step), step.params.files);
