@@ -2,6 +2,8 @@
  * Reading dmmonitor's `show` (§4.4): per group, per database, the watcher's type and state and
  * the instance's state, mode and archive status as the monitor sees them. Pure.
  */
+import { iniEntries } from '../render/ini';
+
 /**
  * The watcher parameters `set group [group] para value` changes on every watcher of a group, in
  * memory and in dmwatcher.ini (§4.4 item 34): a running watcher takes them without a restart.
@@ -21,8 +23,14 @@ export const SET_GROUP_PARAS: ReadonlySet<string> = new Set([
  * SET_GROUP_PARAS differ, each in a [group] section; undefined when anything else differs.
  */
 export function setGroupCommands(before: string, after: string): string[] | undefined {
-  const a = iniEntries(before);
-  const b = iniEntries(after);
+  let a: Map<string, string>;
+  let b: Map<string, string>;
+  try {
+    a = iniEntries(before);
+    b = iniEntries(after);
+  } catch {
+    return undefined; // not an ini this can compare: no online change
+  }
   const out: string[] = [];
   for (const k of new Set([...a.keys(), ...b.keys()])) {
     if (a.get(k) === b.get(k)) continue;
@@ -30,20 +38,6 @@ export function setGroupCommands(before: string, after: string): string[] | unde
     const value = b.get(k);
     if (!section || !key || value === undefined || !a.has(k) || !SET_GROUP_PARAS.has(key)) return undefined;
     out.push(`set group ${section} ${key} ${value}`);
-  }
-  return out;
-}
-
-/** `section\0KEY` -> value of an ini's entries (comments dropped). */
-function iniEntries(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  let section = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*$/, '').trim();
-    const sec = /^\[(.+)\]$/.exec(line);
-    if (sec) section = sec[1] ?? '';
-    const kv = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line);
-    if (kv) out.set(`${section}\0${(kv[1] ?? '').toUpperCase()}`, (kv[2] ?? '').trim());
   }
   return out;
 }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './manifest';
 import type { Plan, StepFile } from './step';
 import { setGroupCommands } from '../dm/monitor';
+import { iniEntries } from '../render/ini';
 
 export interface DeployedInstance {
   group: string;
@@ -151,16 +152,12 @@ export type LiveChange =
     }
   | { kind: 'unsafe'; code: string; field: string; what: string; fix: string };
 
-/** `KEY=value` lines of an ini (section-qualified), for naming what changed in a file. */
+/** An ini's entries named as a person reads them: `[GRP1] DW_ERROR_TIME`, or `KEY` for a global. */
 function iniKeys(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  let section = '';
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/#.*$/, '').trim();
-    const sec = /^\[(.+)\]$/.exec(line);
-    if (sec) section = sec[1] ?? '';
-    const kv = /^([A-Za-z0-9_]+)\s*=\s*(.*)$/.exec(line);
-    if (kv) out.set(section ? `[${section}] ${kv[1] ?? ''}` : (kv[1] ?? ''), (kv[2] ?? '').trim());
+  for (const [k, v] of iniEntries(text)) {
+    const [section, key] = k.split('\0');
+    out.set(section ? `[${section}] ${key ?? ''}` : (key ?? ''), v);
   }
   return out;
 }

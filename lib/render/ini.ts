@@ -32,6 +32,17 @@ export function writeIni(doc: IniDoc, header: string = HEADER): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Every entry of an ini as `section\0KEY` -> value ('' for the globals), keys upper-cased:
+ * for comparing two versions of a file key by key.
+ */
+export function iniEntries(text: string): Map<string, string> {
+  const p = parseIni(text);
+  const out = new Map<string, string>(p.globals.map(([k, v]) => [`\0${k}`, v]));
+  for (const s of p.sections) for (const [k, v] of s.entries) out.set(`${s.name}\0${k}`, v);
+  return out;
+}
+
 /** Parse DM ini text. Comments start at '#'. Keys are upper-cased (DM reads them case-insensitively). */
 export function parseIni(text: string): {
   globals: [string, string][];

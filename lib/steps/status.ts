@@ -2,8 +2,7 @@
  * The live state of a cluster, read from the hosts (V$INSTANCE, V$ARCH_STATUS, V$DMWATCHER and
  * the monitor's `show`), and the pure judgement of it against what the plan expects.
  */
-import path from 'node:path/posix';
-import { shQuote, SshError } from '../ssh';
+import { SshError } from '../ssh';
 import {
   ARCH_QUERY,
   dmMessage,
@@ -19,6 +18,7 @@ import {
 import type { Step, VerifyGroup } from '../plan';
 import type { StepContext } from './context';
 import { Remote } from './remote';
+import { withMonitoringCopy } from './monitor-session';
 
 export interface DatabaseStatus {
   group: string;
@@ -115,18 +115,11 @@ function unreachableCause(e: unknown): string {
 /** `show` from a monitoring-mode copy of dmmonitor.ini (MON_DW_CONFIRM = 0), so the confirm monitor is untouched. */
 async function monitorShow(ctx: StepContext, step: Step, host: string, iniPath: string) {
   const r = new Remote(ctx, step, host);
-  const text = (await ctx.ex.readFile(host, iniPath))
-    .toString('utf8')
-    .replace(/^(\s*MON_DW_CONFIRM\s*=\s*)1/m, '$10');
-  const dir = (await r.must('mktemp -d', 'mktemp', 'check /tmp on the monitor host')).stdout.trim();
-  const tmp = path.join(dir, path.basename(iniPath));
-  try {
-    await ctx.ex.writeFile(host, tmp, text, { mode: 0o600 });
-    const res = await r.tool('dmmonitor', [tmp], { stdin: 'show\nexit\n', timeoutMs: 60_000 });
-    return { answered: res.exitCode === 0, groups: parseMonitorShow(res.stdout) };
-  } finally {
-    await r.exec(`rm -rf ${shQuote(dir)}`);
-  }
+  const ini = (await ctx.ex.readFile(host, iniPath)).toString('utf8');
+  const res = await withMonitoringCopy(r, ini, (file) =>
+    r.tool('dmmonitor', [file], { stdin: 'show\nexit\n', timeoutMs: 60_000 }),
+  );
+  return { answered: res.exitCode === 0, groups: parseMonitorShow(res.stdout) };
 }
 
 export async function collectStatus(

@@ -74,6 +74,25 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
 
   const mutating = () => mutatingCommands(readLogs(lab(), HOSTS)).length;
 
+  /**
+   * Apply the edited spec, which must fail at preflight saying nothing was touched, with no
+   * mutating DM command on any host; what the steps printed.
+   */
+  async function applyRefused(): Promise<string> {
+    const before = mutating();
+    const from = output.length;
+    const err = await tf.apply().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, 'the apply must fail').toBeInstanceOf(Error);
+    expect(String(err)).toContain('cluster__preflight');
+    const said = output.slice(from).join('\n');
+    expect(said).toContain('nothing was touched');
+    expect(mutating()).toBe(before);
+    return said;
+  }
+
   /** Apply the edited spec: refused at preflight with `code`, and nothing mutating ran anywhere. */
   async function refused(spec: ClusterSpec, code: string, mentions: RegExp): Promise<void> {
     edit(spec);
@@ -82,18 +101,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect(live.out).toContain(`refused: an apply stops at cluster/preflight, before any host is touched:`);
     expect(live.out).toContain(code);
     expect(live.out).toMatch(mentions);
-    const before = mutating();
-    const from = output.length;
-    const err = await tf.apply().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err, 'the apply must fail').toBeInstanceOf(Error);
-    const said = output.slice(from).join('\n');
+    const said = await applyRefused();
     expect(said).toContain(code);
-    expect(said).toContain('nothing was touched');
-    expect(String(err)).toContain('cluster__preflight');
-    expect(mutating()).toBe(before);
     // the running cluster is as it was (status against the spec it runs)
     writeFileSync(path.join(dir, 'deployed.yaml'), stringify(deployed));
     const s = await dmdeployStatus(path.join(dir, 'deployed.yaml'));
@@ -184,19 +193,10 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect(live.out).toMatch(
       /LIVE_OGUID_CHANGED oguid \(group GRP1\): GRP1_RT_0\d on DW_\w+ runs with OGUID/,
     );
-    const before = mutating();
-    const from = output.length;
-    const err = await tf.apply().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err, 'the apply must fail').toBeInstanceOf(Error);
-    const said = output.slice(from).join('\n');
+    const said = await applyRefused();
     expect(said).toMatch(
       /LIVE_OGUID_CHANGED oguid \(group GRP1\): GRP1_RT_0\d on DW_\w+ runs with OGUID \d+/,
     );
-    expect(said).toContain('nothing was touched');
-    expect(mutating()).toBe(before);
   }, 300_000);
 
   it('the reverted spec applies with nothing to do on any host, and a re-plan shows no changes', async () => {

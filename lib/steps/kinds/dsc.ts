@@ -9,6 +9,7 @@ import type { DscNode } from '../../plan';
 import { writeIni } from '../../render/ini';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
+import { runMonitorCommands } from '../monitor-session';
 import { pendingFiles, writeFiles } from './files';
 import { shutdownServer, startServer } from './server';
 import type { StepOf } from './types';
@@ -137,34 +138,28 @@ export const stopAutoRestart: StepKindImpl<StepOf<'stop-auto-restart'>> = {
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
-    const dir = (await r.must('mktemp -d', 'mktemp', 'check /tmp on the host')).stdout.trim();
-    const ini = path.join(dir, 'dmmonitor.ini');
-    try {
-      const text = writeIni({
-        globals: [
-          ['MON_DW_CONFIRM', 0],
-          ['MON_LOG_PATH', dir],
-          ['MON_LOG_INTERVAL', 0],
-          ['MON_LOG_FILE_SIZE', 32],
-          ['MON_LOG_SPACE_LIMIT', 0],
-        ],
-        sections: step.params.groups.map((g) => ({
-          name: g.name,
-          entries: [['MON_INST_OGUID', g.oguid], ...g.monDwIps.map((ip) => ['MON_DW_IP', ip] as const)],
-        })),
-      });
-      await ctx.ex.writeFile(step.host, ini, text, { mode: 0o600 });
-      const commands = step.params.groups.map((g) => `set group ${g.name} auto restart off`);
-      await r.must(
-        shQuote(r.bin('dmmonitor')) + ' ' + shQuote(ini),
-        `dmmonitor: ${commands.join('; ')}`,
-        "turn dmcss's restart off yourself (dmmonitor: login, then set group <g> auto restart off), then destroy again",
-        { stdin: ['login', 'SYSDBA', r.password(), ...commands, 'exit', ''].join('\n'), timeoutMs: 60_000 },
-      );
-      ctx.progress(`${commands.join('; ')}: done`);
-    } finally {
-      await r.exec(`rm -rf ${shQuote(dir)}`);
-    }
+    // its own monitor file, from the groups: the teardown may run where the deploy's is gone
+    const ini = writeIni({
+      globals: [
+        ['MON_DW_CONFIRM', 0],
+        ['MON_LOG_PATH', '/tmp'],
+        ['MON_LOG_INTERVAL', 0],
+        ['MON_LOG_FILE_SIZE', 32],
+        ['MON_LOG_SPACE_LIMIT', 0],
+      ],
+      sections: step.params.groups.map((g) => ({
+        name: g.name,
+        entries: [['MON_INST_OGUID', g.oguid], ...g.monDwIps.map((ip) => ['MON_DW_IP', ip] as const)],
+      })),
+    });
+    const commands = step.params.groups.map((g) => `set group ${g.name} auto restart off`);
+    await runMonitorCommands(
+      r,
+      commands,
+      "turn dmcss's restart off yourself (dmmonitor: login, then set group <g> auto restart off), then destroy again",
+      ini,
+    );
+    ctx.progress(`${commands.join('; ')}: done`);
   },
   async verify() {},
 };
