@@ -18,6 +18,7 @@ import {
   ALL_HOSTS,
   PHASES,
   type DscNode,
+  type JoinTarget,
   type Plan,
   type Step,
   type StepFile,
@@ -254,6 +255,24 @@ export function planCluster(model: ClusterModel): Plan {
     mppAfter.push(backup);
     const pMode = mountAndMode(primary, 'PRIMARY', backup, []);
     const modes = [pMode];
+    // 7.9-7.10: a single-instance standby may later join this group online
+    const monitorHosts = monitorFiles(files).map((f) => f.host);
+    const joinTarget = (dbs: readonly DatabaseModel[]): JoinTarget | undefined =>
+      dbs.length && dbs.every((d) => joinsOnline(model, group, d))
+        ? {
+            group: group.name,
+            instances: dbs.map((d) => node0(d).name),
+            hosts: [
+              ...new Set([
+                ...group.databases
+                  .filter((d) => !dbs.includes(d))
+                  .flatMap((d) => d.instances.map((i) => i.host)),
+                ...monitorHosts,
+              ]),
+            ].sort(),
+          }
+        : undefined;
+    let lastJoin: string | undefined;
     const copies = new Map<string, string>();
     const copyTo = (host: string): string => {
       if (host === p.host) return backup;
@@ -267,7 +286,15 @@ export function planCluster(model: ClusterModel): Plan {
           title: `stream the backup set ${backupDir} from ${p.host}`,
           manual: '7.1.1',
           after: [backup],
-          params: { kind: 'copy-backup', fromHost: p.host, backupDir },
+          params: {
+            kind: 'copy-backup',
+            fromHost: p.host,
+            backupDir,
+            ...optional(
+              'join',
+              joinTarget(group.databases.filter((d) => d !== primary && node0(d).host === host)),
+            ),
+          },
         });
         copies.set(host, copy);
       }
@@ -292,6 +319,7 @@ export function planCluster(model: ClusterModel): Plan {
           backupDir,
           // 7.5.4 recovers the DMDSC set FOR STANDBY; an offline single-node set needs no RECOVER (7.1.1)
           forStandby: primary.dsc,
+          ...optional('join', joinTarget([db])),
           ...server(s),
           ...(nodes ? { dcrIni: nodes[0]?.dcrIni ?? '', nodes } : {}),
         },
@@ -299,7 +327,22 @@ export function planCluster(model: ClusterModel): Plan {
       mppAfter.push(restore);
       const configs = db.instances.map((i) => config(i, db, restore));
       const last = configs[configs.length - 1] ?? restore;
-      modes.push(mountAndMode(db, 'STANDBY', last, [...configs.slice(0, -1), pMode]));
+      const sMode = mountAndMode(db, 'STANDBY', last, [...configs.slice(0, -1), pMode]);
+      modes.push(sMode);
+      const join = joinTarget([db]);
+      if (join) {
+        // one join at a time per group: each stops and restarts the group's watchers
+        lastJoin = add({
+          id: `${s.name}/join`,
+          phase: 'join',
+          host: s.host,
+          title: `if ${group.name} already runs: SF_MAL_INST_ADD and ADD ARCHIVELOG for ${s.name} on every running member (MOUNT primary first, OPEN FORCE standbys first), its watchers restarted`,
+          manual: model.kind === 'ReadWriteCluster' ? '7.9.3-7.9.6' : '7.10.3-7.10.6',
+          after: [sMode, ...(lastJoin ? [lastJoin] : [])],
+          params: { kind: 'join', join, ...server(s) },
+        });
+        modes.push(lastJoin);
+      }
     }
     modeSteps.set(group.name, modes);
   }
@@ -432,6 +475,22 @@ export function planCluster(model: ClusterModel): Plan {
     if (s.params.kind === 'preflight' || s.params.kind === 'verify') s.params.deployed = digest;
   return plan;
 }
+
+/**
+ * Whether `db` joins `group` online once the group runs (7.9-7.10): a single-instance realtime
+ * or timely standby of a group of single-instance databases outside an MPP system. The manual
+ * adds async and sync standbys to a group shut down normally (7.6.3.5, 7.7.3.4), a DMDSC standby
+ * through every node (7.11), and gives no online procedure for an MPP group: those are refused
+ * on a running cluster (LIVE_ADD_MEMBER).
+ */
+export function joinsOnline(model: ClusterModel, group: GroupModel, db: DatabaseModel): boolean {
+  return (
+    !model.mpp && db.role === 'standby' && group.databases.every((d) => !d.dsc && d.instances.length === 1)
+  );
+}
+
+const optional = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
+  (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
 
 /** The instances that run with MPP_INI = 1 and read dmmpp.ctl: primaries and GLOBAL standbys (§5.1). */
 function mppInstances(model: ClusterModel): InstanceModel[] {

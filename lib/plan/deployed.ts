@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './manifest';
 import type { Plan, StepFile } from './step';
 import { setGroupCommands } from '../dm/monitor';
-import { iniEntries } from '../render/ini';
+import { iniEntries, parseIni } from '../render/ini';
 
 export interface DeployedInstance {
   group: string;
@@ -146,6 +146,11 @@ export type LiveChange =
        * watcher of the group, with a single-instance monitor to send it from: the commands.
        */
       setGroup?: string[];
+      /**
+       * A dmmal.ini or dmarch.ini that differs only by the entries naming joining members: the
+       * join step adds them to the running server online (7.10.3-7.10.4), then writes the file.
+       */
+      joinedBy?: string[];
       /** A file the deployed cluster did not have, or one the plan no longer has. */
       added?: boolean;
       removed?: boolean;
@@ -172,6 +177,35 @@ export function iniDiff(before: string, after: string): string {
     else if (a.get(k) !== v) out.push(`${k} ${a.get(k) ?? ''} -> ${v}`);
   for (const k of a.keys()) if (!b.has(k)) out.push(`${k} (removed)`);
   return out.join(', ') || 'formatting only';
+}
+
+/**
+ * The ini's globals and its sections' entries, section names aside (DM numbers the sections it
+ * adds itself), without the sections that name one of `leaving` (MAL_INST_NAME, or one of the
+ * ARCH_DEST instances): equal for two files when they differ only by those members.
+ */
+function withoutMembers(text: string, leaving: readonly string[]): string {
+  const p = parseIni(text);
+  const names = (e: [string, string][]) =>
+    e.flatMap(([k, v]) => (k === 'MAL_INST_NAME' || k === 'ARCH_DEST' ? v.split('/') : []));
+  const sections = p.sections
+    .filter((x) => !names(x.entries).some((n) => leaving.includes(n)))
+    .map((x) => JSON.stringify([...x.entries].sort()))
+    .sort();
+  return JSON.stringify([[...p.globals].sort(), sections]);
+}
+
+/** The members `after` adds to `before`'s MAL or archive list, when that is all that differs. */
+function joinedBy(
+  path: string,
+  before: string,
+  after: string,
+  grown: readonly string[],
+): string[] | undefined {
+  if (!/\/(dmmal|dmarch)\.ini$/.test(path) || !grown.length) return undefined;
+  if (withoutMembers(before, grown) !== withoutMembers(after, grown)) return undefined;
+  const named = grown.filter((g) => withoutMembers(after, [g]) !== withoutMembers(after, []));
+  return named.length ? named : undefined;
 }
 
 /**
@@ -253,6 +287,18 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
       continue;
     }
     if (was.content === f.content) continue;
+    const joined = joinedBy(f.path, was.content, f.content, grown);
+    if (joined) {
+      out.push({
+        kind: 'file',
+        owner: f.owner,
+        host: f.host,
+        path: f.path,
+        what: iniDiff(was.content, f.content),
+        joinedBy: joined,
+      });
+      continue;
+    }
     const commands =
       f.path.endsWith('/dmwatcher.ini') && singleMonitor
         ? setGroupCommands(was.content, f.content)
@@ -305,23 +351,29 @@ export interface LiveRefusal {
 export function judgeLiveChanges(
   changes: readonly LiveChange[],
   running: ReadonlySet<string>,
+  joinable: ReadonlySet<string> = new Set(),
 ): { refused: LiveRefusal[]; allowed: LiveChange[] } {
   const refused: LiveRefusal[] = [];
   const allowed: LiveChange[] = [];
-  const membership = changes.some((c) => c.kind === 'add' || c.kind === 'remove');
+  // members that join online (7.9-7.10) bring their own files; the others' MAL and archive
+  // entries for them change online with them
+  const joins = (c: LiveChange) => c.kind === 'add' && joinable.has(c.instance);
+  const membership = changes.some((c) => (c.kind === 'add' && !joins(c)) || c.kind === 'remove');
   const unsafe = changes.some((c) => c.kind === 'unsafe');
   // `running` names owners, or the host and path of a file whose reader runs
   const runs = (c: { owner: string; host: string; path: string }) =>
     running.has(c.owner) || running.has(`${c.host}\0${c.path}`);
   for (const c of changes) {
     if (c.kind === 'unsafe') refused.push(c);
+    else if (joins(c)) allowed.push(c);
     else if (c.kind === 'add')
       refused.push({
         code: 'LIVE_ADD_MEMBER',
         field: `${c.instance}`,
-        what: `${c.what}: the manual adds a member to a built group online (7.9-7.11: a fresh online backup of the primary, SF_MAL_CONFIG/SF_MAL_INST_ADD/SF_MAL_CONFIG_APPLY on every running database, ADD ARCHIVELOG, OPEN FORCE in order), which dmdeploy does not do yet; restoring it from the first deploy's offline backup would leave it behind the primary`,
-        fix: `leave ${c.instance} out of the spec for now; nothing was touched`,
+        what: `${c.what}: dmdeploy adds online (7.9-7.10) only a realtime or timely standby to a group of single-instance databases outside an MPP system; the manual adds an async or sync standby to a group it shut down normally first (7.6.3.5, 7.7.3.4), a DMDSC standby through every node (7.11), and has no online procedure for an MPP group. Restoring it from the first deploy's offline backup would leave it behind the primary`,
+        fix: `leave ${c.instance} out of the spec; nothing was touched`,
       });
+    else if (c.kind === 'file' && c.joinedBy && !membership && !unsafe) allowed.push(c);
     else if (c.kind === 'remove')
       refused.push({
         code: 'LIVE_REMOVE_MEMBER',
@@ -363,6 +415,10 @@ export const formatRefusal = (r: LiveRefusal): string => `${r.code} ${r.field}: 
 
 /** One line per change an apply would make, for `dmdeploy plan --live`. */
 export function formatChange(c: LiveChange): string {
+  if (c.kind === 'add')
+    return `${c.what} online (7.9-7.10): restored from a fresh online backup of the primary, then its MAL entry and archive destination added to every running member`;
+  if (c.kind === 'file' && c.joinedBy)
+    return `${c.path} on ${c.host} (${c.owner}): ${c.what}; the running server takes it online with ${c.joinedBy.join(', ')} (SF_MAL_INST_ADD, ADD ARCHIVELOG), then the file is written`;
   if (c.kind === 'file' && c.setGroup)
     return `${c.setGroup.join('; ')} through the monitor (§4.4 item 34): ${c.owner}'s watcher on ${c.host} takes it in memory and in ${c.path}`;
   if (c.kind === 'file' && c.monitorRestart)

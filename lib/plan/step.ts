@@ -22,6 +22,7 @@ export const PHASES = [
   'mpp-ctl',
   'mount',
   'mode',
+  'join',
   'watch',
   'monitor',
   'verify',
@@ -108,11 +109,22 @@ export type StepParams =
       /** Where every other MPP instance reads it (7.4.4.4, 7.4.5.4). */
       targets: { host: string; path: string }[];
     }
-  | { kind: 'copy-backup'; fromHost: string; backupDir: string }
+  | {
+      kind: 'copy-backup';
+      fromHost: string;
+      backupDir: string;
+      /** Standbys this copy serves that join a running group online (7.10.1), which need it not. */
+      join?: JoinTarget;
+    }
   | ({
       kind: 'restore';
       backupDir: string;
       forStandby: boolean;
+      /**
+       * A standby that joins its group online once the group runs (7.9-7.10): then it is restored
+       * from a fresh online backup of the running primary instead (7.10.1).
+       */
+      join?: JoinTarget;
       /** DMDSC standby: dmrman use_ap=2 dcr_ini=<this>, with every node stopped. */
       dcrIni?: string;
       nodes?: DscNode[];
@@ -120,6 +132,16 @@ export type StepParams =
   | { kind: 'config'; instance: string; files: StepFile[] }
   | ({ kind: 'mount'; dcrIni?: string } & Server)
   | ({ kind: 'mode'; oguid: number; mode: 'PRIMARY' | 'STANDBY' } & Server)
+  | ({
+      /**
+       * 7.9.3-7.9.6, 7.10.3-7.10.6: a standby joining a running group. Nothing to do when the
+       * standby was built with its group; otherwise its MAL entry and archive destination are
+       * added online on every running member, in the manual's order.
+       */
+      kind: 'join';
+      /** The group and the hosts of its other members and its monitor. */
+      join: JoinTarget;
+    } & Server)
   | { kind: 'watcher'; iniPath: string; instances: Server[] }
   | { kind: 'monitor'; iniPath: string; confirm: boolean; files: StepFile[] }
   | {
@@ -139,6 +161,14 @@ export type StepParams =
   | { kind: 'purge'; paths: string[] };
 
 export type StepKind = StepParams['kind'];
+
+/** A group a standby may join online, and every host the join talks to. */
+export interface JoinTarget {
+  group: string;
+  /** The standbys that may join (a copy step may serve several). */
+  instances: string[];
+  hosts: string[];
+}
 
 /** What verify and status expect of a group. */
 export interface VerifyGroup {

@@ -150,7 +150,11 @@ export async function assessLive(
     );
     if (live) running.add(runningFileKey(c.host, c.path));
   }
-  return { changes, ...judgeLiveChanges(changes, running) };
+  // the standbys whose join step adds them online (7.9-7.10)
+  const joinable = new Set(
+    ctx.plan.steps.flatMap((s) => (s.params.kind === 'join' ? [s.params.instance] : [])),
+  );
+  return { changes, ...judgeLiveChanges(changes, running, joinable) };
 }
 
 /**
@@ -179,4 +183,19 @@ export async function liveOguidRefusals(
         });
     }
   return refused;
+}
+
+/**
+ * Whether `instance` joins `group` now: the hosts hold a record of a healthy deploy in which the
+ * group has members, and `instance` is not one of them (7.9-7.10). The recorded members, or
+ * undefined when it is built with its group, or was.
+ */
+export async function joiningGroup(
+  ctx: StepContext,
+  group: string,
+  instance: string,
+): Promise<DeployedRecord['instances'] | undefined> {
+  const record = await readDeployed(ctx);
+  const members = record?.instances.filter((i) => i.group === group) ?? [];
+  return members.length && !members.some((i) => i.instance === instance) ? members : undefined;
 }

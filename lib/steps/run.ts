@@ -11,6 +11,7 @@ import { copyBackup } from './kinds/copy-backup';
 import { dminit } from './kinds/dminit';
 import { dmdcr, dscRestart, stopAutoRestart } from './kinds/dsc';
 import { firstStart } from './kinds/first-start';
+import { join } from './kinds/join';
 import { mode } from './kinds/mode';
 import { monitor } from './kinds/monitor';
 import { mount } from './kinds/mount';
@@ -34,6 +35,7 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   config,
   mount,
   mode,
+  join,
   watcher,
   monitor,
   verify,
@@ -98,12 +100,16 @@ export function hostsOf(step: Step): string[] {
       ]),
     ];
   const also =
-    p.kind === 'copy-backup'
-      ? [p.fromHost]
-      : p.kind === 'mpp-ctl'
-        ? p.targets.map((t) => t.host)
-        : p.kind === 'dsc-restart' || ((p.kind === 'backup' || p.kind === 'restore') && p.nodes)
-          ? (p.nodes ?? []).map((n) => n.host)
-          : [];
+    p.kind === 'join'
+      ? p.join.hosts
+      : p.kind === 'copy-backup'
+        ? [p.fromHost, ...(p.join?.hosts ?? [])]
+        : p.kind === 'restore' && p.join
+          ? p.join.hosts
+          : p.kind === 'mpp-ctl'
+            ? p.targets.map((t) => t.host)
+            : p.kind === 'dsc-restart' || ((p.kind === 'backup' || p.kind === 'restore') && p.nodes)
+              ? (p.nodes ?? []).map((n) => n.host)
+              : [];
   return [...new Set([step.host, ...also])];
 }

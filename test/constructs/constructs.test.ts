@@ -486,6 +486,7 @@ describe('digests', () => {
       'GRP1_RT_01__config', // its dmmal.ini lists GRP1_RT_02's MAL_INST_PORT
       'GRP1_RT_02__config', // dm.ini PORT_NUM, dmmal.ini
       'GRP1_RT_02__dminit',
+      'GRP1_RT_02__join',
       'GRP1_RT_02__mode',
       'GRP1_RT_02__mount',
       'GRP1_RT_02__restore',

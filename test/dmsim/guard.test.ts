@@ -343,6 +343,58 @@ describe('group refusals', () => {
     expect((await pair.S.instance(pair.standby.port)).STATUS$).toBe('MOUNT');
   });
 
+  it('takes dmmal.ini files that differ only in section names and the default MAL_LINK_MAGIC (what SF_MAL_CONFIG_APPLY writes, 7.10.3)', async () => {
+    lab = SimLab.create('dmsim-g3b');
+    const pair = pairSpec(lab);
+    const mal = path.join(path.dirname(pair.standby.ini), 'dmmal.ini');
+    await buildPair(pair, {
+      beforeMount: () =>
+        fs.writeFileSync(
+          mal,
+          fs
+            .readFileSync(mal, 'utf8')
+            .replace(/\[MAL_INST1\]/, '[MAL_INST9]')
+            .replace(/(MAL_INST_NAME\s*=\s*GRP1_RT_01)/, '$1\n\tMAL_LINK_MAGIC = 0'),
+        ),
+    });
+    expect(fs.readFileSync(mal, 'utf8')).toMatch(/\[MAL_INST9\][\s\S]*MAL_LINK_MAGIC = 0/);
+    startWatchers(pair);
+    await until(async () => (await pair.P.instance(pair.primary.port)).STATUS$ === 'OPEN', 'primary OPEN');
+    await until(async () => (await pair.S.instance(pair.standby.port)).STATUS$ === 'OPEN', 'standby OPEN');
+    expect(refusals([...pair.P.log(), ...pair.S.log()]).filter((r) => /dmmal\.ini/.test(r))).toEqual([]);
+  });
+
+  it('7.10.4: MOUNT the primary before its standbys, OPEN FORCE the standbys before the primary', async () => {
+    lab = SimLab.create('dmsim-g3c');
+    const pair = pairSpec(lab);
+    await buildPair(pair);
+    const watchers = startWatchers(pair);
+    await until(async () => (await pair.S.instance(pair.standby.port)).STATUS$ === 'OPEN', 'standby OPEN');
+    await until(async () => (await pair.P.instance(pair.primary.port)).STATUS$ === 'OPEN', 'primary OPEN');
+    for (const w of watchers) w.kill('SIGTERM');
+    const manual = [
+      `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
+      `SP_SET_PARA_VALUE(1, 'DW_INACTIVE_INTERVAL', 0)`,
+    ];
+    ok(await pair.P.sql(pair.primary.port, manual), 'P manual');
+    ok(await pair.S.sql(pair.standby.port, manual), 'S manual');
+    const early = await pair.S.sql(pair.standby.port, ['ALTER DATABASE MOUNT']);
+    expect(early.code).not.toBe(0);
+    expect(early.stdout + early.stderr).toMatch(
+      /its primary GRP1_RT_01 is OPEN; put the primary in MOUNT first.*7\.10\.4/,
+    );
+    ok(await pair.P.sql(pair.primary.port, ['ALTER DATABASE MOUNT']), 'P mount');
+    ok(await pair.S.sql(pair.standby.port, ['ALTER DATABASE MOUNT']), 'S mount');
+    const first = await pair.P.sql(pair.primary.port, ['ALTER DATABASE OPEN FORCE']);
+    expect(first.code).not.toBe(0);
+    expect(first.stdout + first.stderr).toMatch(
+      /standby GRP1_RT_02 is still in the MOUNT it was put in.*7\.10\.4/,
+    );
+    ok(await pair.S.sql(pair.standby.port, ['ALTER DATABASE OPEN FORCE']), 'S open');
+    ok(await pair.P.sql(pair.primary.port, ['ALTER DATABASE OPEN FORCE']), 'P open');
+    expect((await pair.P.instance(pair.primary.port)).STATUS$).toBe('OPEN');
+  });
+
   it('refuses a standby whose permanent magic differs from the primary (not made by backup/restore, 7.1)', async () => {
     lab = SimLab.create('dmsim-g4');
     const pair = pairSpec(lab);

@@ -3,10 +3,11 @@
  * edited spec into the same state: a change the running cluster cannot take is refused by the
  * first step (preflight), before any step acts on a host, and `dmdeploy plan --live` says so
  * beforehand. Refused here: an OGUID change (with and without the record on the hosts), a static
- * dm.ini setting under running servers, a standby added (the manual's online procedure is not
- * built yet). After each refusal: no mutating DM command ran on any host, the cluster is still
+ * dm.ini setting under running servers, an async standby added (7.6.3.5 adds one to a group
+ * shut down first). After each refusal: no mutating DM command ran on any host, the cluster is still
  * healthy, and the reverted spec applies cleanly with nothing to do. Done online: dwErrorTime
- * through the monitor's `set group` (§4.4 item 34), a monitor setting by restarting the monitor.
+ * through the monitor's `set group` (§4.4 item 34), a monitor setting by restarting the monitor,
+ * and a realtime standby added as 7.10 adds one to a running pair.
  */
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,8 @@ import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
 import { mutatingCommands, readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
+import { planCluster } from '../../lib/plan';
+import { validateSpec } from '../../lib/validate';
 import { DMDEPLOY, dmdeployStatus, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
@@ -163,25 +166,113 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect(ini.stdout).not.toMatch(/RLOG_SEND_APPLY_MON\s*=\s*128/);
   }, 300_000);
 
-  it('a standby added to the running group is refused until the online procedure (7.10) is built', async () => {
-    const l = lab();
-    const s2 = l.host('DW_S2');
+  /** The deployed spec with one more member on DW_S2, a standby or an async standby. */
+  function grown(kind: 'standbys' | 'asyncStandbys', name: string): ClusterSpec {
+    const s2 = lab().host('DW_S2');
     const spec = structuredClone(deployed) as ClusterSpec & {
       hosts: Record<string, unknown>;
       standbys: Record<string, unknown>[];
+      asyncStandbys?: Record<string, unknown>[];
     };
     spec.hosts.DW_S2 = { address: s2.public, public: s2.public, private: s2.private };
-    spec.standbys.push({
-      ...spec.standbys[0],
-      name: 'GRP1_RT_03',
+    const member = {
+      name,
       host: 'DW_S2',
       port: 32143,
       malPort: 61143,
       malDwPort: 52143,
       instDwPort: 33143,
-    });
-    await refused(spec, 'LIVE_ADD_MEMBER', /GRP1_RT_03 on DW_S2 joins group GRP1/);
+    };
+    if (kind === 'standbys') spec.standbys.push({ ...spec.standbys[0], ...member });
+    else
+      spec.asyncStandbys = [
+        {
+          ...member,
+          source: 'GRP1_RT_01',
+          timer: { name: 'RT_TIMER', type: 2, startTime: '00:00:00', endTime: '23:59:59' },
+        },
+      ];
+    return spec;
+  }
+
+  it('an async standby added to the running pair is refused: the manual adds one to a group shut down first (7.6.3.5)', async () => {
+    await refused(
+      grown('asyncStandbys', 'GRP1_LOCAL_01'),
+      'LIVE_ADD_MEMBER',
+      /GRP1_LOCAL_01 on DW_S2 joins group GRP1: .*7\.6\.3\.5/,
+    );
   }, 300_000);
+
+  it('a realtime standby added to the running pair joins online as 7.10 does; nothing that ran restarts', async () => {
+    const spec = grown('standbys', 'GRP1_RT_03');
+    edit(spec);
+    const live = await planLive();
+    expect(live.code, live.out).toBe(0);
+    expect(live.out).toMatch(/standby GRP1_RT_03 on DW_S2 joins group GRP1 online \(7\.9-7\.10\)/);
+    expect(live.out).toMatch(/dmmal\.ini on DW_P \(GRP1_RT_01\): .*SF_MAL_INST_ADD/);
+    const t0 = Date.now();
+    await tf.apply();
+    const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
+    const on = (host: string) => log.filter((r) => r.host === host);
+    // the running members were neither initialised, restored nor restarted
+    for (const h of ['DW_P', 'DW_S1'])
+      expect(
+        on(h).filter(
+          (r) =>
+            r.event === 'dminit' ||
+            r.event === 'restore' ||
+            (r.event === 'start' && r.tool === 'dmserver') ||
+            (r.event === 'invoke' && r.tool === 'dmrman'),
+        ),
+      ).toEqual([]);
+    // 7.10.1: a fresh online backup of the primary, restored and recovered FOR STANDBY on DW_S2
+    expect(
+      on('DW_P')
+        .filter((r) => r.event === 'backup')
+        .map((r) => r.online),
+    ).toEqual([true]);
+    expect(
+      on('DW_S2')
+        .filter((r) => r.event === 'restore')
+        .map((r) => r.online),
+    ).toEqual([true]);
+    // 7.10.3-7.10.4 on each running member, in the manual's order
+    const at = (host: string, stmt: RegExp) =>
+      log.findIndex(
+        (r) => r.host === host && r.event === 'exec' && r.ok === true && stmt.test(String(r.stmt)),
+      );
+    for (const h of ['DW_P', 'DW_S1']) {
+      expect(at(h, /^SF_MAL_INST_ADD\('MAL_INST\d+','GRP1_RT_03'/), h).toBeGreaterThanOrEqual(0);
+      expect(at(h, /^SF_MAL_CONFIG_APPLY/), h).toBeGreaterThan(at(h, /^SF_MAL_INST_ADD/));
+      expect(at(h, /^ALTER DATABASE ADD ARCHIVELOG 'DEST=GRP1_RT_03, TYPE=REALTIME'/), h).toBeGreaterThan(
+        at(h, /^ALTER DATABASE MOUNT$/),
+      );
+      expect(at(h, /^SP_SET_PARA_VALUE\(1, 'DW_INACTIVE_INTERVAL', 60\)/), h).toBeGreaterThan(
+        at(h, /^ALTER DATABASE OPEN FORCE$/),
+      );
+    }
+    expect(at('DW_P', /^ALTER DATABASE MOUNT$/)).toBeLessThan(at('DW_S1', /^ALTER DATABASE MOUNT$/));
+    expect(at('DW_S1', /^ALTER DATABASE OPEN FORCE$/)).toBeLessThan(
+      at('DW_P', /^ALTER DATABASE OPEN FORCE$/),
+    );
+    // the files end as render gives them for the new spec, on every member
+    const v = validateSpec(spec);
+    if (!v.model) throw new Error(JSON.stringify(v.findings));
+    const plan = planCluster(v.model);
+    for (const st of plan.steps)
+      if (st.params.kind === 'config')
+        for (const f of st.params.files.filter((x) => x.role === 'dmmal.ini' || x.role === 'dmarch.ini'))
+          expect((await lab().sh(st.host, `cat ${f.path}`)).stdout, `${st.host}:${f.path}`).toBe(f.content);
+    deployed = spec;
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(
+      s.groups[0]?.databases.map((d) => `${d.instance} ${String(d.mode)} ${String(d.status)}`).sort(),
+    ).toEqual(['GRP1_RT_01 PRIMARY OPEN', 'GRP1_RT_02 STANDBY OPEN', 'GRP1_RT_03 STANDBY OPEN']);
+    const p = await tf.plan();
+    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+    expect((await planLive()).out).toContain('no changes');
+  }, 600_000);
 
   it('without the record on the hosts, an OGUID change is still refused: the running databases tell theirs', async () => {
     for (const h of HOSTS) await lab().sh(h, 'rm -rf /dm/dmdeploy/cluster');

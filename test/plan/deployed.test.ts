@@ -145,6 +145,49 @@ describe('changes against a deployed cluster', () => {
     expect(gone.refused.map((r) => r.code)).toContain('LIVE_FILE_SET_CHANGED');
   });
 
+  it("a realtime standby added joins online (7.10): the others' MAL and archive lists change with it", () => {
+    const grown = record((s) =>
+      s.standbys.push({
+        ...s.standbys[0]!,
+        name: 'GRP1_RT_03',
+        host: 'M',
+        port: 32143,
+        malPort: 61143,
+        malDwPort: 52143,
+        instDwPort: 33143,
+      }),
+    );
+    const changes = liveChanges(before, grown);
+    const joined = changes.flatMap((c) => (c.kind === 'file' && c.joinedBy ? [`${c.owner} ${c.path}`] : []));
+    expect(joined.sort()).toEqual([
+      'GRP1_RT_01 /dm/data/DAMENG/dmarch.ini',
+      'GRP1_RT_01 /dm/data/DAMENG/dmmal.ini',
+      'GRP1_RT_02 /dm/data/DAMENG/dmarch.ini',
+      'GRP1_RT_02 /dm/data/DAMENG/dmmal.ini',
+    ]);
+    const running = new Set(['GRP1_RT_01', 'GRP1_RT_02', 'monitor@M']);
+    const online = judgeLiveChanges(changes, running, new Set(['GRP1_RT_03']));
+    expect(online.refused).toEqual([]);
+    expect(online.allowed.map(formatChange)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^standby GRP1_RT_03 on M joins group GRP1 online \(7\.9-7\.10\)/),
+        expect.stringMatching(
+          /dmmal\.ini on P \(GRP1_RT_01\): .*MAL_INST_NAME = GRP1_RT_03.*SF_MAL_INST_ADD/,
+        ),
+      ]),
+    );
+    // a dm.ini setting changed with it is judged on its own: refused while the server runs
+    const more = liveChanges(
+      before,
+      record((s) => {
+        s.standbys.push({ ...s.standbys[0]!, name: 'GRP1_RT_03', host: 'M', port: 32143 });
+        (s as { dmIni?: Record<string, number> }).dmIni = { RLOG_SEND_APPLY_MON: 128 };
+      }),
+    );
+    const mixed = judgeLiveChanges(more, running, new Set(['GRP1_RT_03']));
+    expect(mixed.refused.map((r) => r.code)).toContain('LIVE_RESTART_NEEDED');
+  });
+
   it('a standby added or removed is one change, refused, without its consequences in other files', () => {
     const grown = record((s) =>
       s.standbys.push({
@@ -159,7 +202,9 @@ describe('changes against a deployed cluster', () => {
     );
     const add = judgeLiveChanges(liveChanges(before, grown), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
     expect(add.refused.map((r) => r.code)).toEqual(['LIVE_ADD_MEMBER']);
-    expect(add.refused[0]?.what).toMatch(/^standby GRP1_RT_03 on M joins group GRP1: .*7\.9-7\.11/);
+    expect(add.refused[0]?.what).toMatch(
+      /^standby GRP1_RT_03 on M joins group GRP1: dmdeploy adds online \(7\.9-7\.10\) only a realtime or timely standby/,
+    );
     // a second instance on S moves GRP1_RT_02's default path to <dmHome>/data/<name>: refused as a move
     const crowded = record((s) => s.standbys.push({ ...standby(s), name: 'GRP1_RT_03', port: 32143 }));
     expect(

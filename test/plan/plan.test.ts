@@ -194,6 +194,7 @@ describe('the manifest and the digests', () => {
         'GRP1_RT_01/config',
         'GRP1_RT_02/config',
         'GRP1_RT_02/dminit',
+        'GRP1_RT_02/join',
         'GRP1_RT_02/mode',
         'GRP1_RT_02/mount',
         'GRP1_RT_02/restore',

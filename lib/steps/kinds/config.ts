@@ -6,6 +6,7 @@ import type { StepOf } from './types';
 import type { StepFile } from '../../plan';
 import { setGroupCommands } from '../../dm';
 import { runMonitorCommands } from '../monitor-session';
+import { joiningGroup, readDeployed } from '../deployed';
 
 /**
  * §4.4 item 34: when the running watcher's dmwatcher.ini differs from the plan's only in what
@@ -28,18 +29,56 @@ async function setGroupOnline(r: Remote, files: readonly StepFile[]): Promise<vo
   );
 }
 
+/**
+ * The files a join step writes instead (7.10.3-7.10.4): the MAL and archive lists of a running
+ * member of a group that a standby joins now. Written here, under the running server, they would
+ * name a member it does not know; the join step adds it online first, then writes them.
+ */
+async function joinedFiles(
+  r: Remote,
+  files: readonly StepFile[],
+): Promise<{ files: StepFile[]; by: string[] }> {
+  const none = { files: [], by: [] };
+  const mine = files.filter((f) => f.role === 'dmmal.ini' || f.role === 'dmarch.ini');
+  if (!mine.length || !(await pendingFiles(r, mine)).length) return none;
+  const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
+  const me = (await readDeployed(r.ctx))?.instances.find((i) => i.instance === instance);
+  if (!me) return none;
+  const by: string[] = [];
+  for (const s of r.ctx.plan.steps)
+    if (s.params.kind === 'join' && s.params.join.group === me.group)
+      if (await joiningGroup(r.ctx, me.group, s.params.instance)) by.push(s.params.instance);
+  const dmIni = files.find((f) => f.role === 'dm.ini')?.path ?? '';
+  if (!by.length || !(await r.pidsOf('dmserver', dmIni)).length) return none;
+  return { files: mine, by };
+}
+
+const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
+  files.filter((f) => !drop.includes(f));
+
 export const config: StepKindImpl<StepOf<'config'>> = {
   timeoutMs: 5 * 60_000,
   mutates: true,
   async probe(ctx, step) {
-    const left = await pendingFiles(new Remote(ctx, step), step.params.files);
-    return left.length ? undefined : `${step.params.files.length} files already as rendered`;
+    const r = new Remote(ctx, step);
+    const left = await pendingFiles(r, step.params.files);
+    if (!left.length) return `${step.params.files.length} files already as rendered`;
+    const joined = await joinedFiles(r, step.params.files);
+    return joined.by.length && !without(left, joined.files).length
+      ? `${joined.files.map((f) => f.path).join(', ')}: the join of ${joined.by.join(', ')} adds the new member online, then writes them (7.10.3-7.10.4)`
+      : undefined;
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     await setGroupOnline(r, step.params.files);
-    const pending = await pendingFiles(r, step.params.files);
-    await writeFiles(r, step.params.files);
+    const joined = await joinedFiles(r, step.params.files);
+    const files = without(step.params.files, joined.files);
+    if (joined.by.length)
+      ctx.progress(
+        `${joined.files.map((f) => f.path).join(', ')}: left for the join of ${joined.by.join(', ')}, which adds it to the running server online first (7.10.3-7.10.4)`,
+      );
+    const pending = await pendingFiles(r, files);
+    await writeFiles(r, files);
     // a running dmserver reads its files at its next start only (preflight refuses such a change
     // on a recorded cluster; this says it wherever one is written anyway)
     const serverFiles = pending.filter((f) => f.role !== 'dmwatcher.ini');
@@ -52,7 +91,11 @@ export const config: StepKindImpl<StepOf<'config'>> = {
       );
   },
   async verify(ctx, step) {
-    const left = await pendingFiles(new Remote(ctx, step), step.params.files);
+    const r = new Remote(ctx, step);
+    const left = without(
+      await pendingFiles(r, step.params.files),
+      (await joinedFiles(r, step.params.files)).files,
+    );
     if (left.length)
       new Remote(ctx, step).fail(
         `${left.map((f) => f.path).join(', ')} differ after writing`,

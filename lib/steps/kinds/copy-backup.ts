@@ -1,7 +1,8 @@
 /** 7.1.1: the backup set, streamed host to host through the executor (never held in memory). */
 import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
-import type { StepKindImpl } from '../context';
+import type { StepContext, StepKindImpl } from '../context';
+import { joiningGroup } from '../deployed';
 import { Remote } from '../remote';
 import type { StepOf } from './types';
 
@@ -28,31 +29,41 @@ async function sums(r: Remote, dir: string): Promise<Map<string, string> | undef
 const same = (a?: Map<string, string>, b?: Map<string, string>) =>
   !!a && !!b && a.size > 0 && a.size === b.size && [...a].every(([f, s]) => b.get(f) === s);
 
+/** Streams every file of the backup set `dir` from `fromHost` to the same path on the step's host. */
+export async function streamSet(r: Remote, fromHost: string, dir: string): Promise<void> {
+  const src = await sums(new Remote(r.ctx, r.step, fromHost), dir);
+  if (!src?.size) return r.fail(`no backup set at ${fromHost}:${dir}`, '', 'run the backup step first');
+  await r.must(`mkdir -p ${shQuote(dir)}`, `cannot create ${dir}`, 'check the path and its owner');
+  for (const file of [...src.keys()].sort()) {
+    const p = path.join(dir, file);
+    const c = await r.ctx.ex.copyFile({ host: fromHost, path: p }, { host: r.host, path: p });
+    r.ctx.progress(`copied ${file}: ${c.bytes} bytes in ${c.durationMs} ms`);
+  }
+  if (!same(src, await sums(r, dir)))
+    r.fail(`the copy of ${dir} differs from ${fromHost}'s (sha256)`, '', 'apply again to copy it anew');
+}
+
+/** Whether every standby this copy serves joins a running group, from its own online backup. */
+async function joiningOnly(ctx: StepContext, step: StepOf<'copy-backup'>): Promise<boolean> {
+  const j = step.params.join;
+  if (!j) return false;
+  for (const i of j.instances) if (!(await joiningGroup(ctx, j.group, i))) return false;
+  return true;
+}
+
 export const copyBackup: StepKindImpl<StepOf<'copy-backup'>> = {
   timeoutMs: 4 * 60 * 60_000,
   mutates: true,
   async probe(ctx, step) {
+    if (await joiningOnly(ctx, step))
+      return `${step.params.join?.instances.join(', ') ?? ''} join ${step.params.join?.group ?? ''} online: restored from a fresh online backup (7.10.1), not this set`;
     const dir = step.params.backupDir;
     const src = await sums(new Remote(ctx, step, step.params.fromHost), dir);
     const dst = await sums(new Remote(ctx, step), dir);
     return same(src, dst) ? `${dir} on ${step.host} matches ${step.params.fromHost} (sha256)` : undefined;
   },
   async act(ctx, step) {
-    const { fromHost, backupDir } = step.params;
-    const r = new Remote(ctx, step);
-    const src = await sums(new Remote(ctx, step, fromHost), backupDir);
-    if (!src?.size)
-      return r.fail(`no backup set at ${fromHost}:${backupDir}`, '', 'run the backup step first');
-    await r.must(
-      `mkdir -p ${shQuote(backupDir)}`,
-      `cannot create ${backupDir}`,
-      'check the path and its owner',
-    );
-    for (const file of [...src.keys()].sort()) {
-      const p = path.join(backupDir, file);
-      const c = await ctx.ex.copyFile({ host: fromHost, path: p }, { host: step.host, path: p });
-      ctx.progress(`copied ${file}: ${c.bytes} bytes in ${c.durationMs} ms`);
-    }
+    await streamSet(new Remote(ctx, step), step.params.fromHost, step.params.backupDir);
   },
   async verify(ctx, step) {
     if (!(await this.probe(ctx, step)))

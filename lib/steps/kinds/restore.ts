@@ -4,7 +4,11 @@
  * node 0's dcr_ini with every node stopped (7.5.1). Each stage is recorded on the host as it
  * finishes, so a run cut short never restores again what was restored.
  */
-import { rman } from '../../dm';
+import path from 'node:path/posix';
+import { dmMessage, rman } from '../../dm';
+import { shQuote } from '../../ssh';
+import { joiningGroup } from '../deployed';
+import { streamSet } from './copy-backup';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { runRman, stoppedOrFail } from './dsc';
@@ -12,6 +16,72 @@ import { awaitInFlight } from './in-flight';
 import type { StepOf } from './types';
 
 const stage = (id: string, s: string) => `${id}#${s}`;
+
+/**
+ * 7.9.1, 7.10.1: a standby joining a running group. A fresh online BACKUP DATABASE on the member
+ * that runs as PRIMARY now (a switchover may have moved it), the set streamed to this host, then
+ * RESTORE, RECOVER ... FOR STANDBY (an online set must be recovered) and UPDATE DB_MAGIC. The set
+ * is removed from both hosts once the database is restored.
+ */
+async function restoreOnline(
+  r: Remote,
+  step: StepOf<'restore'>,
+  members: readonly { instance: string; host: string; port: number }[],
+  timeoutMs: number,
+): Promise<void> {
+  const p = step.params;
+  const dir = path.join(path.dirname(p.backupDir), `JOIN_${p.instance}`);
+  const rmanRun = (stmt: string, what: string) =>
+    runRman(r, stmt, undefined, what, 'read the message; apply again to restore anew', timeoutMs);
+  let source: string | undefined;
+  if (!(await r.hasRecord(stage(step.id, 'copied')))) {
+    let from: (typeof members)[number] | undefined;
+    for (const m of members) {
+      const st = await new Remote(r.ctx, step, m.host).instance(m.port);
+      if (st?.mode === 'PRIMARY' && st.status === 'OPEN') from = m;
+    }
+    if (!from)
+      return r.fail(
+        `no member of ${p.join?.group ?? ''} is PRIMARY and OPEN to back up online`,
+        '',
+        'a standby joins a group with a running primary (7.10.1); bring the group back, then apply again',
+      );
+    source = from.host;
+    const src = new Remote(r.ctx, step, from.host);
+    await src.must(
+      `rm -rf ${shQuote(dir)} && mkdir -p ${shQuote(path.dirname(dir))}`,
+      `cannot prepare ${dir}`,
+      'check the path and its owner',
+    );
+    const res = await src.disql(from.port, [`BACKUP DATABASE BACKUPSET '${dir}'`], timeoutMs);
+    if (res.exitCode !== 0)
+      src.fail(
+        `online BACKUP DATABASE on ${from.instance} failed`,
+        dmMessage(`${res.stdout}\n${res.stderr}`),
+        'the primary must be OPEN with a LOCAL archive (7.1.2); apply again',
+      );
+    r.ctx.progress(`online backup of ${from.instance} to ${from.host}:${dir} (7.10.1)`);
+    if (from.host !== r.host) {
+      await r.must(`rm -rf ${shQuote(dir)}`, `cannot clear ${dir}`, 'check the path');
+      await streamSet(r, from.host, dir);
+    }
+    await r.writeRecord(stage(step.id, 'copied'));
+  }
+  await stoppedOrFail(r, [{ ...p, host: step.host }], 'RESTORE (7.10.1)');
+  if (!(await r.hasRecord(stage(step.id, 'restored')))) {
+    await rmanRun(rman.restore(p.iniPath, dir), 'RESTORE DATABASE');
+    await r.writeRecord(stage(step.id, 'restored'));
+  }
+  if (!(await r.hasRecord(stage(step.id, 'recovered')))) {
+    await rmanRun(rman.recover(p.iniPath, dir), 'RECOVER DATABASE ... FOR STANDBY FROM BACKUPSET');
+    await r.writeRecord(stage(step.id, 'recovered'));
+  }
+  await rmanRun(rman.updateDbMagic(p.iniPath), 'RECOVER DATABASE ... UPDATE DB_MAGIC');
+  await r.writeRecord();
+  // the set has served: removed where it was made and here
+  for (const h of new Set([r.host, ...(source ? [source] : members.map((m) => m.host))]))
+    await new Remote(r.ctx, step, h).exec(`rm -rf ${shQuote(dir)}`);
+}
 
 export const restore: StepKindImpl<StepOf<'restore'>> = {
   timeoutMs: 4 * 60 * 60_000,
@@ -26,6 +96,8 @@ export const restore: StepKindImpl<StepOf<'restore'>> = {
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     const p = step.params;
+    const members = p.join && (await joiningGroup(ctx, p.join.group, p.instance));
+    if (members) return restoreOnline(r, step, members, this.timeoutMs);
     const run = (stmt: string, what: string) =>
       runRman(
         r,

@@ -3,6 +3,12 @@ import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import type { StepOf } from './types';
 
+/** Start dmwatcher on its ini, detached, and wait for it to say it is ready. */
+export async function startWatcher(r: Remote, p: StepOf<'watcher'>['params']): Promise<void> {
+  const name = `dmwatcher_${p.instances.map((i) => i.instance).join('_')}`;
+  await r.startDetached(name, [r.bin('dmwatcher'), p.iniPath, '-noconsole'], 'IS READY', 60_000);
+}
+
 export const watcher: StepKindImpl<StepOf<'watcher'>> = {
   timeoutMs: 5 * 60_000,
   mutates: true,
@@ -11,9 +17,7 @@ export const watcher: StepKindImpl<StepOf<'watcher'>> = {
     return pids.length ? `dmwatcher running (pid ${pids.join(', ')})` : undefined;
   },
   async act(ctx, step) {
-    const r = new Remote(ctx, step);
-    const name = `dmwatcher_${step.params.instances.map((i) => i.instance).join('_')}`;
-    await r.startDetached(name, [r.bin('dmwatcher'), step.params.iniPath, '-noconsole'], 'IS READY', 60_000);
+    await startWatcher(new Remote(ctx, step), step.params);
   },
   async verify(ctx, step) {
     if (!(await this.probe(ctx, step)))

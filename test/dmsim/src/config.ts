@@ -262,9 +262,14 @@ export function parseMalIni(text: string, file: string): MalIni {
       );
     insts.push(inst);
   }
+  // DM compares the MAL configuration it holds, not the file's text: section names (SF_MAL_INST_ADD
+  // picks its own), order and MAL_LINK_MAGIC's default do not matter (7.10.2.2, §5.2)
   const canon = {
     g: [...globals.entries()].sort(),
-    s: p.sections.map((s) => [s.name.toUpperCase(), [...s.entries].sort()]),
+    s: insts
+      .map((i) => ({ ...i, section: '' }))
+      .sort((a, b) => a.name.toUpperCase().localeCompare(b.name.toUpperCase()))
+      .map((i) => JSON.stringify(i)),
   };
   return { file, globals, insts, digest: sha(JSON.stringify(canon)) };
 }

@@ -180,6 +180,8 @@ class Server {
   watcher?: WatcherSeen;
   archStat = new Map<string, ArchStat>();
   malConfig: { on: boolean; adds: MalInst[] } = { on: false, adds: [] };
+  /** Put in MOUNT by ALTER DATABASE MOUNT (7.10.4 item 2), until opened again. */
+  mountedBySql = false;
   servers: net.Server[] = [];
   startTime = new Date();
   shuttingDown = false;
@@ -594,6 +596,18 @@ class Server {
 
   // ------------------------------------------------------------ protocol handlers
 
+  /** The instances of the same group in dmmal.ini (OGUID alike) whose MAL answer passes `test`. */
+  async peers(test: (r: Msg) => boolean): Promise<string[]> {
+    const s = this.refresh();
+    const out: string[] = [];
+    for (const m of this.mal?.insts ?? []) {
+      if (m.name.toUpperCase() === this.ini.instanceName.toUpperCase()) continue;
+      const r = await requestOnce(m.host, m.port, { op: 'mal-probe' }, 400).catch(() => undefined);
+      if (r && r.oguid === s.oguid && test(r)) out.push(m.name);
+    }
+    return out;
+  }
+
   onMal(m: Msg): Msg {
     if (m.op !== 'mal-probe') return { ok: false, error: 'unknown MAL op' };
     const s = this.refresh();
@@ -605,6 +619,7 @@ class Server {
       oguid: s.oguid,
       permanentMagic: s.permanentMagic,
       dbMagic: s.dbMagic,
+      mountedBySql: this.status === 'MOUNT' && this.mountedBySql,
       ...(s.dscNodes ? { dscNodes: s.dscNodes } : {}),
     };
   }
@@ -811,8 +826,17 @@ class Server {
       case 'mount': {
         if (this.status === 'MOUNT') throw new DmError(E.STATE, 'the database is already in MOUNT state');
         this.assertManualChange('ALTER DATABASE MOUNT', { needMount: false, normalExempt: true });
+        // 7.9.4/7.10.4 item 2: the primary goes to MOUNT first, or it may hang on its standbys
+        const open = await this.peers((r) => r.mode === 'PRIMARY' && r.status === 'OPEN');
+        if (this.refresh().mode === 'STANDBY' && open.length)
+          throw new DmError(
+            E.STATE,
+            `ALTER DATABASE MOUNT of standby ${this.ini.instanceName} refused: its primary ${open.join(', ')} is OPEN; put the primary in MOUNT first, or it may hang (7.10.4 item 2)`,
+            '7.10.4',
+          );
         await opDelay('sql');
         this.status = 'MOUNT';
+        this.mountedBySql = true;
         this.writeRuntime();
         return { kind: 'done' };
       }
@@ -829,8 +853,17 @@ class Server {
             `ALTER DATABASE OPEN refused: a ${s.mode} database must be opened with FORCE`,
             '§2.2.4',
           );
+        // 7.9.4/7.10.4 item 4: the standbys that were put in MOUNT open first, then the primary
+        const mounted = await this.peers((r) => r.mode === 'STANDBY' && r.mountedBySql === true);
+        if (s.mode === 'PRIMARY' && mounted.length)
+          throw new DmError(
+            E.STATE,
+            `ALTER DATABASE OPEN FORCE of primary ${this.ini.instanceName} refused: standby ${mounted.join(', ')} is still in the MOUNT it was put in; open the standbys first, or the primary may hang (7.10.4 item 4)`,
+            '7.10.4',
+          );
         await opDelay('sql');
         this.status = 'OPEN';
+        this.mountedBySql = false;
         if (s.mode === 'NORMAL') this.everOpenNormal = true;
         this.writeRuntime();
         this.opened('ALTER DATABASE OPEN');
