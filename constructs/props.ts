@@ -85,6 +85,12 @@ export interface ClusterCommonProps {
    */
   readonly purgeData?: boolean;
   /**
+   * A changed setting a running dmserver reads only at its start: `refuse` it, or `rolling`:
+   * restart the members that read it one at a time, the standbys first, the primary last.
+   * @default refuse
+   */
+  readonly restarts?: 'refuse' | 'rolling';
+  /**
    * Where each step process reads the SYSDBA password and the SSH key passphrase at run time: an
    * environment variable of the process running Terraform, a file only its owner can read, or a
    * command (e.g. a vault CLI). Secrets never pass through Terraform.

@@ -147,7 +147,7 @@ export async function stepCommand(
   say(`${tag} ${step.title}\n`);
   let ex: SshExecutor;
   try {
-    ex = executorFor(plan, hostsOf(step), secrets, undefined, run);
+    ex = executorFor(plan, hostsOf(step, plan), secrets, undefined, run);
   } catch (e) {
     fail(`step ${step.id} on ${step.host} failed: ${(e as Error).message}\n`);
     return 1;
@@ -158,7 +158,7 @@ export async function stepCommand(
   // the step's own overhead: its process's start (node, modules, manifest, secrets) and SSH connects
   const startedMs = run.startedMs ?? performance.now();
   const overhead = () => {
-    const connectMs = hostsOf(step)
+    const connectMs = hostsOf(step, plan)
       .filter((h) => h !== ALL_HOSTS)
       .reduce((n, h) => n + ex.stats(h).connectMs, 0);
     return `(process start ${startedMs.toFixed(0)} ms, ssh connect ${connectMs.toFixed(0)} ms)`;
@@ -205,7 +205,7 @@ export async function stepDryRun(
   out: (s: string) => void,
 ): Promise<number> {
   const step = findStep(plan, id);
-  const targets = sshTargets(plan, hostsOf(step));
+  const targets = sshTargets(plan, hostsOf(step, plan));
   const options = executorOptions(plan, secrets);
   // built as a run builds it (it connects only when a command needs a host)
   const ex = new SshExecutor(targets, options);

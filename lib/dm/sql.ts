@@ -15,6 +15,48 @@ export const INSTANCE_QUERY = 'SELECT STATUS$, MODE$, OGUID FROM V$INSTANCE';
 export const ARCH_QUERY = 'SELECT ARCH_TYPE, ARCH_DEST, ARCH_STATUS FROM V$ARCH_STATUS';
 export const WATCHER_QUERY = 'SELECT GROUP_NAME, DW_STATUS FROM V$DMWATCHER';
 
+/** The parameters' kinds: SYS and SESSION are dynamic, IN FILE and READ ONLY take a restart. */
+export const PARAM_TYPE_QUERY = 'SELECT NAME, TYPE FROM V$PARAMETER';
+
+/** NAME -> TYPE ("IN FILE" and "READ ONLY" are two words in a bare row). */
+export function parseParamTypes(output: string): Map<string, string> {
+  return new Map(
+    bareRows(output)
+      .filter((r) => r.length >= 1 && /^[A-Z_][A-Z0-9_]*$/.test(r[0] ?? ''))
+      .map((r) => [r[0] ?? '', r.slice(1).join(' ')] as const),
+  );
+}
+
+/** Dynamic parameters, which SP_SET_PARA_VALUE(1, …) changes in the running server and dm.ini. */
+export const isDynamicParam = (type: string | undefined) => type === 'SYS' || type === 'SESSION';
+
+/** SP_SET_PARA_VALUE takes integer values (DOUBLE and STRING parameters have procedures of their own). */
+export const setParaValue = (key: string, value: string): string | undefined =>
+  /^-?\d+$/.test(value) ? `SP_SET_PARA_VALUE(1, '${key}', ${value})` : undefined;
+
+/**
+ * Of dm.ini `settings`, the SP_SET_PARA_VALUE statements that make them take effect in a running
+ * server, and those it cannot take without a restart (with why), by their V$PARAMETER TYPE.
+ */
+export function splitSettings(
+  settings: readonly (readonly [string, string])[],
+  types: ReadonlyMap<string, string>,
+): { online: string[]; needRestart: string[] } {
+  const online: string[] = [];
+  const needRestart: string[] = [];
+  for (const [k, v] of settings) {
+    const type = types.get(k);
+    const stmt = setParaValue(k, v);
+    if (!isDynamicParam(type))
+      needRestart.push(
+        `${k} (${type ? `TYPE ${type}` : type === undefined ? 'not in V$PARAMETER' : 'no TYPE in V$PARAMETER'})`,
+      );
+    else if (!stmt) needRestart.push(`${k} (not an integer value)`);
+    else online.push(stmt);
+  }
+  return { online, needRestart };
+}
+
 export interface InstanceState {
   status: string;
   mode: string;

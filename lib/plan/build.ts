@@ -2,7 +2,9 @@
  * From a validated model, the deploy plan in the manual's order (7.1-7.7) and the teardown plan
  * of §6.4. Pure: the same model gives the same plan.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
+import { canonicalJson } from './manifest';
 import { renderCluster, type RenderedFile } from '../render';
 import { renderDmArch } from '../render/dmarch';
 import { deployedRecord, recordDigest } from './deployed';
@@ -256,22 +258,8 @@ export function planCluster(model: ClusterModel): Plan {
     const pMode = mountAndMode(primary, 'PRIMARY', backup, []);
     const modes = [pMode];
     // 7.9-7.10: a single-instance standby may later join this group online
-    const monitorHosts = monitorFiles(files).map((f) => f.host);
-    const joinTarget = (dbs: readonly DatabaseModel[]): JoinTarget | undefined =>
-      dbs.length && dbs.every((d) => joinsOnline(model, group, d))
-        ? {
-            group: group.name,
-            instances: dbs.map((d) => node0(d).name),
-            hosts: [
-              ...new Set([
-                ...group.databases
-                  .filter((d) => !dbs.includes(d))
-                  .flatMap((d) => d.instances.map((i) => i.host)),
-                ...monitorHosts,
-              ]),
-            ].sort(),
-          }
-        : undefined;
+    const joinTarget = (db: DatabaseModel): JoinTarget | undefined =>
+      joinsOnline(model, group, db) ? { group: group.name, instances: [node0(db).name] } : undefined;
     let lastJoin: string | undefined;
     const copies = new Map<string, string>();
     const copyTo = (host: string): string => {
@@ -290,10 +278,12 @@ export function planCluster(model: ClusterModel): Plan {
             kind: 'copy-backup',
             fromHost: p.host,
             backupDir,
-            ...optional(
-              'join',
-              joinTarget(group.databases.filter((d) => d !== primary && node0(d).host === host)),
-            ),
+            serves: {
+              group: group.name,
+              instances: group.databases
+                .filter((d) => d !== primary && node0(d).host === host)
+                .map((d) => node0(d).name),
+            },
           },
         });
         copies.set(host, copy);
@@ -319,7 +309,7 @@ export function planCluster(model: ClusterModel): Plan {
           backupDir,
           // 7.5.4 recovers the DMDSC set FOR STANDBY; an offline single-node set needs no RECOVER (7.1.1)
           forStandby: primary.dsc,
-          ...optional('join', joinTarget([db])),
+          ...optional('join', joinTarget(db)),
           ...server(s),
           ...(nodes ? { dcrIni: nodes[0]?.dcrIni ?? '', nodes } : {}),
         },
@@ -329,7 +319,7 @@ export function planCluster(model: ClusterModel): Plan {
       const last = configs[configs.length - 1] ?? restore;
       const sMode = mountAndMode(db, 'STANDBY', last, [...configs.slice(0, -1), pMode]);
       modes.push(sMode);
-      const join = joinTarget([db]);
+      const join = joinTarget(db);
       if (join) {
         // one join at a time per group: each stops and restarts the group's watchers
         lastJoin = add({
@@ -343,6 +333,34 @@ export function planCluster(model: ClusterModel): Plan {
         });
         modes.push(lastJoin);
       }
+    }
+    // §6.19: one restart step per group of single-instance databases outside an MPP system
+    if (joinsGroup(model, group)) {
+      const members = group.databases.map((d) => ({ ...server(node0(d)), host: node0(d).host }));
+      const configs = steps.filter(
+        (s) =>
+          s.params.kind === 'config' &&
+          members.some((m) => m.instance === (s.params as { instance: string }).instance),
+      );
+      modes.push(
+        add({
+          id: `${group.name}/restart`,
+          phase: 'restart',
+          host: ALL_HOSTS,
+          title: `restart the members that wait for it, one at a time, standbys first, the primary last${model.restarts === 'rolling' ? '' : ' (restarts: refuse: say which wait)'}`,
+          manual: '§6.19, §6.4',
+          after: [...configs.map((s) => s.id), ...modes],
+          params: {
+            kind: 'restart',
+            group: group.name,
+            rolling: model.restarts === 'rolling',
+            members,
+            configDigest: createHash('sha256')
+              .update(canonicalJson(configs.map((s) => s.params)))
+              .digest('hex'),
+          },
+        }),
+      );
     }
     modeSteps.set(group.name, modes);
   }
@@ -471,8 +489,10 @@ export function planCluster(model: ClusterModel): Plan {
   // preflight runs again whenever what the cluster is changes (deployedRecord leaves both out), and
   // so does verify, which records it once the cluster is healthy
   const digest = recordDigest(deployedRecord(plan));
-  for (const s of plan.steps)
+  for (const s of plan.steps) {
     if (s.params.kind === 'preflight' || s.params.kind === 'verify') s.params.deployed = digest;
+    if (s.params.kind === 'preflight' && model.restarts === 'rolling') s.params.restarts = 'rolling';
+  }
   return plan;
 }
 
@@ -484,9 +504,12 @@ export function planCluster(model: ClusterModel): Plan {
  * on a running cluster (LIVE_ADD_MEMBER).
  */
 export function joinsOnline(model: ClusterModel, group: GroupModel, db: DatabaseModel): boolean {
-  return (
-    !model.mpp && db.role === 'standby' && group.databases.every((d) => !d.dsc && d.instances.length === 1)
-  );
+  return db.role === 'standby' && joinsGroup(model, group);
+}
+
+/** A group of single-instance databases outside an MPP system: joins and rolling restarts are built for it. */
+function joinsGroup(model: ClusterModel, group: GroupModel): boolean {
+  return !model.mpp && group.databases.every((d) => !d.dsc && d.instances.length === 1);
 }
 
 const optional = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>

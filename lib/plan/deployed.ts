@@ -151,6 +151,20 @@ export type LiveChange =
        * join step adds them to the running server online (7.10.3-7.10.4), then writes the file.
        */
       joinedBy?: string[];
+      /**
+       * dm.ini: the settings the plan changes (new or different values), as `[KEY, value]`. A
+       * key dropped from the spec is not among them: dm.ini keeps the value it has.
+       */
+      settings?: [string, string][];
+      /**
+       * Of `settings`, when every one is a dynamic parameter the running server takes by
+       * SP_SET_PARA_VALUE (its V$PARAMETER TYPE is SYS or SESSION): all of them. Else the ones
+       * that are not, with their TYPE, in `staticParams`. Filled in against the live servers.
+       */
+      dynamic?: boolean;
+      staticParams?: string[];
+      /** Written, then its server restarted by the group's rolling restart (restarts: rolling). */
+      restart?: boolean;
       /** A file the deployed cluster did not have, or one the plan no longer has. */
       added?: boolean;
       removed?: boolean;
@@ -165,6 +179,12 @@ function iniKeys(text: string): Map<string, string> {
     out.set(section ? `[${section}] ${key ?? ''}` : (key ?? ''), v);
   }
   return out;
+}
+
+/** The global settings `after` sets that `before` did not, or to another value (dm.ini patches). */
+export function changedSettings(before: string, after: string): [string, string][] {
+  const a = new Map(parseIni(before).globals);
+  return parseIni(after).globals.filter(([k, v]) => a.get(k) !== v);
 }
 
 /** "DW_ERROR_TIME 10 -> 20, [GRP1] X (new)": what differs between two versions of an ini. */
@@ -299,6 +319,7 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
       });
       continue;
     }
+    const settings = f.path.endsWith('/dm.ini') ? changedSettings(was.content, f.content) : [];
     const commands =
       f.path.endsWith('/dmwatcher.ini') && singleMonitor
         ? setGroupCommands(was.content, f.content)
@@ -309,6 +330,7 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
       host: f.host,
       path: f.path,
       what: iniDiff(was.content, f.content),
+      ...(settings.length ? { settings } : {}),
       // the monitor step restarts a confirm monitor only (a monitoring-mode one is started by hand)
       ...(isMonitor(f.owner) &&
       /^\s*MON_DW_CONFIRM\s*=\s*1/m.test(f.content) &&
@@ -352,6 +374,7 @@ export function judgeLiveChanges(
   changes: readonly LiveChange[],
   running: ReadonlySet<string>,
   joinable: ReadonlySet<string> = new Set(),
+  restartable: ReadonlySet<string> = new Set(),
 ): { refused: LiveRefusal[]; allowed: LiveChange[] } {
   const refused: LiveRefusal[] = [];
   const allowed: LiveChange[] = [];
@@ -398,12 +421,20 @@ export function judgeLiveChanges(
     else if (c.monitorRestart) allowed.push(c);
     // §4.4 item 34: the monitor changes every running watcher of the group, memory and file
     else if (c.setGroup) allowed.push(c);
+    // dynamic dm.ini parameters: SP_SET_PARA_VALUE(1, …) changes the running server and dm.ini
+    else if (c.dynamic && runs(c)) allowed.push(c);
+    // restarts: rolling: a file only dmserver reads (not dmmal.ini, which every member must hold
+    // alike), written, then the member restarted in §6.19's order
+    else if (runs(c) && restartable.has(c.owner) && /\/(dm|dmarch|dmtimer)\.ini$/.test(c.path))
+      allowed.push({ ...c, restart: true });
     else if (runs(c))
       refused.push({
         code: 'LIVE_RESTART_NEEDED',
         field: `${c.owner}: ${c.path}`,
-        what: `a running process of ${c.owner} on ${c.host} reads ${c.path} only when it starts (${c.what}); dmdeploy neither changes this online nor restarts members in a rolling order yet, and a file rewritten under a running process is a change reported done that is not`,
-        fix: `put the setting back in the spec; it needs a restart of what reads it, which dmdeploy does not do yet`,
+        what: `a running process of ${c.owner} on ${c.host} reads ${c.path} only when it starts (${c.what}${c.staticParams?.length ? `; not dynamic: ${c.staticParams.join(', ')}` : ''}); a file rewritten under a running process is a change reported done that is not`,
+        fix: /\/(dm|dmarch|dmtimer)\.ini$/.test(c.path)
+          ? `put the setting back in the spec, or (a group of single-instance databases outside an MPP system) set restarts: rolling to have the members restart one at a time`
+          : `put the setting back in the spec; it needs a restart of what reads it, which dmdeploy does not do yet`,
       });
     else allowed.push(c);
   }
@@ -421,6 +452,10 @@ export function formatChange(c: LiveChange): string {
     return `${c.path} on ${c.host} (${c.owner}): ${c.what}; the running server takes it online with ${c.joinedBy.join(', ')} (SF_MAL_INST_ADD, ADD ARCHIVELOG), then the file is written`;
   if (c.kind === 'file' && c.setGroup)
     return `${c.setGroup.join('; ')} through the monitor (§4.4 item 34): ${c.owner}'s watcher on ${c.host} takes it in memory and in ${c.path}`;
+  if (c.kind === 'file' && c.dynamic && c.settings)
+    return `${c.settings.map(([k, v]) => `SP_SET_PARA_VALUE(1, '${k}', ${v})`).join(', ')} on ${c.owner} (${c.host}): dynamic, it takes effect now, in memory and in ${c.path}`;
+  if (c.kind === 'file' && c.restart)
+    return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then ${c.owner} is restarted to read it, the standbys first and the primary last (restarts: rolling, §6.19)`;
   if (c.kind === 'file' && c.monitorRestart)
     return `rewrite ${c.path} on ${c.host}: ${c.what}; the monitor step restarts the confirm monitor to read it (7.10.5-7.10.6)`;
   if (c.kind === 'file')

@@ -23,6 +23,7 @@ export const PHASES = [
   'mount',
   'mode',
   'join',
+  'restart',
   'watch',
   'monitor',
   'verify',
@@ -87,6 +88,8 @@ export type StepParams =
        * changes it, so preflight runs again and holds the change against the running cluster.
        */
       deployed?: string;
+      /** `restarts: rolling`: a static setting on a running member is written, then restarted. */
+      restarts?: 'rolling';
     }
   | ({ kind: 'dminit'; initPath: string; dbName: string } & Server)
   | ({ kind: 'first-start' } & Server)
@@ -113,8 +116,11 @@ export type StepParams =
       kind: 'copy-backup';
       fromHost: string;
       backupDir: string;
-      /** Standbys this copy serves that join a running group online (7.10.1), which need it not. */
-      join?: JoinTarget;
+      /**
+       * The standbys of a group this copy serves: once they are built, or when they join a
+       * running group from a fresh online backup (7.10.1), the set is not needed.
+       */
+      serves: JoinTarget;
     }
   | ({
       kind: 'restore';
@@ -139,9 +145,21 @@ export type StepParams =
        * added online on every running member, in the manual's order.
        */
       kind: 'join';
-      /** The group and the hosts of its other members and its monitor. */
       join: JoinTarget;
     } & Server)
+  | {
+      /**
+       * §6.19's order: the members of a group whose running dmserver waits for a restart (the
+       * config step wrote a file it reads at start), the standbys first, the primary last; with
+       * `rolling` false it only says which wait. `configDigest` changes with any member's files,
+       * so that the step runs again after its config steps.
+       */
+      kind: 'restart';
+      group: string;
+      rolling: boolean;
+      members: (Server & { host: string })[];
+      configDigest: string;
+    }
   | { kind: 'watcher'; iniPath: string; instances: Server[] }
   | { kind: 'monitor'; iniPath: string; confirm: boolean; files: StepFile[] }
   | {
@@ -162,12 +180,10 @@ export type StepParams =
 
 export type StepKind = StepParams['kind'];
 
-/** A group a standby may join online, and every host the join talks to. */
+/** A group and standbys of it (a copy step may serve several; the others name one). */
 export interface JoinTarget {
   group: string;
-  /** The standbys that may join (a copy step may serve several). */
   instances: string[];
-  hosts: string[];
 }
 
 /** What verify and status expect of a group. */

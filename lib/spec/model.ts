@@ -173,6 +173,8 @@ export interface ClusterModel {
   /** MPP_INI = 1 on primaries and GLOBAL standbys (7.4). */
   mpp: boolean;
   purgeData: boolean;
+  /** What an apply does with a setting a running dmserver reads only at its start. */
+  restarts: 'refuse' | 'rolling';
   secrets: SecretsModel;
   /** The Terraform resource type of each step (the constructs' concern; not in the plan). */
   stepResource: StepResourceType;

@@ -311,6 +311,7 @@ export function resolveSpec(spec: ClusterSpec): ClusterModel {
     },
     mpp: spec.kind === 'MppGroup',
     purgeData: spec.purgeData ?? false,
+    restarts: spec.restarts ?? 'refuse',
     secrets: {
       sysdbaPassword: spec.secrets?.sysdbaPassword ?? { env: DEFAULTS.sysdbaPasswordEnv },
       sshPassphrase: spec.secrets?.sshPassphrase ?? { env: DEFAULTS.sshPassphraseEnv },

@@ -249,6 +249,13 @@ const Common = {
   client: ClientSchema.optional(),
   /** Delete data directories on destroy. @default false */
   purgeData: z.boolean().optional(),
+  /**
+   * A changed setting that a running dmserver reads only at its start (a static dm.ini parameter,
+   * dmarch.ini, dmtimer.ini): `refuse` it on a running cluster (LIVE_RESTART_NEEDED), or
+   * `rolling`: write it, then restart the members that read it one at a time, the standbys first
+   * and the primary last (§6.19's order). @default refuse
+   */
+  restarts: z.enum(['refuse', 'rolling']).optional(),
   /** Where the steps read the SYSDBA password and the SSH key passphrase. */
   secrets: SecretsSchema.optional(),
   /**

@@ -19,6 +19,7 @@ import {
 import type { StepContext } from './context';
 import { Remote } from './remote';
 import { shQuote } from '../ssh';
+import { splitSettings } from '../dm';
 
 interface RecordFile {
   digest: string;
@@ -149,12 +150,26 @@ export async function assessLive(
       ),
     );
     if (live) running.add(runningFileKey(c.host, c.path));
+    // dm.ini under a running server: dynamic parameters change online (V$PARAMETER TYPE)
+    if (live && c.settings?.length) {
+      const port = next.instances.find((i) => i.instance === c.owner)?.port;
+      const types = port ? await new Remote(ctx, step, c.host).paramTypes(port) : new Map<string, string>();
+      const { needRestart } = splitSettings(c.settings, types);
+      if (needRestart.length) c.staticParams = needRestart;
+      else c.dynamic = true;
+    }
   }
   // the standbys whose join step adds them online (7.9-7.10)
   const joinable = new Set(
     ctx.plan.steps.flatMap((s) => (s.params.kind === 'join' ? [s.params.instance] : [])),
   );
-  return { changes, ...judgeLiveChanges(changes, running, joinable) };
+  // the members a rolling restart step restarts (restarts: rolling)
+  const restartable = new Set(
+    ctx.plan.steps.flatMap((s) =>
+      s.params.kind === 'restart' && s.params.rolling ? s.params.members.map((m) => m.instance) : [],
+    ),
+  );
+  return { changes, ...judgeLiveChanges(changes, running, joinable, restartable) };
 }
 
 /**

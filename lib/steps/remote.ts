@@ -5,7 +5,15 @@
  */
 import path from 'node:path/posix';
 import { shJoin, shQuote, type ExecResult } from '../ssh';
-import { dmMessage, disqlInput, INSTANCE_QUERY, parseInstance, type InstanceState } from '../dm';
+import {
+  dmMessage,
+  disqlInput,
+  INSTANCE_QUERY,
+  PARAM_TYPE_QUERY,
+  parseInstance,
+  parseParamTypes,
+  type InstanceState,
+} from '../dm';
 import { resourceName } from '../plan/manifest';
 import type { Step } from '../plan/step';
 import type { StepContext } from './context';
@@ -74,16 +82,27 @@ export class Remote {
     return p.value;
   }
 
-  /** One disql session with the login on stdin, stopping at the first error. */
-  disql(port: number, statements: readonly string[], timeoutMs = 60_000): Promise<ExecResult> {
+  /**
+   * One disql session with the login on stdin, stopping at the first error. `lock`: a file on the
+   * host held (flock) for the session, so that two steps never run it at once.
+   */
+  disql(
+    port: number,
+    statements: readonly string[],
+    timeoutMs = 60_000,
+    o: { lock?: string } = {},
+  ): Promise<ExecResult> {
     const address = this.ctx.plan.hosts[this.host]?.public ?? this.host;
     // 7.4.3.6: an MPP instance in MOUNT takes OGUID and mode only in a LOCAL session; views are
     // read per instance too (no effect on a non-MPP system)
     const mppLocal = this.ctx.plan.kind === 'MppGroup';
-    return this.tool('disql', ['-S', '/nolog'], {
-      stdin: disqlInput({ password: this.password(), address, port, mppLocal }, statements),
-      timeoutMs,
-    });
+    const stdin = disqlInput({ password: this.password(), address, port, mppLocal }, statements);
+    if (!o.lock) return this.tool('disql', ['-S', '/nolog'], { stdin, timeoutMs });
+    const wait = String(Math.ceil(timeoutMs / 1000));
+    return this.exec(
+      `mkdir -p ${shQuote(path.dirname(o.lock))} && ${shJoin(['flock', '-w', wait, o.lock, this.bin('disql'), '-S', '/nolog'])}`,
+      { stdin, timeoutMs },
+    );
   }
 
   /** A file's sha256 on this host; undefined when it cannot be read. */
@@ -96,6 +115,12 @@ export class Remote {
   async instance(port: number): Promise<InstanceState | undefined> {
     const r = await this.disql(port, [INSTANCE_QUERY], 30_000);
     return r.exitCode === 0 ? parseInstance(r.stdout) : undefined;
+  }
+
+  /** V$PARAMETER's NAME -> TYPE of the instance on `port`; empty when it does not answer. */
+  async paramTypes(port: number): Promise<Map<string, string>> {
+    const r = await this.disql(port, [PARAM_TYPE_QUERY], 30_000);
+    return r.exitCode === 0 ? parseParamTypes(r.stdout) : new Map();
   }
 
   /**
@@ -204,6 +229,10 @@ export class Remote {
       'check the permissions of dmHome',
     );
     await this.ctx.ex.writeFile(this.host, this.recordPath(name), `${name}\n`, { mode: 0o644 });
+  }
+
+  async removeRecord(name: string): Promise<void> {
+    await this.exec(`rm -f ${shQuote(this.recordPath(name))}`);
   }
 
   hasRecord(name: string = this.step.id): Promise<boolean> {

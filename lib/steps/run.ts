@@ -2,7 +2,7 @@
  * Running one step: probe the real state, act only if needed, verify the postcondition, all
  * within the step's time limit. Progress lines name the step, the host and the time taken.
  */
-import type { Step, StepKind } from '../plan';
+import type { Plan, Step, StepKind } from '../plan';
 import type { StepContext, StepKindImpl } from './context';
 import { StepError } from './error';
 import { backup } from './kinds/backup';
@@ -17,6 +17,7 @@ import { monitor } from './kinds/monitor';
 import { mount } from './kinds/mount';
 import { mppCtl } from './kinds/mpp-ctl';
 import { preflight } from './kinds/preflight';
+import { restart } from './kinds/restart';
 import { restore } from './kinds/restore';
 import { purge, stopMonitor, stopServer, stopWatcher } from './kinds/stop';
 import { verify } from './kinds/verify';
@@ -36,6 +37,7 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   mount,
   mode,
   join,
+  restart,
   watcher,
   monitor,
   verify,
@@ -88,8 +90,12 @@ export async function runStep(ctx: StepContext, step: Step): Promise<StepOutcome
   }
 }
 
-/** Every host a step talks to. */
-export function hostsOf(step: Step): string[] {
+/**
+ * Every host a step talks to (the executor connects to one when a command first needs it). A
+ * step that may find its group running reads the deployed record from every host of `plan`, and
+ * a join talks to every running member.
+ */
+export function hostsOf(step: Step, plan?: Plan): string[] {
   const p = step.params;
   if (p.kind === 'preflight') return p.hosts;
   if (p.kind === 'verify')
@@ -99,17 +105,21 @@ export function hostsOf(step: Step): string[] {
         ...(p.monitor ? [p.monitor.host] : []),
       ]),
     ];
+  const everyHost =
+    plan &&
+    (p.kind === 'join' ||
+      p.kind === 'restart' ||
+      p.kind === 'copy-backup' ||
+      (p.kind === 'restore' && p.join))
+      ? Object.keys(plan.hosts)
+      : [];
   const also =
-    p.kind === 'join'
-      ? p.join.hosts
-      : p.kind === 'copy-backup'
-        ? [p.fromHost, ...(p.join?.hosts ?? [])]
-        : p.kind === 'restore' && p.join
-          ? p.join.hosts
-          : p.kind === 'mpp-ctl'
-            ? p.targets.map((t) => t.host)
-            : p.kind === 'dsc-restart' || ((p.kind === 'backup' || p.kind === 'restore') && p.nodes)
-              ? (p.nodes ?? []).map((n) => n.host)
-              : [];
-  return [...new Set([step.host, ...also])];
+    p.kind === 'copy-backup'
+      ? [p.fromHost]
+      : p.kind === 'mpp-ctl'
+        ? p.targets.map((t) => t.host)
+        : p.kind === 'dsc-restart' || ((p.kind === 'backup' || p.kind === 'restore') && p.nodes)
+          ? (p.nodes ?? []).map((n) => n.host)
+          : [];
+  return [...new Set([step.host, ...also, ...everyHost])];
 }

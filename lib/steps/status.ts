@@ -18,6 +18,8 @@ import {
 import type { Step, VerifyGroup } from '../plan';
 import type { StepContext } from './context';
 import { Remote } from './remote';
+import { pendingRestart } from './pending';
+import { deployedRecord } from '../plan/deployed';
 import { withMonitoringCopy } from './monitor-session';
 
 export interface DatabaseStatus {
@@ -37,6 +39,8 @@ export interface DatabaseStatus {
   /** The destinations the spec gives it (its rendered dmarch.ini): each must be listed, and nothing else. */
   wantArchives?: { type: string; dest: string }[];
   watcher?: string;
+  /** Files written after its dmserver started, which it reads only at its next start (lib/steps/pending.ts). */
+  waitsForRestart?: string[];
   /** As the monitor shows it. */
   monitor?: { wstatus: string; istatus: string; imode: string; rstat: string; nEp?: number; nOk?: number };
 }
@@ -92,6 +96,9 @@ async function databaseStatus(
   out.archives = parseArchives(res.stdout);
   const w = parseWatchers(res.stdout).find((x) => x.group === g.name);
   if (w) out.watcher = w.status;
+  const iniPath = deployedRecord(ctx.plan).instances.find((x) => x.instance === d.instance)?.iniPath;
+  const waits = iniPath ? await pendingRestart(r, d.instance, iniPath).catch(() => undefined) : undefined;
+  if (waits) out.waitsForRestart = waits;
   return out;
 }
 
@@ -227,6 +234,10 @@ export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] 
           problems.push(`${at}: archive ${key(a)} runs on the server but is not in the spec`);
       }
       if (d.watcher !== 'OPEN') problems.push(`${at}: watcher ${d.watcher ?? 'not connected'}, want OPEN`);
+      if (d.waitsForRestart)
+        problems.push(
+          `${at}: runs without ${d.waitsForRestart.join(', ')} as written after it started; it waits for a restart`,
+        );
       if (s.monitor) {
         if (!d.monitor) problems.push(`${at}: not in the monitor's show`);
         else if (d.monitor.wstatus !== 'OPEN' || d.monitor.istatus !== 'OPEN')

@@ -491,6 +491,7 @@ describe('digests', () => {
       'GRP1_RT_02__mount',
       'GRP1_RT_02__restore',
       'GRP1_RT_02__watcher',
+      'GRP1__restart',
       'cluster__preflight', // the port must be free
       'cluster__verify',
     ]);

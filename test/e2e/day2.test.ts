@@ -211,6 +211,44 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect(live.out).toMatch(/standby GRP1_RT_03 on DW_S2 joins group GRP1 online \(7\.9-7\.10\)/);
     expect(live.out).toMatch(/dmmal\.ini on DW_P \(GRP1_RT_01\): .*SF_MAL_INST_ADD/);
     const t0 = Date.now();
+    // the first apply fails inside the join (the standby's ADD ARCHIVELOG): the group is opened
+    // again, its parameters put back and its watchers started before the failure is reported
+    writeFileSync(lab().dmPath('DW_S1', '/dm/dmsim.faults'), 'ADD ARCHIVELOG\n');
+    const err = await tf.apply().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // Terraform wraps the step's output: compared with its white space folded
+    expect(String(err).replace(/\s+/g, ' ')).toMatch(
+      /step GRP1_RT_03\/join on DW_S1 failed: ADD ARCHIVELOG DEST=GRP1_RT_03 \(7\.10\.4 item 3\) on GRP1_RT_02 failed .*dmsim injected fault/,
+    );
+    writeFileSync(path.join(dir, 'deployed.yaml'), stringify(deployed));
+    const shape = async () =>
+      (await dmdeployStatus(path.join(dir, 'deployed.yaml'))).groups[0]?.databases.map(
+        (d) => `${d.instance} ${String(d.mode)} ${String(d.status)} ${String(d.watcher)}`,
+      );
+    // the restarted watchers report OPEN within a few of their rounds (bounded: 30 s)
+    let seen = await shape();
+    for (let i = 0; i < 30 && seen?.some((x) => !x.endsWith('OPEN OPEN')); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      seen = await shape();
+    }
+    expect(seen).toEqual(['GRP1_RT_01 PRIMARY OPEN OPEN', 'GRP1_RT_02 STANDBY OPEN OPEN']);
+    const afterCut = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
+    for (const h of ['DW_P', 'DW_S1'])
+      expect(
+        afterCut.filter(
+          (r) =>
+            r.host === h &&
+            r.event === 'exec' &&
+            r.ok === true &&
+            /^SP_SET_PARA_VALUE\(1, '(ALTER_MODE_STATUS', 0|DW_INACTIVE_INTERVAL', 60)\)/.test(
+              String(r.stmt),
+            ),
+        ).length,
+        h,
+      ).toBe(2);
+    // the next apply resumes the join where it stopped
     await tf.apply();
     const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
     const on = (host: string) => log.filter((r) => r.host === host);
@@ -241,8 +279,19 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
       log.findIndex(
         (r) => r.host === host && r.event === 'exec' && r.ok === true && stmt.test(String(r.stmt)),
       );
+    const statements = [
+      /^SF_MAL_INST_ADD\('MAL_INST\d+','GRP1_RT_03'/,
+      /^SF_MAL_CONFIG_APPLY/,
+      /^ALTER DATABASE MOUNT$/,
+      /^ALTER DATABASE ADD ARCHIVELOG 'DEST=GRP1_RT_03, TYPE=REALTIME'/,
+      /^ALTER DATABASE OPEN FORCE$/,
+      /^SP_SET_PARA_VALUE\(1, 'DW_INACTIVE_INTERVAL', 60\)/,
+    ];
+    for (const h of ['DW_P', 'DW_S1'])
+      for (const st of statements) expect(at(h, st), `${h} ran ${String(st)}`).toBeGreaterThanOrEqual(0);
+    // the simulator logs the 7.10.4 order broken as a hazard: none
+    expect(log.filter((r) => r.event === 'hazard').map((r) => r.reason)).toEqual([]);
     for (const h of ['DW_P', 'DW_S1']) {
-      expect(at(h, /^SF_MAL_INST_ADD\('MAL_INST\d+','GRP1_RT_03'/), h).toBeGreaterThanOrEqual(0);
       expect(at(h, /^SF_MAL_CONFIG_APPLY/), h).toBeGreaterThan(at(h, /^SF_MAL_INST_ADD/));
       expect(at(h, /^ALTER DATABASE ADD ARCHIVELOG 'DEST=GRP1_RT_03, TYPE=REALTIME'/), h).toBeGreaterThan(
         at(h, /^ALTER DATABASE MOUNT$/),
@@ -272,6 +321,76 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
     expect((await planLive()).out).toContain('no changes');
+  }, 600_000);
+
+  it('a dynamic dm.ini setting is set online by SP_SET_PARA_VALUE on every running server; none restarts', async () => {
+    const spec = { ...deployed, dmIni: { SESS_FREE_IN_SUSPEND: 120 } } as ClusterSpec;
+    edit(spec);
+    const live = await planLive();
+    expect(live.code, live.out).toBe(0);
+    expect(live.out).toMatch(
+      /SP_SET_PARA_VALUE\(1, 'SESS_FREE_IN_SUSPEND', 120\) on GRP1_RT_01 \(DW_P\): dynamic, it takes effect now/,
+    );
+    const t0 = Date.now();
+    await tf.apply();
+    const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
+    const sets = log
+      .filter(
+        (r) =>
+          r.event === 'exec' &&
+          r.ok === true &&
+          /^SP_SET_PARA_VALUE\(1, 'SESS_FREE_IN_SUSPEND', 120\)/.test(String(r.stmt)),
+      )
+      .map((r) => r.host)
+      .sort();
+    expect(sets).toEqual(['DW_P', 'DW_S1', 'DW_S2']);
+    expect(
+      log.filter((r) => r.tool === 'dmserver' && (r.event === 'start' || r.event === 'shutdown')),
+    ).toEqual([]);
+    for (const h of ['DW_P', 'DW_S1', 'DW_S2'])
+      expect((await lab().sh(h, 'cat /dm/data/DAMENG/dm.ini')).stdout).toMatch(
+        /SESS_FREE_IN_SUSPEND\s*=\s*120\b/,
+      );
+    deployed = spec;
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect((await planLive()).out).toContain('no changes');
+  }, 300_000);
+
+  it('restarts: rolling: a static dm.ini setting is written, then the standbys restart one at a time and the primary last', async () => {
+    const dmIni = { ...(deployed as { dmIni?: Record<string, number> }).dmIni, RLOG_SEND_APPLY_MON: 128 };
+    const spec = { ...deployed, restarts: 'rolling', dmIni } as ClusterSpec;
+    edit(spec);
+    const live = await planLive();
+    expect(live.code, live.out).toBe(0);
+    expect(live.out).toMatch(
+      /rewrite \/dm\/data\/DAMENG\/dm\.ini on DW_P \(GRP1_RT_01\): RLOG_SEND_APPLY_MON 64 -> 128[^;]*; then GRP1_RT_01 is restarted/,
+    );
+    const t0 = Date.now();
+    await tf.apply();
+    const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
+    // every member restarted once, the standbys before the primary, each by a normal SHUTDOWN
+    const starts = log.filter((r) => r.event === 'start' && r.tool === 'dmserver').map((r) => r.host);
+    expect([...starts].sort()).toEqual(['DW_P', 'DW_S1', 'DW_S2']);
+    expect(starts[2]).toBe('DW_P');
+    expect(
+      log
+        .filter((r) => r.event === 'shutdown' && r.tool === 'dmserver')
+        .map((r) => `${r.host} ${String(r.normal)}`),
+    ).toEqual(starts.map((h) => `${h} true`));
+    // no failover or second primary while the primary was down: it is the primary again
+    expect(log.filter((r) => r.event === 'hazard')).toEqual([]);
+    for (const h of ['DW_P', 'DW_S1', 'DW_S2'])
+      expect((await lab().sh(h, 'cat /dm/data/DAMENG/dm.ini')).stdout).toMatch(
+        /RLOG_SEND_APPLY_MON\s*=\s*128\b/,
+      );
+    deployed = spec;
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(s.groups[0]?.databases.find((d) => d.instance === 'GRP1_RT_01')?.mode).toBe('PRIMARY');
+    expect((await planLive()).out).toContain('no changes');
+    const p = await tf.plan();
+    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 600_000);
 
   it('without the record on the hosts, an OGUID change is still refused: the running databases tell theirs', async () => {

@@ -246,6 +246,65 @@ describe('changes against a deployed cluster', () => {
     expect(live.allowed.map((c) => (c.kind === 'file' ? c.owner : ''))).toEqual(['GRP1_RT_02']);
   });
 
+  it('a dm.ini setting is online when the live servers call it dynamic (V$PARAMETER TYPE), else refused', () => {
+    const changes = liveChanges(
+      before,
+      record((s) => ((s as { dmIni?: Record<string, number> }).dmIni = { SESS_FREE_IN_SUSPEND: 120 })),
+    );
+    const files = changes.filter((c) => c.kind === 'file');
+    expect(files.map((c) => (c.kind === 'file' ? [c.owner, c.settings] : []))).toEqual([
+      ['GRP1_RT_01', [['SESS_FREE_IN_SUSPEND', '120']]],
+      ['GRP1_RT_02', [['SESS_FREE_IN_SUSPEND', '120']]],
+    ]);
+    const running = new Set(['GRP1_RT_01', 'GRP1_RT_02']);
+    // as preflight classifies them against the running servers
+    const dynamic = files.map((c) => ({ ...c, dynamic: true }));
+    const online = judgeLiveChanges(dynamic, running);
+    expect(online.refused).toEqual([]);
+    expect(online.allowed.map(formatChange)[0]).toMatch(
+      /^SP_SET_PARA_VALUE\(1, 'SESS_FREE_IN_SUSPEND', 120\) on GRP1_RT_01 \(P\): dynamic, it takes effect now/,
+    );
+    const stat = files.map((c) => ({ ...c, staticParams: ['SESS_FREE_IN_SUSPEND (TYPE IN FILE)'] }));
+    const refused = judgeLiveChanges(stat, running);
+    expect(refused.refused.map((r) => r.code)).toEqual(['LIVE_RESTART_NEEDED', 'LIVE_RESTART_NEEDED']);
+    expect(refused.refused[0]?.what).toContain('not dynamic: SESS_FREE_IN_SUSPEND (TYPE IN FILE)');
+  });
+
+  it('restarts: rolling takes a static dm.ini setting of a group that has a restart step; not dmmal.ini', () => {
+    const spec = (edit: (s: Pair) => void) => {
+      const s = realtimePair();
+      edit(s);
+      return planOf(s as ClusterSpec);
+    };
+    const plan = spec((s) => {
+      (s as { restarts?: string }).restarts = 'rolling';
+      (s as { dmIni?: Record<string, number> }).dmIni = { RLOG_SEND_APPLY_MON: 128 };
+    });
+    const restart = plan.steps.find((x) => x.id === 'GRP1/restart');
+    expect(restart?.params).toMatchObject({ kind: 'restart', group: 'GRP1', rolling: true });
+    // after every config step of the group, before any watcher
+    expect(restart?.after).toEqual(expect.arrayContaining(['GRP1_RT_01/config', 'GRP1_RT_02/config']));
+    const watcher = plan.steps.find((x) => x.params.kind === 'watcher');
+    expect(watcher?.after).toContain('GRP1/restart');
+    const changes = liveChanges(before, deployedRecord(plan)).map((c) =>
+      c.kind === 'file' ? { ...c, staticParams: ['RLOG_SEND_APPLY_MON (TYPE IN FILE)'] } : c,
+    );
+    const running = new Set(['GRP1_RT_01', 'GRP1_RT_02']);
+    const rolling = judgeLiveChanges(changes, running, new Set(), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
+    expect(rolling.refused).toEqual([]);
+    expect(rolling.allowed.map(formatChange)[0]).toMatch(
+      /RLOG_SEND_APPLY_MON 64 -> 128; then GRP1_RT_01 is restarted to read it, the standbys first and the primary last/,
+    );
+    expect(judgeLiveChanges(changes, running).refused[0]?.fix).toMatch(/set restarts: rolling/);
+    // every member's dmmal.ini changes alike: restarting one at a time would leave them unlike
+    const mal = liveChanges(
+      before,
+      record((s) => (s.mal = { ...s.mal, checkInterval: 7 })),
+    );
+    const malJudged = judgeLiveChanges(mal, running, new Set(), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
+    expect(malJudged.refused.map((r) => r.code)).toContain('LIVE_RESTART_NEEDED');
+  });
+
   it('iniDiff names keys changed, added and removed', () => {
     expect(iniDiff('[G]\nA = 1\nB = 2\n', '[G]\nA = 3\nC = 4\n')).toBe(
       '[G] A 1 -> 3, [G] C = 4 (new), [G] B (removed)',

@@ -199,6 +199,7 @@ describe('the manifest and the digests', () => {
         'GRP1_RT_02/mount',
         'GRP1_RT_02/restore',
         'GRP1_RT_02/watcher',
+        'GRP1/restart', // its members' ports, and the digest of their config steps
         'cluster/preflight',
         'cluster/verify',
       ].sort(),

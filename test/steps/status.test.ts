@@ -90,6 +90,14 @@ describe('judge', () => {
     ]);
   });
 
+  it('a member running without files written after its start waits for a restart: a problem', () => {
+    const p = db({ database: 'P', instance: 'P', role: 'primary', mode: 'PRIMARY' });
+    const waits = db({ waitsForRestart: ['/dm/data/DAMENG/dm.ini'] });
+    expect(judge({ cluster: 'c', groups: [{ name: 'GRP1', oguid: 1000, databases: [p, waits] }] })).toEqual([
+      'GRP1.X on H: runs without /dm/data/DAMENG/dm.ini as written after it started; it waits for a restart',
+    ]);
+  });
+
   it('a confirm monitor whose process is not running is a problem, even when a copy answers show', () => {
     const groups = [{ name: 'GRP1', oguid: 1000, databases: dsc }];
     const monitor = { host: 'M', answered: true, groups: [] };

@@ -4,9 +4,11 @@ import { Remote } from '../remote';
 import { pendingFiles, writeFiles } from './files';
 import type { StepOf } from './types';
 import type { StepFile } from '../../plan';
-import { setGroupCommands } from '../../dm';
+import { dmMessage, setGroupCommands, splitSettings } from '../../dm';
+import { changedSettings, deployedRecord } from '../../plan/deployed';
 import { runMonitorCommands } from '../monitor-session';
-import { joiningGroup, readDeployed } from '../deployed';
+import { notHeld } from './join';
+import { markPending } from '../pending';
 
 /**
  * §4.4 item 34: when the running watcher's dmwatcher.ini differs from the plan's only in what
@@ -30,9 +32,9 @@ async function setGroupOnline(r: Remote, files: readonly StepFile[]): Promise<vo
 }
 
 /**
- * The files a join step writes instead (7.10.3-7.10.4): the MAL and archive lists of a running
- * member of a group that a standby joins now. Written here, under the running server, they would
- * name a member it does not know; the join step adds it online first, then writes them.
+ * The MAL and archive lists of a running server that name a member it does not hold yet: a
+ * standby that joins its running group (7.10.3-7.10.4). Written here, under the running server,
+ * they would say what it does not do; the join step adds the member online, then writes them.
  */
 async function joinedFiles(
   r: Remote,
@@ -41,20 +43,42 @@ async function joinedFiles(
   const none = { files: [], by: [] };
   const mine = files.filter((f) => f.role === 'dmmal.ini' || f.role === 'dmarch.ini');
   if (!mine.length || !(await pendingFiles(r, mine)).length) return none;
-  const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
-  const me = (await readDeployed(r.ctx))?.instances.find((i) => i.instance === instance);
-  if (!me) return none;
-  const by: string[] = [];
-  for (const s of r.ctx.plan.steps)
-    if (s.params.kind === 'join' && s.params.join.group === me.group)
-      if (await joiningGroup(r.ctx, me.group, s.params.instance)) by.push(s.params.instance);
   const dmIni = files.find((f) => f.role === 'dm.ini')?.path ?? '';
-  if (!by.length || !(await r.pidsOf('dmserver', dmIni)).length) return none;
-  return { files: mine, by };
+  if (!(await r.pidsOf('dmserver', dmIni)).length) return none;
+  const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
+  const port = deployedRecord(r.ctx.plan).instances.find((i) => i.instance === instance)?.port;
+  if (!port) return none;
+  const unheld = await notHeld(r, instance, port);
+  return unheld.files.length ? { files: unheld.files, by: unheld.names } : none;
 }
 
 const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
   files.filter((f) => !drop.includes(f));
+
+/**
+ * dm.ini under a running dmserver: the dynamic parameters among the changed settings (V$PARAMETER
+ * TYPE SYS or SESSION) are set by SP_SET_PARA_VALUE(1, …), which changes the running server and
+ * dm.ini alike; the others are left to the file, and take effect when it restarts.
+ */
+async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<void> {
+  const f = files.find((x) => x.role === 'dm.ini');
+  if (!f || !(await r.ctx.ex.exists(r.host, f.path)) || !(await r.pidsOf('dmserver', f.path)).length) return;
+  const settings = changedSettings((await r.ctx.ex.readFile(r.host, f.path)).toString('utf8'), f.content);
+  if (!settings.length) return;
+  const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
+  const port = deployedRecord(r.ctx.plan).instances.find((i) => i.instance === instance)?.port;
+  if (!port) return;
+  const { online } = splitSettings(settings, await r.paramTypes(port));
+  if (!online.length) return;
+  const res = await r.disql(port, online);
+  if (res.exitCode !== 0)
+    r.fail(
+      `${online.join('; ')} on ${instance} failed`,
+      dmMessage(`${res.stdout}\n${res.stderr}`),
+      'read the message; put the setting back in the spec or fix its value, then apply again',
+    );
+  r.ctx.progress(`${online.join('; ')}: dynamic, ${instance} took it now, in memory and in ${f.path}`);
+}
 
 export const config: StepKindImpl<StepOf<'config'>> = {
   timeoutMs: 5 * 60_000,
@@ -71,6 +95,7 @@ export const config: StepKindImpl<StepOf<'config'>> = {
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     await setGroupOnline(r, step.params.files);
+    await setParamsOnline(r, step.params.files);
     const joined = await joinedFiles(r, step.params.files);
     const files = without(step.params.files, joined.files);
     if (joined.by.length)
@@ -79,16 +104,28 @@ export const config: StepKindImpl<StepOf<'config'>> = {
       );
     const pending = await pendingFiles(r, files);
     await writeFiles(r, files);
-    // a running dmserver reads its files at its next start only (preflight refuses such a change
-    // on a recorded cluster; this says it wherever one is written anyway)
+    // a running dmserver reads its files at its next start only: the marker says it waits, and the
+    // group's restart step restarts it (restarts: rolling) or says so; status reports it meanwhile
     const serverFiles = pending.filter((f) => f.role !== 'dmwatcher.ini');
-    if (
-      serverFiles.length &&
-      (await r.pidsOf('dmserver', step.params.files.find((f) => f.role === 'dm.ini')?.path ?? '')).length
-    )
-      ctx.progress(
-        `${step.params.instance} is running: ${serverFiles.map((f) => f.path).join(', ')} take effect when it restarts`,
+    const dmIni = step.params.files.find((f) => f.role === 'dm.ini')?.path ?? '';
+    if (serverFiles.length && (await r.pidsOf('dmserver', dmIni)).length) {
+      await markPending(
+        r,
+        step.params.instance,
+        dmIni,
+        serverFiles.map((f) => f.path),
       );
+      const restart = ctx.plan.steps.find(
+        (s) =>
+          s.params.kind === 'restart' && s.params.members.some((m) => m.instance === step.params.instance),
+      );
+      ctx.progress(
+        `${step.params.instance} is running: ${serverFiles.map((f) => f.path).join(', ')} take effect when it restarts` +
+          (restart?.params.kind === 'restart' && restart.params.rolling
+            ? `, which ${restart.id} does (standbys first, the primary last)`
+            : '; it waits for that restart (restarts: refuse)'),
+      );
+    }
   },
   async verify(ctx, step) {
     const r = new Remote(ctx, step);

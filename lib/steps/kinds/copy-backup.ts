@@ -2,7 +2,7 @@
 import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
 import type { StepContext, StepKindImpl } from '../context';
-import { joiningGroup } from '../deployed';
+import { readDeployed } from '../deployed';
 import { Remote } from '../remote';
 import type { StepOf } from './types';
 
@@ -43,20 +43,28 @@ export async function streamSet(r: Remote, fromHost: string, dir: string): Promi
     r.fail(`the copy of ${dir} differs from ${fromHost}'s (sha256)`, '', 'apply again to copy it anew');
 }
 
-/** Whether every standby this copy serves joins a running group, from its own online backup. */
-async function joiningOnly(ctx: StepContext, step: StepOf<'copy-backup'>): Promise<boolean> {
-  const j = step.params.join;
-  if (!j) return false;
-  for (const i of j.instances) if (!(await joiningGroup(ctx, j.group, i))) return false;
-  return true;
+/**
+ * Why the set is not needed here, if it is not: every standby it serves is built (in the deployed
+ * record), or joins its running group from a fresh online backup (7.10.1). The first deploy's
+ * set may have been removed since; a built standby is never restored again.
+ */
+async function notNeeded(ctx: StepContext, step: StepOf<'copy-backup'>): Promise<string | undefined> {
+  const { group, instances } = step.params.serves;
+  const record = await readDeployed(ctx);
+  if (!record || !instances.length) return undefined;
+  const joins = new Set(ctx.plan.steps.flatMap((s) => (s.params.kind === 'join' ? [s.params.instance] : [])));
+  const grouped = record.instances.some((i) => i.group === group);
+  for (const i of instances)
+    if (!record.instances.some((x) => x.instance === i) && !(grouped && joins.has(i))) return undefined;
+  return `${instances.join(', ')}: built, or joining ${group} from a fresh online backup (7.10.1); this set is not needed`;
 }
 
 export const copyBackup: StepKindImpl<StepOf<'copy-backup'>> = {
   timeoutMs: 4 * 60 * 60_000,
   mutates: true,
   async probe(ctx, step) {
-    if (await joiningOnly(ctx, step))
-      return `${step.params.join?.instances.join(', ') ?? ''} join ${step.params.join?.group ?? ''} online: restored from a fresh online backup (7.10.1), not this set`;
+    const skip = await notNeeded(ctx, step);
+    if (skip) return skip;
     const dir = step.params.backupDir;
     const src = await sums(new Remote(ctx, step, step.params.fromHost), dir);
     const dst = await sums(new Remote(ctx, step), dir);

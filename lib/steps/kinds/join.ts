@@ -73,6 +73,58 @@ function archivesTo(ctx: StepContext, member: string, joining: string): { type: 
   });
 }
 
+/** The MAL instances and archive destinations a dmmal.ini or dmarch.ini names. */
+function namesIn(f: StepFile): string[] {
+  return parseIni(f.content).sections.flatMap((s) =>
+    s.entries.flatMap(([k, v]) =>
+      (f.role === 'dmmal.ini' && k === 'MAL_INST_NAME') || (f.role === 'dmarch.ini' && k === 'ARCH_DEST')
+        ? [v]
+        : [],
+    ),
+  );
+}
+
+/**
+ * Of `instance`'s rendered dmmal.ini and dmarch.ini, those that name a MAL instance or an
+ * archive destination its running server (on `port`) does not hold, and those names: written
+ * now, they would say what the server does not do (a standby that has not joined, 7.10.3-7.10.4).
+ */
+export async function notHeld(
+  r: Remote,
+  instance: string,
+  port: number,
+): Promise<{ files: StepFile[]; names: string[] }> {
+  const files = configFiles(r.ctx, instance).filter((f) => f.role === 'dmmal.ini' || f.role === 'dmarch.ini');
+  const out: StepFile[] = [];
+  const names = new Set<string>();
+  for (const f of files) {
+    const q =
+      f.role === 'dmmal.ini'
+        ? 'SELECT MAL_INST_NAME FROM V$DM_MAL_INI'
+        : 'SELECT ARCH_DEST FROM V$DM_ARCH_INI';
+    const res = await r.disql(port, [q], 30_000);
+    if (res.exitCode !== 0) continue;
+    const held = new Set(bareRows(res.stdout).map((row) => row.join(' ')));
+    const missing = namesIn(f).filter((n) => !held.has(n));
+    if (missing.length) out.push(f);
+    for (const n of missing) names.add(n);
+  }
+  return { files: out, names: [...names].sort() };
+}
+
+/** Writes `instance`'s dmmal.ini and dmarch.ini as rendered, where its server holds what they name. */
+async function writeHeldFiles(r: Remote, instance: string, port: number): Promise<void> {
+  const unheld = (await notHeld(r, instance, port)).files;
+  const files = configFiles(r.ctx, instance).filter(
+    (f) => (f.role === 'dmmal.ini' || f.role === 'dmarch.ini') && !unheld.includes(f),
+  );
+  await writeFiles(r, files);
+  if (unheld.length)
+    r.ctx.progress(
+      `${unheld.map((f) => f.path).join(', ')} on ${r.host}: left for the next join, which adds what they name`,
+    );
+}
+
 const sqlString = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
 class Join {
@@ -135,7 +187,11 @@ class Join {
   async addMal(m: Member): Promise<void> {
     const p = this.step.params;
     const { sections, names } = await this.malNames(m);
-    if (names.includes(p.instance)) return;
+    // present: added by this join before it was cut short, perhaps inside SF_MAL_CONFIG(1,0)
+    if (names.includes(p.instance)) {
+      await this.sql(m, ['SF_MAL_CONFIG(0,0)'], 'SF_MAL_CONFIG(0,0) (7.10.3)');
+      return;
+    }
     const e = malEntry(this.ctx, this.step);
     // the rendered section name, unless the member's own list already uses it
     let section = e.section.toUpperCase();
@@ -178,6 +234,29 @@ class Join {
       );
   }
 
+  /** 7.10.4 item 4: OPEN FORCE where in MOUNT, the standbys first; the parameters put back. */
+  async reopen(recorded: { instance: string; host: string; port: number }[]): Promise<void> {
+    const members = await this.members(recorded);
+    for (const m of [
+      ...members.filter((x) => x.mode !== 'PRIMARY'),
+      ...members.filter((x) => x.mode === 'PRIMARY'),
+    ]) {
+      if (m.status === 'MOUNT')
+        await this.sql(m, ['ALTER DATABASE OPEN FORCE'], 'OPEN FORCE (7.10.4 item 4)');
+      await this.sql(
+        m,
+        [
+          `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', ${dmIniValue(this.ctx, m.instance, 'ALTER_MODE_STATUS', 1)})`,
+          `SP_SET_PARA_VALUE(1, 'DW_INACTIVE_INTERVAL', ${dmIniValue(this.ctx, m.instance, 'DW_INACTIVE_INTERVAL', 60)})`,
+        ],
+        'ALTER_MODE_STATUS and DW_INACTIVE_INTERVAL put back (7.10.4 item 4)',
+      );
+    }
+    this.ctx.progress(
+      `${this.step.params.join.group}: every member OPEN, its parameters as the spec has them`,
+    );
+  }
+
   monitors(): StepOf<'monitor'>[] {
     return (this.ctx.plan.steps as Step[]).filter((s): s is StepOf<'monitor'> => s.params.kind === 'monitor');
   }
@@ -196,7 +275,7 @@ export const join: StepKindImpl<JoinStep> = {
     const p = step.params;
     const recorded = (await joiningGroup(ctx, p.join.group, p.instance)) ?? [];
     const j = new Join(ctx, step);
-    let members = await j.members(recorded);
+    const members = await j.members(recorded);
     if (!members.some((m) => m.mode === 'PRIMARY'))
       new Remote(ctx, step).fail(
         `no member of ${p.join.group} runs as PRIMARY`,
@@ -225,79 +304,73 @@ export const join: StepKindImpl<JoinStep> = {
     const primary = members.filter((m) => m.mode === 'PRIMARY');
     const standbys = members.filter((m) => m.mode !== 'PRIMARY');
     const stoppedMonitors: StepOf<'monitor'>[] = [];
-    if (missing.size || members.some((m) => m.status !== 'OPEN')) {
-      // 7.10.4 item 1: the monitor, the standbys' watchers, then the primary's watcher
-      for (const s of j.monitors()) {
-        const r = new Remote(ctx, s, s.host);
-        const pids = await r.pidsOf('dmmonitor', s.params.iniPath);
-        if (pids.length) {
-          await r.terminate(pids, 'dmmonitor');
-          stoppedMonitors.push(s);
+    let failure: unknown;
+    try {
+      if (missing.size || members.some((m) => m.status !== 'OPEN')) {
+        // 7.10.4 item 1: the monitor, the standbys' watchers, then the primary's watcher
+        for (const s of j.monitors()) {
+          const r = new Remote(ctx, s, s.host);
+          const pids = await r.pidsOf('dmmonitor', s.params.iniPath);
+          if (pids.length) {
+            await r.terminate(pids, 'dmmonitor');
+            stoppedMonitors.push(s);
+          }
         }
-      }
-      for (const w of j.watchers(members)) {
-        const r = new Remote(ctx, w, w.host);
-        await r.terminate(await r.pidsOf('dmwatcher', w.params.iniPath), 'dmwatcher');
-      }
-      ctx.progress(`${p.join.group}: monitor and watchers stopped (7.10.4 item 1)`);
-      // item 2: MOUNT, the primary first, or the primary may hang waiting for its standbys
-      for (const m of [...primary, ...standbys])
-        await j.sql(
-          m,
-          [
-            `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
-            `SP_SET_PARA_VALUE(1, 'DW_INACTIVE_INTERVAL', 0)`,
-            ...(m.status === 'MOUNT' ? [] : ['ALTER DATABASE MOUNT']),
-          ],
-          'MOUNT for ADD ARCHIVELOG (7.10.4 item 2)',
-        );
-      // item 3: the archive destination on every member
-      for (const m of members)
-        for (const a of missing.get(m.instance) ?? [])
+        for (const w of j.watchers(members)) {
+          const r = new Remote(ctx, w, w.host);
+          await r.terminate(await r.pidsOf('dmwatcher', w.params.iniPath), 'dmwatcher');
+        }
+        ctx.progress(`${p.join.group}: monitor and watchers stopped (7.10.4 item 1)`);
+        // item 2: MOUNT, the primary first, or the primary may hang waiting for its standbys
+        for (const m of [...primary, ...standbys])
           await j.sql(
             m,
-            [`ALTER DATABASE ADD ARCHIVELOG 'DEST=${a.dest}, TYPE=${a.type}'`],
-            `ADD ARCHIVELOG DEST=${a.dest} (7.10.4 item 3)`,
+            [
+              `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
+              `SP_SET_PARA_VALUE(1, 'DW_INACTIVE_INTERVAL', 0)`,
+              ...(m.status === 'MOUNT' ? [] : ['ALTER DATABASE MOUNT']),
+            ],
+            'MOUNT for ADD ARCHIVELOG (7.10.4 item 2)',
           );
-      // item 4: OPEN FORCE, the standbys first
-      members = await j.members(recorded);
-      for (const m of [
-        ...members.filter((x) => x.mode !== 'PRIMARY'),
-        ...members.filter((x) => x.mode === 'PRIMARY'),
-      ])
-        if (m.status !== 'OPEN') await j.sql(m, ['ALTER DATABASE OPEN FORCE'], 'OPEN FORCE (7.10.4 item 4)');
-      ctx.progress(
-        `${p.join.group}: ${[...missing].map(([m, a]) => `${m} ADD ARCHIVELOG ${a.map((x) => `${x.type} ${x.dest}`).join(', ')}`).join('; ')}; every member OPEN again`,
-      );
+        // item 3: the archive destination on every member
+        for (const m of members)
+          for (const a of missing.get(m.instance) ?? [])
+            await j.sql(
+              m,
+              [`ALTER DATABASE ADD ARCHIVELOG 'DEST=${a.dest}, TYPE=${a.type}'`],
+              `ADD ARCHIVELOG DEST=${a.dest} (7.10.4 item 3)`,
+            );
+        if (missing.size)
+          ctx.progress(
+            `${p.join.group}: ${[...missing].map(([m, a]) => `${m} ADD ARCHIVELOG ${a.map((x) => `${x.type} ${x.dest}`).join(', ')}`).join('; ')}`,
+          );
+      }
+    } catch (e) {
+      failure = e;
     }
-    // the parameters back as the spec has them (7.10.4 item 4), whether or not this run changed them
-    for (const m of members)
-      await j.sql(
-        m,
-        [
-          `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', ${dmIniValue(ctx, m.instance, 'ALTER_MODE_STATUS', 1)})`,
-          `SP_SET_PARA_VALUE(1, 'DW_INACTIVE_INTERVAL', ${dmIniValue(ctx, m.instance, 'DW_INACTIVE_INTERVAL', 60)})`,
-        ],
-        'ALTER_MODE_STATUS and DW_INACTIVE_INTERVAL put back (7.10.4 item 4)',
-      );
-    // the files as rendered: what each running server now holds in memory
-    for (const m of members) {
-      const files = configFiles(ctx, m.instance).filter(
-        (f) => f.role === 'dmmal.ini' || f.role === 'dmarch.ini',
-      );
-      await writeFiles(new Remote(ctx, step, m.host), files);
-    }
-    // 7.10.6: the watchers again (the new standby's own watcher step follows), then the monitor
-    for (const w of j.watchers(members)) {
-      const r = new Remote(ctx, w, w.host);
-      if (!(await r.pidsOf('dmwatcher', w.params.iniPath)).length) await startWatcher(r, w.params);
+    // item 4, and whatever failed above: every member OPEN again (the standbys first), the
+    // parameters back as the spec has them, the watchers running; a failure never leaves the
+    // group in MOUNT without its watchers
+    try {
+      await j.reopen(recorded);
+      for (const w of j.watchers(members)) {
+        const r = new Remote(ctx, w, w.host);
+        if (!(await r.pidsOf('dmwatcher', w.params.iniPath)).length) await startWatcher(r, w.params);
+      }
+    } catch (e) {
+      if (!failure) failure = e;
+      else ctx.progress(`bringing ${p.join.group} back failed too: ${(e as Error).message}`);
     }
     for (const s of stoppedMonitors) {
       const r = new Remote(ctx, s, s.host);
-      // a changed dmmonitor.ini (the new MON_DW_IP) is the monitor step's, which starts it after
-      if (s.params.confirm && !(await pendingFiles(r, s.params.files)).length)
+      // a changed dmmonitor.ini (the new MON_DW_IP) is the monitor step's, which starts it after;
+      // after a failure the monitor runs again on the file it had
+      if (s.params.confirm && (failure || !(await pendingFiles(r, s.params.files)).length))
         await r.startDetached('dmmonitor', [r.bin('dmmonitor'), s.params.iniPath], '监视器', 60_000);
     }
+    if (failure) throw failure;
+    // the files as rendered, where each running server holds every member they name
+    for (const m of members) await writeHeldFiles(new Remote(ctx, step, m.host), m.instance, m.port);
   },
   async verify(ctx, step) {
     const p = step.params;

@@ -7,7 +7,7 @@
 import path from 'node:path/posix';
 import { dmMessage, rman } from '../../dm';
 import { shQuote } from '../../ssh';
-import { joiningGroup } from '../deployed';
+import { joiningGroup, readDeployed } from '../deployed';
 import { streamSet } from './copy-backup';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
@@ -53,7 +53,10 @@ async function restoreOnline(
       `cannot prepare ${dir}`,
       'check the path and its owner',
     );
-    const res = await src.disql(from.port, [`BACKUP DATABASE BACKUPSET '${dir}'`], timeoutMs);
+    // one online backup at a time on a host: two standbys may join in one apply
+    const res = await src.disql(from.port, [`BACKUP DATABASE BACKUPSET '${dir}'`], timeoutMs, {
+      lock: path.join(src.dmHome, 'dmdeploy', 'online-backup.lock'),
+    });
     if (res.exitCode !== 0)
       src.fail(
         `online BACKUP DATABASE on ${from.instance} failed`,
@@ -68,13 +71,21 @@ async function restoreOnline(
     await r.writeRecord(stage(step.id, 'copied'));
   }
   await stoppedOrFail(r, [{ ...p, host: step.host }], 'RESTORE (7.10.1)');
-  if (!(await r.hasRecord(stage(step.id, 'restored')))) {
-    await rmanRun(rman.restore(p.iniPath, dir), 'RESTORE DATABASE');
-    await r.writeRecord(stage(step.id, 'restored'));
-  }
-  if (!(await r.hasRecord(stage(step.id, 'recovered')))) {
-    await rmanRun(rman.recover(p.iniPath, dir), 'RECOVER DATABASE ... FOR STANDBY FROM BACKUPSET');
-    await r.writeRecord(stage(step.id, 'recovered'));
+  try {
+    if (!(await r.hasRecord(stage(step.id, 'restored')))) {
+      await rmanRun(rman.restore(p.iniPath, dir), 'RESTORE DATABASE');
+      await r.writeRecord(stage(step.id, 'restored'));
+    }
+    if (!(await r.hasRecord(stage(step.id, 'recovered')))) {
+      await rmanRun(rman.recover(p.iniPath, dir), 'RECOVER DATABASE ... FOR STANDBY FROM BACKUPSET');
+      await r.writeRecord(stage(step.id, 'recovered'));
+    }
+  } catch (e) {
+    // the next apply takes a fresh online backup and restores from it anew: a set that failed
+    // once, or one grown old, is not used again
+    await r.removeRecord(stage(step.id, 'restored'));
+    await r.removeRecord(stage(step.id, 'copied'));
+    throw e;
   }
   await rmanRun(rman.updateDbMagic(p.iniPath), 'RECOVER DATABASE ... UPDATE DB_MAGIC');
   await r.writeRecord();
@@ -91,7 +102,12 @@ export const restore: StepKindImpl<StepOf<'restore'>> = {
     // never a second RESTORE over one an earlier, lost run left running
     const { iniPath, dcrIni } = step.params;
     await awaitInFlight(r, { tool: 'dmrman', iniPath, ...(dcrIni ? { dcrIni } : {}) }, this.timeoutMs);
-    return (await r.hasRecord()) ? 'restored and DB_MAGIC updated' : undefined;
+    if (await r.hasRecord()) return 'restored and DB_MAGIC updated';
+    // a member of the deployed cluster is never restored again (after a switchover the spec's
+    // roles change, and with them which member's steps restore)
+    if ((await readDeployed(ctx))?.instances.some((i) => i.instance === step.params.instance))
+      return `${step.params.instance} is a member of the deployed cluster: it is never restored again`;
+    return undefined;
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);

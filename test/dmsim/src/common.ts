@@ -117,7 +117,28 @@ export const env = {
   tickMs: (): number => num(process.env.DMSIM_TICK_MS, 200),
   /** Shared storage root for +DISKGROUP paths (DMDSC). Default: dirname(DMDCR_PATH). */
   asmDir: (): string | undefined => process.env.DMSIM_ASM_DIR,
+  /**
+   * Fault injection for tests: a file beside the log whose lines are regular expressions; the
+   * first SQL statement a dmserver is sent that matches one fails once (that line is removed).
+   */
+  faults: (): string => path.join(path.dirname(env.log()), 'dmsim.faults'),
 };
+
+/** The injected fault `stmt` meets, if any: consumed (removed from the file) as it fires. */
+export function takeFault(stmt: string): string | undefined {
+  const file = env.faults();
+  let lines: string[];
+  try {
+    lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return undefined;
+  }
+  const i = lines.findIndex((l) => new RegExp(l, 'i').test(stmt));
+  if (i < 0) return undefined;
+  const [hit] = lines.splice(i, 1);
+  fs.writeFileSync(file, lines.map((l) => `${l}\n`).join(''));
+  return hit;
+}
 
 function num(v: string | undefined, d: number): number {
   const n = v === undefined ? NaN : Number(v);

@@ -21,6 +21,7 @@ import {
   env,
   listProcesses,
   logAction,
+  takeFault,
   nowStamp,
   opDelay,
   parseDmArgs,
@@ -163,6 +164,36 @@ async function daemonize(argv: string[], iniPath: string): Promise<number> {
   }
   return result.code;
 }
+
+/** The ranges of the parameters dmsim takes by SP_SET_PARA_VALUE (§5.1). */
+const PARAM_RANGES: Record<string, [number, number]> = {
+  ALTER_MODE_STATUS: [0, 1],
+  DW_INACTIVE_INTERVAL: [0, 1800],
+  ENABLE_OFFLINE_TS: [0, 2],
+  RLOG_SEND_APPLY_MON: [16, 1024],
+  SESS_FREE_IN_SUSPEND: [0, 1800],
+  DW_MAX_SVR_WAIT_TIME: [0, 65534],
+};
+
+/**
+ * V$PARAMETER TYPE of the parameters dmsim models: SYS (dynamic), IN FILE (static: the file only,
+ * read at the next start). RLOG_SEND_APPLY_MON is static by §5.1; the others, as SP_SET_PARA_VALUE
+ * above takes them. An unmodelled parameter shows no TYPE: never claimed dynamic.
+ */
+const PARAM_TYPES: Record<string, string> = {
+  ALTER_MODE_STATUS: 'SYS',
+  DW_INACTIVE_INTERVAL: 'SYS',
+  ENABLE_OFFLINE_TS: 'SYS',
+  SESS_FREE_IN_SUSPEND: 'SYS',
+  DW_MAX_SVR_WAIT_TIME: 'SYS',
+  RLOG_SEND_APPLY_MON: 'IN FILE',
+  ARCH_INI: 'IN FILE',
+  MAL_INI: 'IN FILE',
+  MPP_INI: 'IN FILE',
+  TIMER_INI: 'IN FILE',
+  INSTANCE_NAME: 'IN FILE',
+  PORT_NUM: 'IN FILE',
+};
 
 class Server {
   ini!: DmIni;
@@ -721,6 +752,8 @@ class Server {
       throw e;
     }
     try {
+      const fault = st.kind === 'select' ? undefined : takeFault(sql);
+      if (fault) throw new DmError(E.STATE, `dmsim injected fault (${fault}): the statement failed`);
       const r = await this.exec(st);
       if (st.kind !== 'select') logAction('exec', { stmt: redactSql(sql), ok: true });
       return { ok: true, ...r };
@@ -767,17 +800,9 @@ class Server {
             -839,
             'parameter RLOG_SEND_APPLY_MON is static (§5.1): set it in dm.ini (scope 2) and restart the server',
           );
-        const known: Record<string, [number, number]> = {
-          ALTER_MODE_STATUS: [0, 1],
-          DW_INACTIVE_INTERVAL: [0, 1800],
-          ENABLE_OFFLINE_TS: [0, 2],
-          RLOG_SEND_APPLY_MON: [16, 1024],
-          SESS_FREE_IN_SUSPEND: [0, 1800],
-          DW_MAX_SVR_WAIT_TIME: [0, 65534],
-        };
-        const range = known[st.name];
+        const range = PARAM_RANGES[st.name];
         if (!range) {
-          if (['ARCH_INI', 'MAL_INI', 'MPP_INI', 'TIMER_INI', 'INSTANCE_NAME', 'PORT_NUM'].includes(st.name))
+          if (PARAM_TYPES[st.name] === 'IN FILE')
             throw new DmError(
               -839,
               `parameter ${st.name} is static; change it in dm.ini while the server is stopped`,
@@ -826,14 +851,15 @@ class Server {
       case 'mount': {
         if (this.status === 'MOUNT') throw new DmError(E.STATE, 'the database is already in MOUNT state');
         this.assertManualChange('ALTER DATABASE MOUNT', { needMount: false, normalExempt: true });
-        // 7.9.4/7.10.4 item 2: the primary goes to MOUNT first, or it may hang on its standbys
+        // 7.9.4/7.10.4 item 2: the primary goes to MOUNT first, or it "may hang" on its standbys.
+        // DM8 warns, it does not refuse: the hazard is logged for the tests to hold the order to
         const open = await this.peers((r) => r.mode === 'PRIMARY' && r.status === 'OPEN');
         if (this.refresh().mode === 'STANDBY' && open.length)
-          throw new DmError(
-            E.STATE,
-            `ALTER DATABASE MOUNT of standby ${this.ini.instanceName} refused: its primary ${open.join(', ')} is OPEN; put the primary in MOUNT first, or it may hang (7.10.4 item 2)`,
-            '7.10.4',
-          );
+          logAction('hazard', {
+            rule: '7.10.4 item 2',
+            instance: this.ini.instanceName,
+            reason: `ALTER DATABASE MOUNT of standby ${this.ini.instanceName} while its primary ${open.join(', ')} is OPEN: the manual puts the primary in MOUNT first, or it may hang`,
+          });
         await opDelay('sql');
         this.status = 'MOUNT';
         this.mountedBySql = true;
@@ -856,11 +882,11 @@ class Server {
         // 7.9.4/7.10.4 item 4: the standbys that were put in MOUNT open first, then the primary
         const mounted = await this.peers((r) => r.mode === 'STANDBY' && r.mountedBySql === true);
         if (s.mode === 'PRIMARY' && mounted.length)
-          throw new DmError(
-            E.STATE,
-            `ALTER DATABASE OPEN FORCE of primary ${this.ini.instanceName} refused: standby ${mounted.join(', ')} is still in the MOUNT it was put in; open the standbys first, or the primary may hang (7.10.4 item 4)`,
-            '7.10.4',
-          );
+          logAction('hazard', {
+            rule: '7.10.4 item 4',
+            instance: this.ini.instanceName,
+            reason: `ALTER DATABASE OPEN FORCE of primary ${this.ini.instanceName} while standby ${mounted.join(', ')} is still in the MOUNT it was put in: the manual opens the standbys first, or the primary may hang`,
+          });
         await opDelay('sql');
         this.status = 'OPEN';
         this.mountedBySql = false;
@@ -1198,16 +1224,20 @@ class Server {
       case 'V$DM_INI':
       case 'V$PARAMETER': {
         const fileVals = loadDmIniValues(this.iniPath);
-        const keys = [...new Set([...this.params.keys(), ...fileVals.keys()])].sort();
+        // DM lists every parameter it has; dmsim, every one it models or the file or memory holds
+        const keys = [
+          ...new Set([...this.params.keys(), ...fileVals.keys(), ...Object.keys(PARAM_TYPES)]),
+        ].sort();
         return name === 'V$DM_INI'
           ? {
               columns: ['PARA_NAME', 'PARA_VALUE', 'FILE_VALUE'],
               rows: keys.map((k) => [k, this.params.get(k) ?? null, fileVals.get(k) ?? null]),
             }
           : {
-              columns: ['NAME', 'VALUE', 'SYS_VALUE', 'FILE_VALUE'],
+              columns: ['NAME', 'TYPE', 'VALUE', 'SYS_VALUE', 'FILE_VALUE'],
               rows: keys.map((k) => [
                 k,
+                PARAM_TYPES[k] ?? null,
                 this.params.get(k) ?? null,
                 this.params.get(k) ?? null,
                 fileVals.get(k) ?? null,

@@ -1,0 +1,173 @@
+/**
+ * §6.19's order for the members of a group whose running dmserver waits for a restart (a config
+ * step wrote a file it reads only at its start; lib/steps/pending.ts):
+ *   each waiting standby: its watcher stopped, a normal SHUTDOWN, started again in MOUNT, its
+ *     watcher started; it is OPEN again and its primary's archive to it VALID before the next;
+ *   the primary last: the confirm monitor and every watcher of the group stopped (the standbys'
+ *     first, §6.4), so that nothing fails over; SHUTDOWN; started again in MOUNT; the watchers
+ *     started (they open it, as 7.2.6 does), then the monitor.
+ * A failure on the way still starts again what it stopped before it is reported. With
+ * `restarts: refuse` the step restarts nothing and says which members wait.
+ */
+import type { Step } from '../../plan';
+import { ARCH_QUERY, parseArchives } from '../../dm';
+import type { StepContext, StepKindImpl } from '../context';
+import { clearPending, pendingRestart } from '../pending';
+import { Remote } from '../remote';
+import { shutdownServer, startServer } from './server';
+import { startWatcher } from './watcher';
+import type { StepOf } from './types';
+
+type RestartStep = StepOf<'restart'>;
+type Member = RestartStep['params']['members'][number];
+
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+/** How long a restarted member may take to be OPEN with its archives VALID again. */
+const SETTLE_MS = 5 * 60_000;
+
+async function waiting(ctx: StepContext, step: RestartStep): Promise<{ m: Member; files: string[] }[]> {
+  const out: { m: Member; files: string[] }[] = [];
+  for (const m of step.params.members) {
+    const files = await pendingRestart(new Remote(ctx, step, m.host), m.instance, m.iniPath);
+    if (files) out.push({ m, files });
+  }
+  return out;
+}
+
+const watchersOf = (ctx: StepContext, instances: readonly string[]) =>
+  (ctx.plan.steps as Step[])
+    .filter((s): s is StepOf<'watcher'> => s.params.kind === 'watcher')
+    .filter((s) => s.params.instances.some((i) => instances.includes(i.instance)));
+
+const confirmMonitors = (ctx: StepContext) =>
+  (ctx.plan.steps as Step[]).filter(
+    (s): s is StepOf<'monitor'> => s.params.kind === 'monitor' && s.params.confirm,
+  );
+
+async function stopWatchers(ctx: StepContext, ws: readonly StepOf<'watcher'>[]): Promise<void> {
+  for (const w of ws) {
+    const r = new Remote(ctx, w, w.host);
+    await r.terminate(await r.pidsOf('dmwatcher', w.params.iniPath), 'dmwatcher');
+  }
+}
+
+async function startWatchers(ctx: StepContext, ws: readonly StepOf<'watcher'>[]): Promise<void> {
+  for (const w of ws) {
+    const r = new Remote(ctx, w, w.host);
+    if (!(await r.pidsOf('dmwatcher', w.params.iniPath)).length) await startWatcher(r, w.params);
+  }
+}
+
+/** Waits (bounded) until `m` is OPEN and every archive the primary sends is VALID. */
+async function settled(ctx: StepContext, step: RestartStep, m: Member): Promise<void> {
+  const deadline = Date.now() + SETTLE_MS;
+  let last = '';
+  for (;;) {
+    const st = await new Remote(ctx, step, m.host).instance(m.port);
+    let bad = st?.status === 'OPEN' ? '' : `${m.instance} is ${st ? st.status : 'not answering'}`;
+    if (!bad)
+      for (const p of step.params.members) {
+        const ps = await new Remote(ctx, step, p.host).instance(p.port);
+        if (ps?.mode !== 'PRIMARY') continue;
+        const res = await new Remote(ctx, step, p.host).disql(p.port, [ARCH_QUERY], 30_000);
+        const invalid = parseArchives(res.stdout).filter((a) => a.type !== 'LOCAL' && a.status !== 'VALID');
+        if (res.exitCode !== 0 || ps.status !== 'OPEN' || invalid.length)
+          bad = `${p.instance} is ${ps.status}${invalid.length ? `, archives ${invalid.map((a) => `${a.dest} ${a.status}`).join(', ')}` : ''}`;
+      }
+    if (!bad) return;
+    last = bad;
+    if (Date.now() > deadline)
+      new Remote(ctx, step, m.host).fail(
+        `after restarting ${m.instance}: ${last}, ${SETTLE_MS / 1000} s on`,
+        '',
+        'look at the watchers and the monitor (dmdeploy status); the group is running, apply again once it is healthy',
+      );
+    await sleep(1000);
+  }
+}
+
+/** SHUTDOWN, then dmserver in MOUNT again (the watchers open it, as they did when it was built). */
+async function restartServer(ctx: StepContext, step: RestartStep, m: Member): Promise<void> {
+  const r = new Remote(ctx, step, m.host);
+  await shutdownServer(r, m);
+  await clearPending(r, m.instance);
+  await startServer(r, m, { mount: true });
+}
+
+export const restart: StepKindImpl<RestartStep> = {
+  timeoutMs: 60 * 60_000,
+  mutates: true,
+  async probe(ctx, step) {
+    const w = await waiting(ctx, step);
+    if (!w.length) return `no member of ${step.params.group} waits for a restart`;
+    if (!step.params.rolling)
+      return `${w.map(({ m, files }) => `${m.instance} waits for a restart to read ${files.join(', ')}`).join('; ')}; restarts: refuse, so none is restarted (restart them in §6.19's order, or set restarts: rolling)`;
+    return undefined;
+  },
+  async act(ctx, step) {
+    const w = await waiting(ctx, step);
+    const roles = new Map<string, string>();
+    for (const { m } of w) {
+      const st = await new Remote(ctx, step, m.host).instance(m.port);
+      if (!st)
+        new Remote(ctx, step, m.host).fail(
+          `${m.instance} does not answer on port ${m.port}`,
+          '',
+          'a rolling restart starts from a running group; bring it back, then apply again',
+        );
+      roles.set(m.instance, st?.mode ?? '');
+    }
+    const standbys = w.filter(({ m }) => roles.get(m.instance) !== 'PRIMARY');
+    const primary = w.filter(({ m }) => roles.get(m.instance) === 'PRIMARY');
+    for (const { m, files } of standbys) {
+      const ws = watchersOf(ctx, [m.instance]);
+      await stopWatchers(ctx, ws);
+      try {
+        await restartServer(ctx, step, m);
+      } finally {
+        await startWatchers(ctx, ws);
+      }
+      await settled(ctx, step, m);
+      ctx.progress(`${m.instance} restarted to read ${files.join(', ')}; OPEN, its archive VALID`);
+    }
+    for (const { m, files } of primary) {
+      const monitors: StepOf<'monitor'>[] = [];
+      for (const s of confirmMonitors(ctx)) {
+        const r = new Remote(ctx, s, s.host);
+        const pids = await r.pidsOf('dmmonitor', s.params.iniPath);
+        if (pids.length) {
+          await r.terminate(pids, 'dmmonitor');
+          monitors.push(s);
+        }
+      }
+      // §6.4: the standbys' watchers, then the primary's, so that none fails over meanwhile
+      const members = step.params.members.map((x) => x.instance);
+      const all = watchersOf(ctx, members);
+      const own = watchersOf(ctx, [m.instance]);
+      await stopWatchers(ctx, [...all.filter((x) => !own.includes(x)), ...own]);
+      try {
+        await restartServer(ctx, step, m);
+      } finally {
+        await startWatchers(ctx, [...own, ...all.filter((x) => !own.includes(x))]);
+        for (const s of monitors) {
+          const r = new Remote(ctx, s, s.host);
+          if (!(await r.pidsOf('dmmonitor', s.params.iniPath)).length)
+            await r.startDetached('dmmonitor', [r.bin('dmmonitor'), s.params.iniPath], '监视器', 60_000);
+        }
+      }
+      await settled(ctx, step, m);
+      ctx.progress(
+        `${m.instance} (the primary) restarted to read ${files.join(', ')}; OPEN, its archives VALID`,
+      );
+    }
+  },
+  async verify(ctx, step) {
+    const left = await waiting(ctx, step);
+    if (left.length)
+      new Remote(ctx, step, left[0]?.m.host).fail(
+        `${left.map(({ m }) => m.instance).join(', ')} still wait for a restart`,
+        '',
+        'apply again',
+      );
+  },
+};
