@@ -334,6 +334,27 @@ export function planCluster(model: ClusterModel): Plan {
         modes.push(lastJoin);
       }
     }
+    // a standby marked removed leaves the running group; one membership change at a time
+    if (joinsGroup(model, group))
+      for (const db of group.retired ?? []) {
+        const s = node0(db);
+        lastJoin = add({
+          id: `${s.name}/leave`,
+          phase: 'join',
+          host: s.host,
+          title: `if ${s.name} runs in ${group.name}: stop it, DELETE ARCHIVELOG for it on every running member (MOUNT primary first, OPEN FORCE standbys first)${model.purgeData ? ', remove its database' : ''}`,
+          manual: '§6.18, 7.10.4',
+          after: [pMode, ...(lastJoin ? [lastJoin] : [])],
+          params: {
+            kind: 'leave',
+            group: group.name,
+            watcherIni: path.join(s.configPath, 'dmwatcher.ini'),
+            ...(model.purgeData ? { purge: s.configPath } : {}),
+            ...server(s),
+          },
+        });
+        modes.push(lastJoin);
+      }
     // §6.19: one restart step per group of single-instance databases outside an MPP system
     if (joinsGroup(model, group)) {
       const members = group.databases.map((d) => ({ ...server(node0(d)), host: node0(d).host }));

@@ -165,6 +165,8 @@ export type LiveChange =
       staticParams?: string[];
       /** Written, then its server restarted by the group's rolling restart (restarts: rolling). */
       restart?: boolean;
+      /** dm.ini with settings only dropped from the spec: dm.ini keeps them, nothing changes. */
+      keeps?: boolean;
       /** A file the deployed cluster did not have, or one the plan no longer has. */
       added?: boolean;
       removed?: boolean;
@@ -224,7 +226,11 @@ function joinedBy(
 ): string[] | undefined {
   if (!/\/(dmmal|dmarch)\.ini$/.test(path) || !grown.length) return undefined;
   if (withoutMembers(before, grown) !== withoutMembers(after, grown)) return undefined;
-  const named = grown.filter((g) => withoutMembers(after, [g]) !== withoutMembers(after, []));
+  const named = grown.filter(
+    (g) =>
+      withoutMembers(after, [g]) !== withoutMembers(after, []) ||
+      withoutMembers(before, [g]) !== withoutMembers(before, []),
+  );
   return named.length ? named : undefined;
 }
 
@@ -307,7 +313,7 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
       continue;
     }
     if (was.content === f.content) continue;
-    const joined = joinedBy(f.path, was.content, f.content, grown);
+    const joined = joinedBy(f.path, was.content, f.content, [...grown, ...shrunk]);
     if (joined) {
       out.push({
         kind: 'file',
@@ -330,7 +336,7 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
       host: f.host,
       path: f.path,
       what: iniDiff(was.content, f.content),
-      ...(settings.length ? { settings } : {}),
+      ...(settings.length ? { settings } : f.path.endsWith('/dm.ini') ? { keeps: true } : {}),
       // the monitor step restarts a confirm monitor only (a monitoring-mode one is started by hand)
       ...(isMonitor(f.owner) &&
       /^\s*MON_DW_CONFIRM\s*=\s*1/m.test(f.content) &&
@@ -378,10 +384,10 @@ export function judgeLiveChanges(
 ): { refused: LiveRefusal[]; allowed: LiveChange[] } {
   const refused: LiveRefusal[] = [];
   const allowed: LiveChange[] = [];
-  // members that join online (7.9-7.10) bring their own files; the others' MAL and archive
-  // entries for them change online with them
-  const joins = (c: LiveChange) => c.kind === 'add' && joinable.has(c.instance);
-  const membership = changes.some((c) => (c.kind === 'add' && !joins(c)) || c.kind === 'remove');
+  // members that join online (7.9-7.10) bring their own files, members marked removed leave
+  // with theirs; the others' MAL and archive entries for them change online with them
+  const joins = (c: LiveChange) => (c.kind === 'add' || c.kind === 'remove') && joinable.has(c.instance);
+  const membership = changes.some((c) => (c.kind === 'add' || c.kind === 'remove') && !joins(c));
   const unsafe = changes.some((c) => c.kind === 'unsafe');
   // `running` names owners, or the host and path of a file whose reader runs
   const runs = (c: { owner: string; host: string; path: string }) =>
@@ -401,8 +407,8 @@ export function judgeLiveChanges(
       refused.push({
         code: 'LIVE_REMOVE_MEMBER',
         field: `${c.instance}`,
-        what: `${c.what}: a member leaves a group through the monitor and its archive destinations and MAL entry go from every remaining database (§6.18, §4.4), which dmdeploy does not do yet; Terraform would only forget its resources, leaving it running and the primary still shipping archives to it`,
-        fix: `put ${c.instance} back in the spec for now; nothing was touched`,
+        what: `${c.what}: a member deleted from the spec leaves nothing to carry its removal: Terraform would only forget its resources, leaving it running and the primary still shipping archives to it`,
+        fix: `put ${c.instance} back in the spec with removed: true; its leave step stops it and deletes its archive destinations online (a realtime or timely standby of a group of single-instance databases outside an MPP system)`,
       });
     // a member's files change with the add, the remove or the unsafe change refused above (the
     // OGUID is in several files)
@@ -423,6 +429,7 @@ export function judgeLiveChanges(
     else if (c.setGroup) allowed.push(c);
     // dynamic dm.ini parameters: SP_SET_PARA_VALUE(1, …) changes the running server and dm.ini
     else if (c.dynamic && runs(c)) allowed.push(c);
+    else if (c.keeps) allowed.push(c);
     // restarts: rolling: a file only dmserver reads (not dmmal.ini, which every member must hold
     // alike), written, then the member restarted in §6.19's order
     else if (runs(c) && restartable.has(c.owner) && /\/(dm|dmarch|dmtimer)\.ini$/.test(c.path))
@@ -448,18 +455,21 @@ export const formatRefusal = (r: LiveRefusal): string => `${r.code} ${r.field}: 
 export function formatChange(c: LiveChange): string {
   if (c.kind === 'add')
     return `${c.what} online (7.9-7.10): restored from a fresh online backup of the primary, then its MAL entry and archive destination added to every running member`;
+  if (c.kind === 'remove')
+    return `${c.what}, marked removed: stopped, its archive destination deleted from every running member online (DELETE ARCHIVELOG, in 7.10.4's order); its MAL entry and its data stay`;
   if (c.kind === 'file' && c.joinedBy)
-    return `${c.path} on ${c.host} (${c.owner}): ${c.what}; the running server takes it online with ${c.joinedBy.join(', ')} (SF_MAL_INST_ADD, ADD ARCHIVELOG), then the file is written`;
+    return `${c.path} on ${c.host} (${c.owner}): ${c.what}; the running server takes it online with the join or leave of ${c.joinedBy.join(', ')} (SF_MAL_INST_ADD, ADD or DELETE ARCHIVELOG), then the file is written`;
   if (c.kind === 'file' && c.setGroup)
     return `${c.setGroup.join('; ')} through the monitor (§4.4 item 34): ${c.owner}'s watcher on ${c.host} takes it in memory and in ${c.path}`;
   if (c.kind === 'file' && c.dynamic && c.settings)
     return `${c.settings.map(([k, v]) => `SP_SET_PARA_VALUE(1, '${k}', ${v})`).join(', ')} on ${c.owner} (${c.host}): dynamic, it takes effect now, in memory and in ${c.path}`;
+  if (c.kind === 'file' && c.keeps)
+    return `${c.path} on ${c.host} (${c.owner}): ${c.what}; nothing changes: dm.ini keeps a setting dropped from the spec as it is`;
   if (c.kind === 'file' && c.restart)
     return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then ${c.owner} is restarted to read it, the standbys first and the primary last (restarts: rolling, §6.19)`;
   if (c.kind === 'file' && c.monitorRestart)
     return `rewrite ${c.path} on ${c.host}: ${c.what}; the monitor step restarts the confirm monitor to read it (7.10.5-7.10.6)`;
   if (c.kind === 'file')
     return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; it takes effect when ${c.owner} starts`;
-  if (c.kind === 'unsafe') return formatRefusal(c);
-  return c.what;
+  return formatRefusal(c);
 }

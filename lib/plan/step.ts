@@ -147,6 +147,18 @@ export type StepParams =
       kind: 'join';
       join: JoinTarget;
     } & Server)
+  | ({
+      /**
+       * A standby marked removed leaves its running group (§6.18, 7.10.4's procedure with DELETE
+       * ARCHIVELOG): nothing to do when it never ran or has left.
+       */
+      kind: 'leave';
+      group: string;
+      /** Its dmwatcher.ini (its watcher is stopped for good). */
+      watcherIni: string;
+      /** purgeData: its database directory, removed once it is stopped. */
+      purge?: string;
+    } & Server)
   | {
       /**
        * §6.19's order: the members of a group whose running dmserver waits for a restart (the

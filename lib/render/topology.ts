@@ -57,9 +57,12 @@ export interface Placed {
 /** Every instance in MAL order: primaries of all groups, then standbys, async, sync (7.4.3.2). */
 export function instancesInMalOrder(model: ClusterModel): Placed[] {
   const out: (Placed & { rank: number; gi: number; di: number; ii: number })[] = [];
+  // a retired standby keeps its MAL entry, in its place (every member's memory still holds it)
   model.groups.forEach((group, gi) =>
-    group.databases.forEach((db, di) =>
-      db.instances.forEach((inst, ii) => out.push({ group, db, inst, rank: ROLE_RANK[db.role], gi, di, ii })),
+    [...group.databases, ...(group.retired ?? [])].forEach((db, i) =>
+      db.instances.forEach((inst, ii) =>
+        out.push({ group, db, inst, rank: ROLE_RANK[db.role], gi, di: db.order ?? i, ii }),
+      ),
     ),
   );
   out.sort((a, b) => a.rank - b.rank || a.gi - b.gi || a.di - b.di || a.ii - b.ii);

@@ -80,6 +80,8 @@ export interface DatabaseModel {
   backupDir?: string;
   /** DMDSC: dmcss restart interval when auto restart is on (7.5.10). */
   dmcssRestartInterval?: number;
+  /** Its place among the group's databases in the spec: the MAL order (the group's retired included). */
+  order?: number;
 }
 
 export interface GroupModel {
@@ -93,6 +95,11 @@ export interface GroupModel {
   mppSeqNo?: number;
   /** primary first, then standbys, async standbys and sync standbys, each in spec order. */
   databases: DatabaseModel[];
+  /**
+   * Standbys the spec marks `removed`: they leave the running group (a leave step), and only
+   * their MAL entry stays (every dmmal.ini names them); nothing else renders or plans them.
+   */
+  retired?: DatabaseModel[];
 }
 
 export interface WatcherModel {

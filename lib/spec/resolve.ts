@@ -244,6 +244,13 @@ export function resolveSpec(spec: ClusterSpec): ClusterModel {
         return d;
       }),
     ];
+    databases.forEach((d, i) => (d.order = i));
+    // standbys marked removed leave the group: only their MAL entry stays
+    const removed = new Set(
+      g.standbys.flatMap((s, i) => (!isDscDatabase(s) && s.removed ? [databases[i + 1]] : [])),
+    );
+    const retired = databases.filter((d) => removed.has(d));
+    const kept = databases.filter((d) => !removed.has(d));
     // An async standby's source is named by instance; refer to it by database id.
     const primaryId = databases[0]?.id ?? '';
     for (const d of databases) {
@@ -259,7 +266,8 @@ export function resolveSpec(spec: ClusterSpec): ClusterModel {
       archiveType: g.archiveType,
       archWaitApply: g.archWaitApply,
       mppSeqNo: g.mppSeqNo,
-      databases,
+      databases: kept,
+      ...(retired.length ? { retired } : {}),
     };
   });
 

@@ -46,6 +46,12 @@ export const SingleDatabaseSchema = z.strictObject({
   dbName: text().optional(),
   /** Local archive directory. @default <path>/<dbName>/arch */
   archiveDir: text().optional(),
+  /**
+   * A standby that leaves its running group: stopped, its archive destination deleted from every
+   * remaining member online, the monitor rewritten; its data kept unless purgeData. Its MAL entry
+   * stays in every dmmal.ini, so the entry stays in the spec while the group runs.
+   */
+  removed: z.boolean().optional(),
   ...PortFields,
 });
 

@@ -153,15 +153,19 @@ export async function assessLive(
     // dm.ini under a running server: dynamic parameters change online (V$PARAMETER TYPE)
     if (live && c.settings?.length) {
       const port = next.instances.find((i) => i.instance === c.owner)?.port;
-      const types = port ? await new Remote(ctx, step, c.host).paramTypes(port) : new Map<string, string>();
-      const { needRestart } = splitSettings(c.settings, types);
+      const types = port ? await new Remote(ctx, step, c.host).paramTypes(port) : undefined;
+      const { needRestart } = types
+        ? splitSettings(c.settings, types)
+        : { needRestart: [`all: V$PARAMETER of ${c.owner} could not be read`] };
       if (needRestart.length) c.staticParams = needRestart;
       else c.dynamic = true;
     }
   }
   // the standbys whose join step adds them online (7.9-7.10)
   const joinable = new Set(
-    ctx.plan.steps.flatMap((s) => (s.params.kind === 'join' ? [s.params.instance] : [])),
+    ctx.plan.steps.flatMap((s) =>
+      s.params.kind === 'join' || s.params.kind === 'leave' ? [s.params.instance] : [],
+    ),
   );
   // the members a rolling restart step restarts (restarts: rolling)
   const restartable = new Set(

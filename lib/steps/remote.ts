@@ -117,10 +117,10 @@ export class Remote {
     return r.exitCode === 0 ? parseInstance(r.stdout) : undefined;
   }
 
-  /** V$PARAMETER's NAME -> TYPE of the instance on `port`; empty when it does not answer. */
-  async paramTypes(port: number): Promise<Map<string, string>> {
+  /** V$PARAMETER's NAME -> TYPE of the instance on `port`; undefined when it does not answer. */
+  async paramTypes(port: number): Promise<Map<string, string> | undefined> {
     const r = await this.disql(port, [PARAM_TYPE_QUERY], 30_000);
-    return r.exitCode === 0 ? parseParamTypes(r.stdout) : new Map();
+    return r.exitCode === 0 ? parseParamTypes(r.stdout) : undefined;
   }
 
   /**

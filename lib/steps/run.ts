@@ -12,6 +12,7 @@ import { dminit } from './kinds/dminit';
 import { dmdcr, dscRestart, stopAutoRestart } from './kinds/dsc';
 import { firstStart } from './kinds/first-start';
 import { join } from './kinds/join';
+import { leave } from './kinds/leave';
 import { mode } from './kinds/mode';
 import { monitor } from './kinds/monitor';
 import { mount } from './kinds/mount';
@@ -37,6 +38,7 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   mount,
   mode,
   join,
+  leave,
   restart,
   watcher,
   monitor,
@@ -108,6 +110,7 @@ export function hostsOf(step: Step, plan?: Plan): string[] {
   const everyHost =
     plan &&
     (p.kind === 'join' ||
+      p.kind === 'leave' ||
       p.kind === 'restart' ||
       p.kind === 'copy-backup' ||
       (p.kind === 'restore' && p.join))

@@ -398,6 +398,38 @@ describe('group refusals', () => {
     ]);
   });
 
+  it('DELETE ARCHIVELOG: only in MOUNT, only by destination, never the LOCAL archive; it leaves the file without the section', async () => {
+    lab = SimLab.create('dmsim-g3d');
+    const pair = pairSpec(lab);
+    await buildPair(pair);
+    const manual = [
+      `SP_SET_PARA_VALUE(1, 'ALTER_MODE_STATUS', 1)`,
+      `SP_SET_PARA_VALUE(1, 'DW_INACTIVE_INTERVAL', 0)`,
+    ];
+    ok(await pair.P.sql(pair.primary.port, manual), 'P manual');
+    const del = (dest: string) =>
+      pair.P.sql(pair.primary.port, [`ALTER DATABASE DELETE ARCHIVELOG 'DEST=${dest}'`]);
+    if ((await pair.P.instance(pair.primary.port)).STATUS$ !== 'OPEN')
+      ok(await pair.P.sql(pair.primary.port, ['ALTER DATABASE OPEN FORCE']), 'P open');
+    const open = await del(pair.standby.name);
+    expect(open.code).not.toBe(0);
+    expect(open.stdout + open.stderr).toMatch(/only in MOUNT/);
+    ok(await pair.P.sql(pair.primary.port, ['ALTER DATABASE MOUNT']), 'P mount');
+    const archIni = path.join(path.dirname(pair.primary.ini), 'dmarch.ini');
+    const localDest =
+      /ARCH_TYPE\s*=\s*LOCAL\s*\n\s*ARCH_DEST\s*=\s*(\S+)/.exec(fs.readFileSync(archIni, 'utf8'))?.[1] ?? '';
+    expect(localDest).not.toBe('');
+    const local = await del(localDest);
+    expect(local.code).not.toBe(0);
+    expect(local.stdout + local.stderr).toMatch(/the LOCAL archive .* cannot be deleted/);
+    const none = await del('NO_SUCH_INSTANCE');
+    expect(none.stdout + none.stderr).toMatch(/no archive with ARCH_DEST = NO_SUCH_INSTANCE/);
+    ok(await del(pair.standby.name), 'delete the realtime destination');
+    const arch = fs.readFileSync(path.join(path.dirname(pair.primary.ini), 'dmarch.ini'), 'utf8');
+    expect(arch).not.toContain(pair.standby.name);
+    expect(arch).toMatch(/ARCH_TYPE\s*=\s*LOCAL/);
+  });
+
   it('refuses a standby whose permanent magic differs from the primary (not made by backup/restore, 7.1)', async () => {
     lab = SimLab.create('dmsim-g4');
     const pair = pairSpec(lab);

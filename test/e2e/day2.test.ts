@@ -369,17 +369,29 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     const t0 = Date.now();
     await tf.apply();
     const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
-    // every member restarted once, the standbys before the primary, each by a normal SHUTDOWN
-    const starts = log.filter((r) => r.event === 'start' && r.tool === 'dmserver').map((r) => r.host);
-    expect([...starts].sort()).toEqual(['DW_P', 'DW_S1', 'DW_S2']);
-    expect(starts[2]).toBe('DW_P');
-    expect(
-      log
-        .filter((r) => r.event === 'shutdown' && r.tool === 'dmserver')
-        .map((r) => `${r.host} ${String(r.normal)}`),
-    ).toEqual(starts.map((h) => `${h} true`));
-    // no failover or second primary while the primary was down: it is the primary again
-    expect(log.filter((r) => r.event === 'hazard')).toEqual([]);
+    // every member restarted once by a normal SHUTDOWN, one at a time: the standbys, then the primary
+    const servers = log.filter(
+      (r) => r.tool === 'dmserver' && (r.event === 'shutdown' || r.event === 'start'),
+    );
+    expect(servers.map((r) => `${r.event} ${r.host}`)).toEqual(
+      servers.filter((r) => r.event === 'start').flatMap((r) => [`shutdown ${r.host}`, `start ${r.host}`]),
+    );
+    const order = servers.filter((r) => r.event === 'start').map((r) => r.host);
+    expect([...order].sort()).toEqual(['DW_P', 'DW_S1', 'DW_S2']);
+    expect(order[2]).toBe('DW_P');
+    expect(servers.filter((r) => r.event === 'shutdown').every((r) => r.normal === true)).toBe(true);
+    // before the primary's SHUTDOWN: the confirm monitor, then every watcher, the primary's last (§6.4)
+    const primaryDown = log.indexOf(servers[4] as (typeof log)[number]);
+    const lastStandbyUp = log.indexOf(servers[3] as (typeof log)[number]);
+    const exits = log
+      .map((r, i) => ({ r, i }))
+      .filter(({ r, i }) => r.event === 'exit' && i > lastStandbyUp && i < primaryDown);
+    expect(exits.map(({ r }) => `${String(r.tool)} ${r.host}`)).toEqual([
+      'dmmonitor DW_M',
+      expect.stringMatching(/^dmwatcher DW_S[12]$/),
+      expect.stringMatching(/^dmwatcher DW_S[12]$/),
+      'dmwatcher DW_P',
+    ]);
     for (const h of ['DW_P', 'DW_S1', 'DW_S2'])
       expect((await lab().sh(h, 'cat /dm/data/DAMENG/dm.ini')).stdout).toMatch(
         /RLOG_SEND_APPLY_MON\s*=\s*128\b/,
@@ -391,6 +403,58 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect((await planLive()).out).toContain('no changes');
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+  }, 600_000);
+
+  it('a standby marked removed leaves the running group: stopped, its destination deleted online; its MAL entry and data stay', async () => {
+    const spec = structuredClone(deployed) as ClusterSpec & { standbys: Record<string, unknown>[] };
+    const rt3 = spec.standbys.find((x) => x.name === 'GRP1_RT_03');
+    if (!rt3) throw new Error('GRP1_RT_03 is not in the spec');
+    rt3.removed = true;
+    edit(spec);
+    const live = await planLive();
+    expect(live.code, live.out).toBe(0);
+    expect(live.out).toMatch(/standby GRP1_RT_03 on DW_S2 leaves group GRP1, marked removed: stopped/);
+    const t0 = Date.now();
+    await tf.apply();
+    const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
+    // the leaving standby stopped normally; nothing else restarted
+    expect(
+      log
+        .filter((r) => r.tool === 'dmserver' && (r.event === 'shutdown' || r.event === 'start'))
+        .map((r) => `${r.event} ${r.host} ${String(r.normal)}`),
+    ).toEqual(['shutdown DW_S2 true']);
+    for (const h of ['DW_P', 'DW_S1'])
+      expect(
+        log.filter(
+          (r) =>
+            r.host === h &&
+            r.event === 'exec' &&
+            r.ok === true &&
+            r.stmt === "ALTER DATABASE DELETE ARCHIVELOG 'DEST=GRP1_RT_03'",
+        ).length,
+        h,
+      ).toBe(1);
+    expect(log.filter((r) => r.event === 'hazard').map((r) => r.reason)).toEqual([]);
+    // the files as rendered: no destination to it, its MAL entry kept
+    const v = validateSpec(spec);
+    if (!v.model) throw new Error(JSON.stringify(v.findings));
+    for (const st of planCluster(v.model).steps)
+      if (st.params.kind === 'config')
+        for (const f of st.params.files.filter((x) => x.role === 'dmmal.ini' || x.role === 'dmarch.ini')) {
+          const text = (await lab().sh(st.host, `cat ${f.path}`)).stdout;
+          expect(text, `${st.host}:${f.path}`).toBe(f.content);
+          if (f.role === 'dmarch.ini') expect(text).not.toContain('GRP1_RT_03');
+          else expect(text).toContain('MAL_INST_NAME = GRP1_RT_03');
+        }
+    // its database is kept (no purgeData)
+    expect((await lab().sh('DW_S2', 'test -f /dm/data/DAMENG/dm.ini && echo kept')).stdout).toContain('kept');
+    deployed = spec;
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(s.groups[0]?.databases.map((d) => d.instance).sort()).toEqual(['GRP1_RT_01', 'GRP1_RT_02']);
+    const p = await tf.plan();
+    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+    expect((await planLive()).out).toContain('no changes');
   }, 600_000);
 
   it('without the record on the hosts, an OGUID change is still refused: the running databases tell theirs', async () => {

@@ -188,6 +188,54 @@ describe('changes against a deployed cluster', () => {
     expect(mixed.refused.map((r) => r.code)).toContain('LIVE_RESTART_NEEDED');
   });
 
+  it('a standby marked removed leaves through its leave step; the others lose its destination, keep its MAL entry', () => {
+    const three = (removed: boolean) =>
+      planOf(
+        (() => {
+          const s = realtimePair();
+          s.standbys.push({
+            ...s.standbys[0]!,
+            name: 'GRP1_RT_03',
+            host: 'M',
+            port: 32143,
+            malPort: 61143,
+            malDwPort: 52143,
+            instDwPort: 33143,
+            ...(removed ? { removed: true } : {}),
+          });
+          return s as ClusterSpec;
+        })(),
+      );
+    const after = three(true);
+    const leave = after.steps.find((x) => x.id === 'GRP1_RT_03/leave');
+    expect(leave?.params).toMatchObject({ kind: 'leave', group: 'GRP1', instance: 'GRP1_RT_03' });
+    // none of its own steps stay: only the leave carries it
+    expect(after.steps.filter((x) => x.id.startsWith('GRP1_RT_03/')).map((x) => x.id)).toEqual([
+      'GRP1_RT_03/leave',
+    ]);
+    const changes = liveChanges(deployedRecord(three(false)), deployedRecord(after));
+    expect(
+      changes.filter((c) => c.kind === 'remove').map((c) => (c.kind === 'remove' ? c.instance : '')),
+    ).toEqual(['GRP1_RT_03']);
+    const files = changes.flatMap((c) =>
+      c.kind === 'file' ? [`${c.owner} ${c.path} ${String(!!c.joinedBy)}`] : [],
+    );
+    // dmarch.ini loses the destination (changed online by the leave); dmmal.ini does not change
+    expect(files.filter((f) => /dmarch|dmmal/.test(f)).sort()).toEqual([
+      'GRP1_RT_01 /dm/data/DAMENG/dmarch.ini true',
+      'GRP1_RT_02 /dm/data/DAMENG/dmarch.ini true',
+    ]);
+    const running = new Set(['GRP1_RT_01', 'GRP1_RT_02', 'GRP1_RT_03', 'monitor@M']);
+    const judged = judgeLiveChanges(changes, running, new Set(['GRP1_RT_03']));
+    expect(judged.refused).toEqual([]);
+    expect(judged.allowed.map(formatChange)[0]).toMatch(/GRP1_RT_03 on M leaves group GRP1, marked removed/);
+    // deleted from the spec instead: nothing would carry it
+    const gone = judgeLiveChanges(liveChanges(deployedRecord(three(false)), before), running);
+    expect(gone.refused.map((r) => `${r.code} ${r.fix}`)).toEqual([
+      expect.stringMatching(/^LIVE_REMOVE_MEMBER put GRP1_RT_03 back in the spec with removed: true/),
+    ]);
+  });
+
   it('a standby added or removed is one change, refused, without its consequences in other files', () => {
     const grown = record((s) =>
       s.standbys.push({
@@ -303,6 +351,20 @@ describe('changes against a deployed cluster', () => {
     );
     const malJudged = judgeLiveChanges(mal, running, new Set(), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
     expect(malJudged.refused.map((r) => r.code)).toContain('LIVE_RESTART_NEEDED');
+  });
+
+  it('a dm.ini setting dropped from the spec changes nothing: dm.ini keeps it, and nothing is refused or restarted', () => {
+    const withIt = record(
+      (s) => ((s as { dmIni?: Record<string, number> }).dmIni = { SESS_FREE_IN_SUSPEND: 120 }),
+    );
+    const changes = liveChanges(withIt, before);
+    expect(changes.map((c) => (c.kind === 'file' ? [c.owner, c.keeps, c.settings] : c.kind))).toEqual([
+      ['GRP1_RT_01', true, undefined],
+      ['GRP1_RT_02', true, undefined],
+    ]);
+    const judged = judgeLiveChanges(changes, new Set(['GRP1_RT_01', 'GRP1_RT_02']));
+    expect(judged.refused).toEqual([]);
+    expect(judged.allowed.map(formatChange)[0]).toMatch(/SESS_FREE_IN_SUSPEND \(removed\); nothing changes/);
   });
 
   it('iniDiff names keys changed, added and removed', () => {

@@ -101,6 +101,15 @@ const cases: [code: string, path: string, make: () => Spec][] = [
   ['OGUID_MANUAL_EXAMPLE', 'oguid', () => ({ ...realtimePair(), oguid: 453331 })],
   ['STANDBY_COUNT', 'standbys', () => ({ ...realtimePair(), standbys: [] })],
   [
+    'REMOVED_MEMBER',
+    'primary.removed',
+    () => {
+      const s = realtimePair();
+      (s.primary as { removed?: boolean }).removed = true;
+      return s;
+    },
+  ],
+  [
     'SYNC_STANDBY_COUNT',
     'syncStandbys',
     () => {

@@ -7,8 +7,8 @@ import type { StepFile } from '../../plan';
 import { dmMessage, setGroupCommands, splitSettings } from '../../dm';
 import { changedSettings, deployedRecord } from '../../plan/deployed';
 import { runMonitorCommands } from '../monitor-session';
-import { notHeld } from './join';
-import { markPending } from '../pending';
+import { movingMembers, unlike } from '../group-session';
+import { markPending, serverProcess } from '../pending';
 
 /**
  * §4.4 item 34: when the running watcher's dmwatcher.ini differs from the plan's only in what
@@ -48,7 +48,7 @@ async function joinedFiles(
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
   const port = deployedRecord(r.ctx.plan).instances.find((i) => i.instance === instance)?.port;
   if (!port) return none;
-  const unheld = await notHeld(r, instance, port);
+  const unheld = await unlike(r, instance, port, movingMembers(r.ctx));
   return unheld.files.length ? { files: unheld.files, by: unheld.names } : none;
 }
 
@@ -68,16 +68,28 @@ async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<v
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
   const port = deployedRecord(r.ctx.plan).instances.find((i) => i.instance === instance)?.port;
   if (!port) return;
-  const { online } = splitSettings(settings, await r.paramTypes(port));
-  if (!online.length) return;
-  const res = await r.disql(port, online);
-  if (res.exitCode !== 0)
+  const types = await r.paramTypes(port);
+  if (!types)
     r.fail(
-      `${online.join('; ')} on ${instance} failed`,
-      dmMessage(`${res.stdout}\n${res.stderr}`),
-      'read the message; put the setting back in the spec or fix its value, then apply again',
+      `V$PARAMETER of ${instance} could not be read`,
+      '',
+      'the running server must answer to tell dynamic settings from static ones; check it, then apply again',
     );
-  r.ctx.progress(`${online.join('; ')}: dynamic, ${instance} took it now, in memory and in ${f.path}`);
+  const { online } = splitSettings(settings, types);
+  // one statement per session: a value DM refuses names itself, and what was taken before it is said
+  const done: string[] = [];
+  for (const stmt of online) {
+    const res = await r.disql(port, [stmt]);
+    if (res.exitCode !== 0)
+      r.fail(
+        `${stmt} on ${instance} failed${done.length ? ` (taken before it: ${done.join('; ')})` : ''}`,
+        dmMessage(`${res.stdout}\n${res.stderr}`),
+        'read the message; put the setting back in the spec or fix its value, then apply again',
+      );
+    done.push(stmt);
+  }
+  if (done.length)
+    r.ctx.progress(`${done.join('; ')}: dynamic, ${instance} took it now, in memory and in ${f.path}`);
 }
 
 export const config: StepKindImpl<StepOf<'config'>> = {
@@ -89,7 +101,7 @@ export const config: StepKindImpl<StepOf<'config'>> = {
     if (!left.length) return `${step.params.files.length} files already as rendered`;
     const joined = await joinedFiles(r, step.params.files);
     return joined.by.length && !without(left, joined.files).length
-      ? `${joined.files.map((f) => f.path).join(', ')}: the join of ${joined.by.join(', ')} adds the new member online, then writes them (7.10.3-7.10.4)`
+      ? `${joined.files.map((f) => f.path).join(', ')}: the join or leave of ${joined.by.join(', ')} changes the running server online, then writes them (7.10.3-7.10.4)`
       : undefined;
   },
   async act(ctx, step) {
@@ -100,19 +112,22 @@ export const config: StepKindImpl<StepOf<'config'>> = {
     const files = without(step.params.files, joined.files);
     if (joined.by.length)
       ctx.progress(
-        `${joined.files.map((f) => f.path).join(', ')}: left for the join of ${joined.by.join(', ')}, which adds it to the running server online first (7.10.3-7.10.4)`,
+        `${joined.files.map((f) => f.path).join(', ')}: left for the join or leave of ${joined.by.join(', ')}, which changes the running server online first (7.10.3-7.10.4)`,
       );
     const pending = await pendingFiles(r, files);
+    // the server process as it runs before the files change: one started since has read them
+    const dmIni = step.params.files.find((f) => f.role === 'dm.ini')?.path ?? '';
+    const before = await serverProcess(r, dmIni);
     await writeFiles(r, files);
     // a running dmserver reads its files at its next start only: the marker says it waits, and the
     // group's restart step restarts it (restarts: rolling) or says so; status reports it meanwhile
     const serverFiles = pending.filter((f) => f.role !== 'dmwatcher.ini');
-    const dmIni = step.params.files.find((f) => f.role === 'dm.ini')?.path ?? '';
-    if (serverFiles.length && (await r.pidsOf('dmserver', dmIni)).length) {
+    if (serverFiles.length && before) {
       await markPending(
         r,
         step.params.instance,
         dmIni,
+        before,
         serverFiles.map((f) => f.path),
       );
       const restart = ctx.plan.steps.find(

@@ -12,10 +12,11 @@
 import type { Step } from '../../plan';
 import { ARCH_QUERY, parseArchives } from '../../dm';
 import type { StepContext, StepKindImpl } from '../context';
-import { clearPending, pendingRestart } from '../pending';
+import { clearPending, markStopping, pendingRestart } from '../pending';
 import { Remote } from '../remote';
 import { shutdownServer, startServer } from './server';
 import { startWatcher } from './watcher';
+import { pendingFiles } from './files';
 import type { StepOf } from './types';
 
 type RestartStep = StepOf<'restart'>;
@@ -25,11 +26,14 @@ const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
 /** How long a restarted member may take to be OPEN with its archives VALID again. */
 const SETTLE_MS = 5 * 60_000;
 
-async function waiting(ctx: StepContext, step: RestartStep): Promise<{ m: Member; files: string[] }[]> {
-  const out: { m: Member; files: string[] }[] = [];
+async function waiting(
+  ctx: StepContext,
+  step: RestartStep,
+): Promise<{ m: Member; files: string[]; down: boolean }[]> {
+  const out: { m: Member; files: string[]; down: boolean }[] = [];
   for (const m of step.params.members) {
-    const files = await pendingRestart(new Remote(ctx, step, m.host), m.instance, m.iniPath);
-    if (files) out.push({ m, files });
+    const p = await pendingRestart(new Remote(ctx, step, m.host), m.instance, m.iniPath);
+    if (p) out.push({ m, ...p });
   }
   return out;
 }
@@ -43,6 +47,16 @@ const confirmMonitors = (ctx: StepContext) =>
   (ctx.plan.steps as Step[]).filter(
     (s): s is StepOf<'monitor'> => s.params.kind === 'monitor' && s.params.confirm,
   );
+
+/** The confirm monitors, where their dmmonitor.ini is as the plan renders it (else the monitor step's). */
+async function startMonitors(ctx: StepContext): Promise<void> {
+  for (const s of confirmMonitors(ctx)) {
+    const r = new Remote(ctx, s, s.host);
+    if ((await r.pidsOf('dmmonitor', s.params.iniPath)).length) continue;
+    if ((await pendingFiles(r, s.params.files)).length) continue;
+    await r.startDetached('dmmonitor', [r.bin('dmmonitor'), s.params.iniPath], '监视器', 60_000);
+  }
+}
 
 async function stopWatchers(ctx: StepContext, ws: readonly StepOf<'watcher'>[]): Promise<void> {
   for (const w of ws) {
@@ -86,12 +100,17 @@ async function settled(ctx: StepContext, step: RestartStep, m: Member): Promise<
   }
 }
 
-/** SHUTDOWN, then dmserver in MOUNT again (the watchers open it, as they did when it was built). */
+/**
+ * SHUTDOWN, then dmserver in MOUNT again (the watchers open it, as they did when it was built).
+ * The marker says "stopping" until the start succeeded: a run cut short in between finds the
+ * member down and starts it.
+ */
 async function restartServer(ctx: StepContext, step: RestartStep, m: Member): Promise<void> {
   const r = new Remote(ctx, step, m.host);
+  await markStopping(r, m.instance, m.iniPath);
   await shutdownServer(r, m);
-  await clearPending(r, m.instance);
   await startServer(r, m, { mount: true });
+  await clearPending(r, m.instance);
 }
 
 export const restart: StepKindImpl<RestartStep> = {
@@ -106,58 +125,76 @@ export const restart: StepKindImpl<RestartStep> = {
   },
   async act(ctx, step) {
     const w = await waiting(ctx, step);
-    const roles = new Map<string, string>();
-    for (const { m } of w) {
-      const st = await new Remote(ctx, step, m.host).instance(m.port);
-      if (!st)
-        new Remote(ctx, step, m.host).fail(
-          `${m.instance} does not answer on port ${m.port}`,
-          '',
-          'a rolling restart starts from a running group; bring it back, then apply again',
+    const members = step.params.members.map((x) => x.instance);
+    const all = watchersOf(ctx, members);
+    try {
+      // a member an earlier run stopped and did not start again: started first, in MOUNT, with the
+      // watchers and the monitor, as after its restart
+      for (const { m } of w.filter((x) => x.down)) {
+        const r = new Remote(ctx, step, m.host);
+        await startServer(r, m, { mount: true });
+        await clearPending(r, m.instance);
+        await startWatchers(ctx, all);
+        await startMonitors(ctx);
+        await settled(ctx, step, m);
+        ctx.progress(
+          `${m.instance}, left down by an earlier restart, started again; OPEN, its archives VALID`,
         );
-      roles.set(m.instance, st?.mode ?? '');
-    }
-    const standbys = w.filter(({ m }) => roles.get(m.instance) !== 'PRIMARY');
-    const primary = w.filter(({ m }) => roles.get(m.instance) === 'PRIMARY');
-    for (const { m, files } of standbys) {
-      const ws = watchersOf(ctx, [m.instance]);
-      await stopWatchers(ctx, ws);
-      try {
-        await restartServer(ctx, step, m);
-      } finally {
-        await startWatchers(ctx, ws);
       }
-      await settled(ctx, step, m);
-      ctx.progress(`${m.instance} restarted to read ${files.join(', ')}; OPEN, its archive VALID`);
-    }
-    for (const { m, files } of primary) {
-      const monitors: StepOf<'monitor'>[] = [];
-      for (const s of confirmMonitors(ctx)) {
-        const r = new Remote(ctx, s, s.host);
-        const pids = await r.pidsOf('dmmonitor', s.params.iniPath);
-        if (pids.length) {
-          await r.terminate(pids, 'dmmonitor');
-          monitors.push(s);
+      const roles = new Map<string, string>();
+      for (const { m } of w.filter((x) => !x.down)) {
+        const st = await new Remote(ctx, step, m.host).instance(m.port);
+        if (!st)
+          new Remote(ctx, step, m.host).fail(
+            `${m.instance} does not answer on port ${m.port}`,
+            '',
+            'a rolling restart starts from a running group; bring it back, then apply again',
+          );
+        roles.set(m.instance, st?.mode ?? '');
+      }
+      const up = w.filter((x) => !x.down);
+      const standbys = up.filter(({ m }) => roles.get(m.instance) !== 'PRIMARY');
+      const primary = up.filter(({ m }) => roles.get(m.instance) === 'PRIMARY');
+      for (const { m, files } of standbys) {
+        // the group in sync before each restart: never two members out of it at once
+        await settled(ctx, step, m);
+        const ws = watchersOf(ctx, [m.instance]);
+        try {
+          await stopWatchers(ctx, ws);
+          await restartServer(ctx, step, m);
+        } finally {
+          await startWatchers(ctx, ws);
         }
+        await settled(ctx, step, m);
+        ctx.progress(`${m.instance} restarted to read ${files.join(', ')}; OPEN, its archive VALID`);
       }
-      // §6.4: the standbys' watchers, then the primary's, so that none fails over meanwhile
-      const members = step.params.members.map((x) => x.instance);
-      const all = watchersOf(ctx, members);
-      const own = watchersOf(ctx, [m.instance]);
-      await stopWatchers(ctx, [...all.filter((x) => !own.includes(x)), ...own]);
-      try {
-        await restartServer(ctx, step, m);
-      } finally {
-        await startWatchers(ctx, [...own, ...all.filter((x) => !own.includes(x))]);
-        for (const s of monitors) {
-          const r = new Remote(ctx, s, s.host);
-          if (!(await r.pidsOf('dmmonitor', s.params.iniPath)).length)
-            await r.startDetached('dmmonitor', [r.bin('dmmonitor'), s.params.iniPath], '监视器', 60_000);
+      for (const { m, files } of primary) {
+        await settled(ctx, step, m);
+        const own = watchersOf(ctx, [m.instance]);
+        try {
+          // §6.4: the monitor, the standbys' watchers, then the primary's: nothing takes over
+          for (const s of confirmMonitors(ctx)) {
+            const r = new Remote(ctx, s, s.host);
+            await r.terminate(await r.pidsOf('dmmonitor', s.params.iniPath), 'dmmonitor');
+          }
+          await stopWatchers(ctx, [...all.filter((x) => !own.includes(x)), ...own]);
+          await restartServer(ctx, step, m);
+        } finally {
+          await startWatchers(ctx, [...own, ...all.filter((x) => !own.includes(x))]);
+          await startMonitors(ctx);
         }
+        await settled(ctx, step, m);
+        ctx.progress(
+          `${m.instance} (the primary) restarted to read ${files.join(', ')}; OPEN, its archives VALID`,
+        );
       }
-      await settled(ctx, step, m);
-      ctx.progress(
-        `${m.instance} (the primary) restarted to read ${files.join(', ')}; OPEN, its archives VALID`,
+    } finally {
+      // whatever stopped on the way runs again before anything is reported
+      await startWatchers(ctx, all).catch((e: unknown) =>
+        ctx.progress(`starting the watchers failed: ${String(e)}`),
+      );
+      await startMonitors(ctx).catch((e: unknown) =>
+        ctx.progress(`starting the monitor failed: ${String(e)}`),
       );
     }
   },

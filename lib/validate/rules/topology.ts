@@ -88,6 +88,30 @@ function timerProblems(t: TimerModel): { field: string; message: string; fix: st
 
 export const topologyRules = [
   defineRule({
+    code: 'REMOVED_MEMBER',
+    severity: 'error',
+    manual: '§6.18, 7.10.4',
+    rule: 'Only a single-instance realtime or timely standby of a group of single-instance databases outside an MPP system can be marked removed.',
+    check({ spec, model }, report) {
+      const p = (spec as { primary?: { removed?: boolean } }).primary;
+      if (p?.removed)
+        report(
+          at('', 'primary.removed'),
+          'the primary cannot leave its group',
+          'switch over to a standby first (dmmonitor), make it the spec primary, then remove the old one',
+        );
+      model.groups.forEach((g) => {
+        for (const d of g.retired ?? [])
+          if (model.mpp || g.databases.some((x) => x.dsc || x.instances.length !== 1))
+            report(
+              at(d.specPath, 'removed'),
+              `${d.id} cannot leave group ${g.name} online: dmdeploy removes a standby only from a group of single-instance databases outside an MPP system`,
+              'leave removed out',
+            );
+      });
+    },
+  }),
+  defineRule({
     code: 'STANDBY_COUNT',
     severity: 'error',
     manual: '§2.2.11.4, §2.2.11.5, 7.2, 7.3',

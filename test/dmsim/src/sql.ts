@@ -12,6 +12,7 @@ export type Stmt =
   | { kind: 'open'; force: boolean }
   | { kind: 'suspend' }
   | { kind: 'add_archivelog'; spec: string }
+  | { kind: 'delete_archivelog'; spec: string }
   | { kind: 'backup'; name?: string; dir: string; options: string }
   | { kind: 'mal_config'; on: number; flag: number }
   | { kind: 'mal_inst_add'; args: (string | number)[] }
@@ -99,6 +100,8 @@ export function parseStmt(raw: string): Stmt {
   if (/^ALTER\s+DATABASE\s+SUSPEND$/i.test(sql)) return { kind: 'suspend' };
   if ((m = /^ALTER\s+DATABASE\s+ADD\s+ARCHIVELOG\s+'([^']*)'$/i.exec(sql)))
     return { kind: 'add_archivelog', spec: m[1] ?? '' };
+  if ((m = /^ALTER\s+DATABASE\s+DELETE\s+ARCHIVELOG\s+'([^']*)'$/i.exec(sql)))
+    return { kind: 'delete_archivelog', spec: m[1] ?? '' };
   if (
     (m =
       /^BACKUP\s+DATABASE(?:\s+FULL)?(?:\s+TO\s+([A-Za-z_][\w$#]*))?\s+BACKUPSET\s+'([^']+)'((?:\s+.*)?)$/is.exec(

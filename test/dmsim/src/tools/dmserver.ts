@@ -900,6 +900,8 @@ class Server {
         throw new DmError(E.NOT_SUPPORTED, 'ALTER DATABASE SUSPEND is not modelled by dmsim');
       case 'add_archivelog':
         return this.addArchivelog(st.spec);
+      case 'delete_archivelog':
+        return this.deleteArchivelog(st.spec);
       case 'backup': {
         if (this.status !== 'OPEN')
           throw new DmError(E.STATE, 'online backup needs the database OPEN', '7.1.2');
@@ -1023,6 +1025,37 @@ class Server {
     }
     writeFileAtomic(file, text + '\n' + lines.join('\n') + '\n');
     this.archives = loadArchIni(this.ini);
+    void this.probeArchives();
+    return { kind: 'done' };
+  }
+
+  /**
+   * DM8 SQL manual, ALTER DATABASE: `DELETE ARCHIVELOG 'DEST = <dest>'` (only the destination is
+   * named), in MOUNT; a LOCAL archive is never deleted while the database archives.
+   */
+  deleteArchivelog(spec: string): { kind: string } {
+    if (this.status !== 'MOUNT')
+      throw new DmError(E.STATE, 'archive configuration can be changed only in MOUNT state', '§2.2.4, 7.8.4');
+    if (!this.ini.archIni) throw new DmError(E.CONFIG, 'ARCH_INI = 0', '7.8.4');
+    const m = /^\s*DEST\s*=\s*([^,]+?)\s*$/i.exec(spec);
+    if (!m) throw new DmError(E.SYNTAX, `DELETE ARCHIVELOG '${spec}': expected 'DEST=<dest>' only`);
+    const dest = m[1] ?? '';
+    const a = this.archives.find((x) => x.dest === dest);
+    if (!a) throw new DmError(E.CONFIG, `no archive with ARCH_DEST = ${dest}`, '§5.3');
+    if (a.type === 'LOCAL')
+      throw new DmError(E.STATE, `the LOCAL archive ${dest} cannot be deleted while the database archives`);
+    const file = path.join(this.ini.configPath, 'dmarch.ini');
+    // the file without that one section: its header line up to the next section
+    const out: string[] = [];
+    let skip = false;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      const sec = /^\s*\[([^\]]+)\]/.exec(line);
+      if (sec) skip = (sec[1] ?? '').trim().toUpperCase() === a.section.toUpperCase();
+      if (!skip) out.push(line);
+    }
+    writeFileAtomic(file, out.join('\n'));
+    this.archives = loadArchIni(this.ini);
+    this.archStat.delete(a.section);
     void this.probeArchives();
     return { kind: 'done' };
   }
