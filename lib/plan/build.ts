@@ -612,8 +612,20 @@ function planTeardown(model: ClusterModel, files: readonly RenderedFile[]): Step
       }),
     );
   const all = model.groups.flatMap((g) => g.databases);
+  // a standby marked removed whose leave never finished is stopped with the other standbys
+  const retired = model.groups.flatMap((g) => g.retired ?? []);
+  for (const d of retired)
+    for (const i of d.instances)
+      add({
+        id: `${i.name}/stop-watcher`,
+        phase: 'stop-standby-watchers',
+        host: i.host,
+        title: `stop dmwatcher ${path.join(i.configPath, 'dmwatcher.ini')} (marked removed)`,
+        after: [],
+        params: { kind: 'stop-watcher', iniPath: path.join(i.configPath, 'dmwatcher.ini') },
+      });
   all.filter((d) => d.role === 'primary').forEach(stopServers);
-  all.filter((d) => d.role !== 'primary').forEach(stopServers);
+  [...all.filter((d) => d.role !== 'primary'), ...retired].forEach(stopServers);
   if (model.purgeData) {
     // the databases dmdeploy made, and the backup sets; an existing DMDSC database is never removed
     const byHost = new Map<string, string[]>();

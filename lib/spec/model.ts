@@ -193,8 +193,11 @@ export function allDatabases(model: ClusterModel): DatabaseModel[] {
   return model.groups.flatMap((g) => g.databases);
 }
 
+/** Every instance, a retired standby's included: its name, ports and paths stay in use (its MAL entry stays). */
 export function allInstances(model: ClusterModel): InstanceModel[] {
-  return allDatabases(model).flatMap((d) => d.instances);
+  return [...allDatabases(model), ...model.groups.flatMap((g) => g.retired ?? [])].flatMap(
+    (d) => d.instances,
+  );
 }
 
 /** Primary and standbys: the members that may become primary (GLOBAL watchers). */

@@ -133,6 +133,20 @@ export async function assessLive(
   const next = deployedRecord(ctx.plan);
   const changes = liveChanges(deployed, next);
   if (changes.length) changes.push(...(await liveRoleChanges(ctx, step, next)));
+  // a standby marked removed that runs as PRIMARY now (after a switchover) is not removed
+  for (const c of changes) {
+    if (c.kind !== 'remove') continue;
+    const i = deployed.instances.find((x) => x.instance === c.instance);
+    const st = i ? await new Remote(ctx, step, i.host).instance(i.port).catch(() => undefined) : undefined;
+    if (st?.mode === 'PRIMARY')
+      changes.push({
+        kind: 'unsafe',
+        code: 'LIVE_REMOVE_PRIMARY',
+        field: `${c.instance}: removed`,
+        what: `${c.instance} on ${c.host} runs as PRIMARY now; a primary does not leave its group`,
+        fix: `switch over to another member with dmmonitor first, make that the spec's primary, then mark ${c.instance} removed`,
+      });
+  }
   // a file change meets a running process when the one that reads that file at its start runs
   const running = new Set<string>();
   const procs = new Map<string, Promise<{ args: string[] }[]>>();

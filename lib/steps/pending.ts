@@ -80,19 +80,20 @@ export async function markPending(
 
 /**
  * What `instance`'s dmserver waits for: the files it has not read (the process that ran when they
- * were written still runs), or `down` when the restart step stopped it and did not start it again
- * (its run was cut short). Undefined when it waits for nothing.
+ * were written still runs: `waits`); or, after the restart step began on it and was cut short,
+ * `down` (stopped, not started again) or `restarted` (started again, but its watchers, the monitor
+ * and the group's settling not seen through). Undefined when it waits for nothing.
  */
 export async function pendingRestart(
   r: Remote,
   instance: string,
   iniPath: string,
-): Promise<{ files: string[]; down: boolean } | undefined> {
+): Promise<{ files: string[]; state: 'waits' | 'down' | 'restarted' } | undefined> {
   const marker = await readMarker(r, instance);
   if (!marker) return undefined;
   const now = await serverProcess(r, iniPath);
-  if (same(marker.process, now)) return { files: marker.files, down: false };
-  if (!now && marker.stopping) return { files: marker.files, down: true };
+  if (same(marker.process, now)) return { files: marker.files, state: 'waits' };
+  if (marker.stopping) return { files: marker.files, state: now ? 'restarted' : 'down' };
   return undefined;
 }
 

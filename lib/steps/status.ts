@@ -98,7 +98,7 @@ async function databaseStatus(
   if (w) out.watcher = w.status;
   const iniPath = deployedRecord(ctx.plan).instances.find((x) => x.instance === d.instance)?.iniPath;
   const waits = iniPath ? await pendingRestart(r, d.instance, iniPath).catch(() => undefined) : undefined;
-  if (waits && !waits.down) out.waitsForRestart = waits.files;
+  if (waits?.state === 'waits') out.waitsForRestart = waits.files;
   return out;
 }
 

@@ -58,7 +58,7 @@ describe('a server waiting for a restart', () => {
     Object.assign(proc, { pid: 4242, start: '1000' });
     const before = await serverProcess(r, INI);
     await markPending(r, 'GRP1_RT_01', INI, before, [INI]);
-    expect(await pendingRestart(r, 'GRP1_RT_01', INI)).toEqual({ files: [INI], down: false });
+    expect(await pendingRestart(r, 'GRP1_RT_01', INI)).toEqual({ files: [INI], state: 'waits' });
     // restarted: another process (the same pid after a reboot has another start time and boot id)
     Object.assign(proc, { start: '2000' });
     expect(await pendingRestart(r, 'GRP1_RT_01', INI)).toBeUndefined();
@@ -81,7 +81,10 @@ describe('a server waiting for a restart', () => {
     await markPending(r, 'GRP1_RT_01', INI, await serverProcess(r, INI), [INI]);
     await markStopping(r, 'GRP1_RT_01', INI);
     Object.assign(proc, { pid: 0 });
-    expect(await pendingRestart(r, 'GRP1_RT_01', INI)).toEqual({ files: [INI], down: true });
+    expect(await pendingRestart(r, 'GRP1_RT_01', INI)).toEqual({ files: [INI], state: 'down' });
+    // started again, but the run was cut short before the group settled: still the step's to finish
+    Object.assign(proc, { pid: 6000, start: '4000' });
+    expect(await pendingRestart(r, 'GRP1_RT_01', INI)).toEqual({ files: [INI], state: 'restarted' });
     await clearPending(r, 'GRP1_RT_01');
     expect(await pendingRestart(r, 'GRP1_RT_01', INI)).toBeUndefined();
   });

@@ -11,6 +11,7 @@
  * MAL entry stays, in every member's memory and dmmal.ini: DM8 documents no online removal, and
  * every member must hold the same MAL configuration. Its data stays unless purgeData.
  */
+import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
 import type { StepContext, StepKindImpl } from '../context';
 import { readDeployed } from '../deployed';
@@ -32,44 +33,108 @@ async function remaining(ctx: StepContext, step: LeaveStep) {
     : [];
 }
 
-/** What of the leaving standby is still there: its processes, the destinations sending to it, its data. */
+/**
+ * Where the leaving standby runs: as the deployed record has it (the spec's default paths may
+ * have moved since, when another instance joined its host), else as the spec says.
+ */
+async function target(ctx: StepContext, step: LeaveStep) {
+  const p = step.params;
+  const was = (await readDeployed(ctx))?.instances.find((i) => i.instance === p.instance);
+  if (!was?.iniPath)
+    return {
+      host: step.host,
+      instance: p.instance,
+      port: p.port,
+      iniPath: p.iniPath,
+      watcherIni: p.watcherIni,
+      purge: p.purge,
+    };
+  const dir = path.dirname(was.iniPath);
+  return {
+    host: was.host,
+    instance: p.instance,
+    port: was.port,
+    iniPath: was.iniPath,
+    watcherIni: path.join(dir, 'dmwatcher.ini'),
+    purge: p.purge ? dir : undefined,
+  };
+}
+
+/**
+ * What of the leaving standby is still there (its processes, the destinations sending to it, its
+ * data), and whether the remaining members are settled: each answers, OPEN, its watcher running.
+ */
 async function left(ctx: StepContext, step: LeaveStep) {
   const p = step.params;
-  const r = new Remote(ctx, step);
-  const server = (await r.pidsOf('dmserver', p.iniPath)).length > 0;
-  const watcher = (await r.pidsOf('dmwatcher', p.watcherIni)).length > 0;
+  const t = await target(ctx, step);
+  // a cluster never recorded healthy (its first deploy): the standby was never built into it
+  if (!(await readDeployed(ctx)))
+    return {
+      t,
+      server: false,
+      watcher: false,
+      held: new Map<string, string[]>(),
+      data: false,
+      settled: true,
+    };
+  const r = new Remote(ctx, step, t.host);
+  const server = (await r.pidsOf('dmserver', t.iniPath)).length > 0;
+  const watcher = (await r.pidsOf('dmwatcher', t.watcherIni)).length > 0;
   const g = new GroupSession(ctx, step, p.group);
   const held = new Map<string, string[]>();
-  for (const m of await remaining(ctx, step)) {
-    // a member that does not answer holds nothing this step can see; the join/verify report it
-    if (!(await g.at(m.host).instance(m.port))) continue;
+  let settled = true;
+  const others = await remaining(ctx, step);
+  for (const m of others) {
+    const st = await g.at(m.host).instance(m.port);
+    if (st?.status !== 'OPEN') settled = false;
+    if (!st) continue;
     const dests = (await g.archives(m))
       .filter((a) => a.dest.split('/').includes(p.instance))
       .map((a) => a.dest);
     if (dests.length) held.set(m.instance, dests);
   }
-  const data = !!p.purge && (await ctx.ex.exists(step.host, p.purge));
-  return { server, watcher, held, data };
+  for (const w of g.watchers(others.map((m) => ({ ...m, mode: '', status: '' }))))
+    if (!(await new Remote(ctx, w, w.host).pidsOf('dmwatcher', w.params.iniPath)).length) settled = false;
+  const data = !!t.purge && (await ctx.ex.exists(t.host, t.purge));
+  return { t, server, watcher, held, data, settled };
 }
+
+const done = (l: Awaited<ReturnType<typeof left>>) =>
+  !l.server && !l.watcher && !l.held.size && !l.data && l.settled;
 
 export const leave: StepKindImpl<LeaveStep> = {
   timeoutMs: 30 * 60_000,
   mutates: true,
   async probe(ctx, step) {
     const l = await left(ctx, step);
-    return l.server || l.watcher || l.held.size || l.data
-      ? undefined
-      : `${step.params.instance} has left group ${step.params.group}${step.params.purge ? ', its data removed' : ' (its data is kept)'}`;
+    return done(l)
+      ? `${step.params.instance} has left group ${step.params.group}${step.params.purge ? ', its data removed' : ' (its data is kept)'}`
+      : undefined;
   },
   async act(ctx, step) {
     const p = step.params;
-    const r = new Remote(ctx, step);
     const g = new GroupSession(ctx, step, p.group);
     const l = await left(ctx, step);
+    const t = l.t;
+    const r = new Remote(ctx, step, t.host);
     const recorded = await remaining(ctx, step);
+    // after a switchover it may be the primary: never shut down here (preflight refuses it too)
+    const mine = l.server ? await r.instance(t.port) : undefined;
+    if (mine?.mode === 'PRIMARY')
+      r.fail(
+        `${p.instance} runs as PRIMARY`,
+        '',
+        `switch over to another member with dmmonitor first, make that the spec's primary, then apply again`,
+      );
+    if (!(await g.members(recorded)).some((m) => m.mode === 'PRIMARY'))
+      r.fail(
+        `no remaining member of ${p.group} runs as PRIMARY`,
+        '',
+        'a standby leaves a group with a running primary; bring the group back, then apply again',
+      );
     const stop = async () => {
-      await r.terminate(await r.pidsOf('dmwatcher', p.watcherIni), 'dmwatcher');
-      await shutdownServer(r, p);
+      await r.terminate(await r.pidsOf('dmwatcher', t.watcherIni), 'dmwatcher');
+      await shutdownServer(r, t);
     };
     // the remaining members stop sending to it with every member in MOUNT (7.10.4's procedure)
     await g.inMount(
@@ -88,24 +153,25 @@ export const leave: StepKindImpl<LeaveStep> = {
         if (l.held.size)
           ctx.progress(`${[...l.held.keys()].join(', ')}: DELETE ARCHIVELOG of ${p.instance}'s destination`);
       },
-      [{ host: step.host, iniPath: p.watcherIni }],
+      [{ host: t.host, iniPath: t.watcherIni }],
     );
     // nothing sends to it any more: whatever of it still runs stops
     await stop();
-    if (p.purge && (await ctx.ex.exists(step.host, p.purge))) {
-      await r.must(`rm -rf ${shQuote(p.purge)}`, `removing ${p.purge} failed`, 'check the permissions');
-      ctx.progress(`removed ${p.purge} (purgeData)`);
+    if (t.purge && (await ctx.ex.exists(t.host, t.purge))) {
+      await r.must(`rm -rf ${shQuote(t.purge)}`, `removing ${t.purge} failed`, 'check the permissions');
+      ctx.progress(`removed ${t.purge} (purgeData)`);
     }
   },
   async verify(ctx, step) {
     const l = await left(ctx, step);
-    if (l.server || l.watcher || l.held.size || l.data)
+    if (!done(l))
       new Remote(ctx, step).fail(
         `${step.params.instance} has not left: ${[
           l.server ? 'its dmserver runs' : '',
           l.watcher ? 'its dmwatcher runs' : '',
           ...[...l.held].map(([m, d]) => `${m} still sends to ${d.join(', ')}`),
-          l.data ? `${step.params.purge ?? ''} is still there` : '',
+          l.data ? `${l.t.purge ?? ''} is still there` : '',
+          l.settled ? '' : 'the remaining members are not all OPEN with their watchers running',
         ]
           .filter(Boolean)
           .join('; ')}`,

@@ -29,11 +29,11 @@ const SETTLE_MS = 5 * 60_000;
 async function waiting(
   ctx: StepContext,
   step: RestartStep,
-): Promise<{ m: Member; files: string[]; down: boolean }[]> {
-  const out: { m: Member; files: string[]; down: boolean }[] = [];
+): Promise<{ m: Member; files: string[]; down: boolean; restarted: boolean }[]> {
+  const out: { m: Member; files: string[]; down: boolean; restarted: boolean }[] = [];
   for (const m of step.params.members) {
     const p = await pendingRestart(new Remote(ctx, step, m.host), m.instance, m.iniPath);
-    if (p) out.push({ m, ...p });
+    if (p) out.push({ m, files: p.files, down: p.state === 'down', restarted: p.state === 'restarted' });
   }
   return out;
 }
@@ -110,7 +110,7 @@ async function restartServer(ctx: StepContext, step: RestartStep, m: Member): Pr
   await markStopping(r, m.instance, m.iniPath);
   await shutdownServer(r, m);
   await startServer(r, m, { mount: true });
-  await clearPending(r, m.instance);
+  // the marker stays ("restarted") until its watchers run and the group settled
 }
 
 export const restart: StepKindImpl<RestartStep> = {
@@ -130,19 +130,19 @@ export const restart: StepKindImpl<RestartStep> = {
     try {
       // a member an earlier run stopped and did not start again: started first, in MOUNT, with the
       // watchers and the monitor, as after its restart
-      for (const { m } of w.filter((x) => x.down)) {
+      for (const { m, down } of w.filter((x) => x.down || x.restarted)) {
         const r = new Remote(ctx, step, m.host);
-        await startServer(r, m, { mount: true });
-        await clearPending(r, m.instance);
+        if (down) await startServer(r, m, { mount: true });
         await startWatchers(ctx, all);
         await startMonitors(ctx);
         await settled(ctx, step, m);
+        await clearPending(r, m.instance);
         ctx.progress(
-          `${m.instance}, left down by an earlier restart, started again; OPEN, its archives VALID`,
+          `${m.instance}, left ${down ? 'down' : 'unsettled'} by an earlier restart: running again; OPEN, its archives VALID`,
         );
       }
       const roles = new Map<string, string>();
-      for (const { m } of w.filter((x) => !x.down)) {
+      for (const { m } of w.filter((x) => !x.down && !x.restarted)) {
         const st = await new Remote(ctx, step, m.host).instance(m.port);
         if (!st)
           new Remote(ctx, step, m.host).fail(
@@ -152,7 +152,7 @@ export const restart: StepKindImpl<RestartStep> = {
           );
         roles.set(m.instance, st?.mode ?? '');
       }
-      const up = w.filter((x) => !x.down);
+      const up = w.filter((x) => !x.down && !x.restarted);
       const standbys = up.filter(({ m }) => roles.get(m.instance) !== 'PRIMARY');
       const primary = up.filter(({ m }) => roles.get(m.instance) === 'PRIMARY');
       for (const { m, files } of standbys) {
@@ -166,6 +166,7 @@ export const restart: StepKindImpl<RestartStep> = {
           await startWatchers(ctx, ws);
         }
         await settled(ctx, step, m);
+        await clearPending(new Remote(ctx, step, m.host), m.instance);
         ctx.progress(`${m.instance} restarted to read ${files.join(', ')}; OPEN, its archive VALID`);
       }
       for (const { m, files } of primary) {
@@ -184,6 +185,7 @@ export const restart: StepKindImpl<RestartStep> = {
           await startMonitors(ctx);
         }
         await settled(ctx, step, m);
+        await clearPending(new Remote(ctx, step, m.host), m.instance);
         ctx.progress(
           `${m.instance} (the primary) restarted to read ${files.join(', ')}; OPEN, its archives VALID`,
         );

@@ -93,13 +93,37 @@ export const topologyRules = [
     manual: '§6.18, 7.10.4',
     rule: 'Only a single-instance realtime or timely standby of a group of single-instance databases outside an MPP system can be marked removed.',
     check({ spec, model }, report) {
-      const p = (spec as { primary?: { removed?: boolean } }).primary;
+      type Flagged = { removed?: boolean };
+      const p = (spec as { primary?: Flagged }).primary;
       if (p?.removed)
         report(
           at('', 'primary.removed'),
           'the primary cannot leave its group',
           'switch over to a standby first (dmmonitor), make it the spec primary, then remove the old one',
         );
+      // only realtime or timely standbys leave online; elsewhere the flag would be ignored
+      const s = spec as {
+        asyncStandbys?: Flagged[];
+        syncStandbys?: Flagged[];
+        groups?: { primary?: Flagged; standbys?: Flagged[] }[];
+      };
+      for (const k of ['asyncStandbys', 'syncStandbys'] as const)
+        (s[k] ?? []).forEach((x, i) => {
+          if (x.removed)
+            report(
+              at('', `${k}[${i}].removed`),
+              'an async or sync standby does not leave a running group online',
+              'leave removed out',
+            );
+        });
+      (s.groups ?? []).forEach((g, gi) => {
+        if (g.primary?.removed || (g.standbys ?? []).some((x) => x.removed))
+          report(
+            at('', `groups[${gi}]`),
+            'a member of an MPP group does not leave it online',
+            'leave removed out',
+          );
+      });
       model.groups.forEach((g) => {
         for (const d of g.retired ?? [])
           if (model.mpp || g.databases.some((x) => x.dsc || x.instances.length !== 1))
