@@ -313,16 +313,16 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
       continue;
     }
     if (was.content === f.content) continue;
+    const changed = {
+      kind: 'file' as const,
+      owner: f.owner,
+      host: f.host,
+      path: f.path,
+      what: iniDiff(was.content, f.content),
+    };
     const joined = joinedBy(f.path, was.content, f.content, [...grown, ...shrunk]);
     if (joined) {
-      out.push({
-        kind: 'file',
-        owner: f.owner,
-        host: f.host,
-        path: f.path,
-        what: iniDiff(was.content, f.content),
-        joinedBy: joined,
-      });
+      out.push({ ...changed, joinedBy: joined });
       continue;
     }
     const settings = f.path.endsWith('/dm.ini') ? changedSettings(was.content, f.content) : [];
@@ -331,11 +331,7 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
         ? setGroupCommands(was.content, f.content)
         : undefined;
     out.push({
-      kind: 'file',
-      owner: f.owner,
-      host: f.host,
-      path: f.path,
-      what: iniDiff(was.content, f.content),
+      ...changed,
       ...(settings.length ? { settings } : f.path.endsWith('/dm.ini') ? { keeps: true } : {}),
       // the monitor step restarts a confirm monitor only (a monitoring-mode one is started by hand)
       ...(isMonitor(f.owner) &&

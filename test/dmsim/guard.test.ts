@@ -278,6 +278,14 @@ describe('an async standby (7.6) under a LOCAL watcher', () => {
   });
 });
 
+/** A pair built with the standby's dmmal.ini edited before its MOUNT start. */
+async function pairWithStandbyMal(lab: SimLab, edit: (text: string) => string): Promise<Pair> {
+  const pair = pairSpec(lab);
+  const mal = path.join(path.dirname(pair.standby.ini), 'dmmal.ini');
+  await buildPair(pair, { beforeMount: () => fs.writeFileSync(mal, edit(fs.readFileSync(mal, 'utf8'))) });
+  return pair;
+}
+
 describe('group refusals', () => {
   let lab: SimLab;
   afterEach(async () => lab?.cleanup());
@@ -318,15 +326,9 @@ describe('group refusals', () => {
 
   it('refuses a group whose dmmal.ini files differ (7.2.3.2)', async () => {
     lab = SimLab.create('dmsim-g3');
-    const pair = pairSpec(lab);
-    const mal = path.join(path.dirname(pair.standby.ini), 'dmmal.ini');
-    await buildPair(pair, {
-      beforeMount: () =>
-        fs.writeFileSync(
-          mal,
-          fs.readFileSync(mal, 'utf8').replace('MAL_CHECK_INTERVAL = 5', 'MAL_CHECK_INTERVAL = 6'),
-        ),
-    });
+    const pair = await pairWithStandbyMal(lab, (t) =>
+      t.replace('MAL_CHECK_INTERVAL = 5', 'MAL_CHECK_INTERVAL = 6'),
+    );
     startWatchers(pair);
     await until(
       () =>
@@ -345,18 +347,12 @@ describe('group refusals', () => {
 
   it('takes dmmal.ini files that differ only in section names and the default MAL_LINK_MAGIC (what SF_MAL_CONFIG_APPLY writes, 7.10.3)', async () => {
     lab = SimLab.create('dmsim-g3b');
-    const pair = pairSpec(lab);
+    const pair = await pairWithStandbyMal(lab, (t) =>
+      t
+        .replace(/\[MAL_INST1\]/, '[MAL_INST9]')
+        .replace(/(MAL_INST_NAME\s*=\s*GRP1_RT_01)/, '$1\n\tMAL_LINK_MAGIC = 0'),
+    );
     const mal = path.join(path.dirname(pair.standby.ini), 'dmmal.ini');
-    await buildPair(pair, {
-      beforeMount: () =>
-        fs.writeFileSync(
-          mal,
-          fs
-            .readFileSync(mal, 'utf8')
-            .replace(/\[MAL_INST1\]/, '[MAL_INST9]')
-            .replace(/(MAL_INST_NAME\s*=\s*GRP1_RT_01)/, '$1\n\tMAL_LINK_MAGIC = 0'),
-        ),
-    });
     expect(fs.readFileSync(mal, 'utf8')).toMatch(/\[MAL_INST9\][\s\S]*MAL_LINK_MAGIC = 0/);
     startWatchers(pair);
     await until(async () => (await pair.P.instance(pair.primary.port)).STATUS$ === 'OPEN', 'primary OPEN');

@@ -42,6 +42,18 @@ function record(edit: (s: Pair) => void = () => undefined) {
   return deployedRecord(planCluster(v.model));
 }
 
+/** A third standby on M, with its own ports. */
+const third = (s: Pair, extra: Record<string, unknown> = {}) => ({
+  ...s.standbys[0]!,
+  name: 'GRP1_RT_03',
+  host: 'M',
+  port: 32143,
+  malPort: 61143,
+  malDwPort: 52143,
+  instDwPort: 33143,
+  ...extra,
+});
+
 const kinds = (cs: readonly LiveChange[]) => cs.map((c) => (c.kind === 'unsafe' ? c.code : c.kind));
 
 describe('the deployed record', () => {
@@ -146,17 +158,7 @@ describe('changes against a deployed cluster', () => {
   });
 
   it("a realtime standby added joins online (7.10): the others' MAL and archive lists change with it", () => {
-    const grown = record((s) =>
-      s.standbys.push({
-        ...s.standbys[0]!,
-        name: 'GRP1_RT_03',
-        host: 'M',
-        port: 32143,
-        malPort: 61143,
-        malDwPort: 52143,
-        instDwPort: 33143,
-      }),
-    );
+    const grown = record((s) => s.standbys.push(third(s)));
     const changes = liveChanges(before, grown);
     const joined = changes.flatMap((c) => (c.kind === 'file' && c.joinedBy ? [`${c.owner} ${c.path}`] : []));
     expect(joined.sort()).toEqual([
@@ -193,16 +195,7 @@ describe('changes against a deployed cluster', () => {
       planOf(
         (() => {
           const s = realtimePair();
-          s.standbys.push({
-            ...s.standbys[0]!,
-            name: 'GRP1_RT_03',
-            host: 'M',
-            port: 32143,
-            malPort: 61143,
-            malDwPort: 52143,
-            instDwPort: 33143,
-            ...(removed ? { removed: true } : {}),
-          });
+          s.standbys.push(third(s, removed ? { removed: true } : {}));
           return s as ClusterSpec;
         })(),
       );
@@ -237,17 +230,7 @@ describe('changes against a deployed cluster', () => {
   });
 
   it('a standby added or removed is one change, refused, without its consequences in other files', () => {
-    const grown = record((s) =>
-      s.standbys.push({
-        ...s.standbys[0]!,
-        name: 'GRP1_RT_03',
-        host: 'M',
-        port: 32143,
-        malPort: 61143,
-        malDwPort: 52143,
-        instDwPort: 33143,
-      }),
-    );
+    const grown = record((s) => s.standbys.push(third(s)));
     const add = judgeLiveChanges(liveChanges(before, grown), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
     expect(add.refused.map((r) => r.code)).toEqual(['LIVE_ADD_MEMBER']);
     expect(add.refused[0]?.what).toMatch(
