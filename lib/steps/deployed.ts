@@ -19,7 +19,7 @@ import {
 import type { StepContext } from './context';
 import { Remote } from './remote';
 import { shQuote } from '../ssh';
-import { splitSettings } from '../dm';
+import { bareRows, splitSettings } from '../dm';
 
 interface RecordFile {
   digest: string;
@@ -203,10 +203,29 @@ export async function liveOguidRefusals(
   const verify = ctx.plan.steps.find((s) => s.params.kind === 'verify');
   if (verify?.params.kind !== 'verify') return [];
   const refused: LiveRefusal[] = [];
-  for (const g of verify.params.groups)
+  for (const g of verify.params.groups) {
+    // a member the running group does not hold yet needs the online join, which needs the record
+    let checkedMal = false;
     for (const d of g.databases) {
       if (!ask(d.host, d.port)) continue;
-      const st = await new Remote(ctx, step, d.host).instance(d.port).catch(() => undefined);
+      const r = new Remote(ctx, step, d.host);
+      if (!checkedMal) {
+        const res = await r
+          .disql(d.port, ['SELECT MAL_INST_NAME FROM V$DM_MAL_INI'], 30_000)
+          .catch(() => undefined);
+        if (res?.exitCode === 0) {
+          checkedMal = true;
+          const held = new Set(bareRows(res.stdout).map((row) => row.join(' ')));
+          for (const x of g.databases.filter((y) => !held.has(y.instance)))
+            refused.push({
+              code: 'LIVE_ADD_MEMBER',
+              field: x.instance,
+              what: `${x.instance} is not a member of the running group ${g.name} (its MAL does not name it), and no host holds a record of a healthy deploy, which the online join needs (7.10)`,
+              fix: `apply the spec the group was deployed with once (verify then records it), then add ${x.instance}`,
+            });
+        }
+      }
+      const st = await r.instance(d.port).catch(() => undefined);
       if (st?.oguid && st.oguid !== g.oguid)
         refused.push({
           code: 'LIVE_OGUID_CHANGED',
@@ -215,6 +234,7 @@ export async function liveOguidRefusals(
           fix: `put oguid: ${st.oguid} back; a group with another OGUID is a new group, built on new databases`,
         });
     }
+  }
   return refused;
 }
 

@@ -471,6 +471,24 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect(said).toMatch(
       /LIVE_OGUID_CHANGED oguid \(group GRP1\): GRP1_RT_0\d on DW_\w+ runs with OGUID \d+/,
     );
+    // a standby added without a record: the online join needs one, so it is refused too
+    const grownSpec = structuredClone(deployed) as ClusterSpec & { standbys: Record<string, unknown>[] };
+    grownSpec.standbys.push({
+      ...grownSpec.standbys[0],
+      name: 'GRP1_RT_04',
+      host: 'DW_S2',
+      path: '/dm/data4',
+      port: 32144,
+      malPort: 61144,
+      malDwPort: 52144,
+      instDwPort: 33144,
+    });
+    edit(grownSpec);
+    const added = await planLive();
+    expect(added.code, added.out).toBe(1);
+    expect(added.out).toMatch(
+      /LIVE_ADD_MEMBER GRP1_RT_04: GRP1_RT_04 is not a member of the running group GRP1/,
+    );
   }, 300_000);
 
   it('the reverted spec applies with nothing to do on any host, and a re-plan shows no changes', async () => {
