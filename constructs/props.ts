@@ -86,7 +86,8 @@ export interface ClusterCommonProps {
   readonly purgeData?: boolean;
   /**
    * A changed setting a running dmserver reads only at its start: `refuse` it, or `rolling`:
-   * restart the members that read it one at a time, the standbys first, the primary last.
+   * restart the members that read it one at a time, the standbys first, the primary last (groups of
+   * single-instance databases outside an MPP system; elsewhere the change stays refused).
    * @default refuse
    */
   readonly restarts?: 'refuse' | 'rolling';

@@ -1,9 +1,10 @@
 /**
- * Working on every running member of a data-guard group at once, as 7.9.4 and 7.10.4 do to change
- * archive destinations online: the monitor and the watchers stopped (the standbys' first), every
- * member in MOUNT (the primary first), the statements, every member OPEN FORCE again (the
- * standbys first) with ALTER_MODE_STATUS and DW_INACTIVE_INTERVAL put back, the watchers and the
- * monitor started. A failure on the way still brings the group back before it is reported. Used
+ * Working on every member of a data-guard group at once (each must be running), as 7.9.4 and
+ * 7.10.4 do to change archive destinations online: every running monitor of the plan's files and
+ * the watchers stopped (the standbys' first), every member in MOUNT (the primary first), the
+ * statements, every member OPEN FORCE again (the standbys first) with ALTER_MODE_STATUS and
+ * DW_INACTIVE_INTERVAL put back, the watchers started, and a confirm monitor whose dmmonitor.ini
+ * did not change (a changed one is the monitor step's); then the files, where held. A failure on the way still brings the group back before it is reported. Used
  * by the join of a new standby (7.10) and the leave of a removed one.
  */
 import { bareRows, dmMessage } from '../dm';

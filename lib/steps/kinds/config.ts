@@ -122,24 +122,34 @@ export const config: StepKindImpl<StepOf<'config'>> = {
     // a running dmserver reads its files at its next start only: the marker says it waits, and the
     // group's restart step restarts it (restarts: rolling) or says so; status reports it meanwhile
     const serverFiles = pending.filter((f) => f.role !== 'dmwatcher.ini');
+    // dmmal.ini is never restarted one member at a time (every member must hold the same MAL
+    // configuration): it is said below, and not marked for the rolling restart
+    const rollable = serverFiles.filter((f) => f.role !== 'dmmal.ini');
     if (serverFiles.length && before) {
-      await markPending(
-        r,
-        step.params.instance,
-        dmIni,
-        before,
-        serverFiles.map((f) => f.path),
-      );
+      if (rollable.length)
+        await markPending(
+          r,
+          step.params.instance,
+          dmIni,
+          before,
+          rollable.map((f) => f.path),
+        );
       const restart = ctx.plan.steps.find(
         (s) =>
           s.params.kind === 'restart' && s.params.members.some((m) => m.instance === step.params.instance),
       );
-      ctx.progress(
-        `${step.params.instance} is running: ${serverFiles.map((f) => f.path).join(', ')} take effect when it restarts` +
-          (restart?.params.kind === 'restart' && restart.params.rolling
-            ? `, which ${restart.id} does (standbys first, the primary last)`
-            : '; it waits for that restart (restarts: refuse)'),
-      );
+      const mal = serverFiles.filter((f) => f.role === 'dmmal.ini');
+      if (rollable.length)
+        ctx.progress(
+          `${step.params.instance} is running: ${rollable.map((f) => f.path).join(', ')} take effect when it restarts` +
+            (restart?.params.kind === 'restart' && restart.params.rolling
+              ? `, which ${restart.id} does (standbys first, the primary last)`
+              : '; it waits for that restart (restarts: refuse)'),
+        );
+      if (mal.length)
+        ctx.progress(
+          `${step.params.instance} is running: ${mal.map((f) => f.path).join(', ')} takes effect only when every member of the group restarts with it (one MAL configuration), which dmdeploy does not do`,
+        );
     }
   },
   async verify(ctx, step) {

@@ -1,15 +1,15 @@
 /**
  * 7.9.3-7.9.6 and 7.10.3-7.10.6: a standby joins a group that already runs. Before this step the
  * new standby was restored from a fresh online backup of the primary, configured, started in
- * MOUNT and made STANDBY (7.10.1-7.10.2.7). This step then, on every running member:
+ * MOUNT and made STANDBY (7.10.1-7.10.2.7). This step then, on every member (each must run):
  *   SF_MAL_CONFIG(1,0), SF_MAL_INST_ADD, SF_MAL_CONFIG_APPLY, SF_MAL_CONFIG(0,0)   (7.10.3)
  *   the monitor, the standbys' watchers, the primary's watcher stopped            (7.10.4 item 1)
  *   ALTER_MODE_STATUS 1, DW_INACTIVE_INTERVAL 0, MOUNT: the primary first         (7.10.4 item 2)
  *   ALTER DATABASE ADD ARCHIVELOG 'DEST=<new>, TYPE=<REALTIME|TIMELY>'            (7.10.4 item 3)
  *   OPEN FORCE, the parameters put back: the standbys first                       (7.10.4 item 4)
- * then writes each member's dmmal.ini and dmarch.ini as rendered (what the server now holds) and
- * starts the watchers again; the monitor step writes dmmonitor.ini with the new MON_DW_IP and
- * starts the confirm monitor (7.10.5-7.10.6). Every stage probes first, so a run cut short
+ * then starts the watchers again and writes each member's dmmal.ini and dmarch.ini as rendered,
+ * where its server holds what they name; the monitor step writes dmmonitor.ini with the new
+ * MON_DW_IP and restarts the confirm monitor (7.10.5-7.10.6). Every stage probes first, so a run cut short
  * resumes. A standby built with its group has nothing to do here.
  */
 import { parseIni } from '../../render/ini';

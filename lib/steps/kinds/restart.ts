@@ -6,7 +6,8 @@
  *   the primary last: the confirm monitor and every watcher of the group stopped (the standbys'
  *     first, §6.4), so that nothing fails over; SHUTDOWN; started again in MOUNT; the watchers
  *     started (they open it, as 7.2.6 does), then the monitor.
- * A failure on the way still starts again what it stopped before it is reported. With
+ * A failure on the way starts the watchers and the monitor again before it is reported; a server
+ * it left down (or started but not seen settled) is finished by the next apply.
  * `restarts: refuse` the step restarts nothing and says which members wait.
  */
 import type { Step } from '../../plan';
