@@ -105,7 +105,9 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
           ...process.env,
           DM_SYSDBA_PASSWORD: PASSWORD,
           DMDEPLOY_LOG: path.join(dir, log),
-          DMDEPLOY_STEP_BROKER_IDLE_MS: '3000',
+          // longer than the 3.5 s the abandoned-step case waits, so that the broker's idle exit can
+          // never come first
+          DMDEPLOY_STEP_BROKER_IDLE_MS: '6000',
         },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -163,10 +165,10 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
 
   it('exits when idle, removing its socket', async () => {
     const pid = brokerPid();
-    for (let i = 0; i < 200 && alive(pid); i++) await sleep(50);
+    for (let i = 0; i < 300 && alive(pid); i++) await sleep(50);
     expect(alive(pid)).toBe(false);
     expect(existsSync(socket)).toBe(false);
-    expect(brokerLog()).toMatch(new RegExp(`\\[broker ${pid}\\] idle for 3000 ms after 2 steps: exiting`));
+    expect(brokerLog()).toMatch(new RegExp(`\\[broker ${pid}\\] idle for 6000 ms after 2 steps: exiting`));
   }, 30_000);
 
   /** Start a step whose secret command dawdles; resolves once the broker runs that command. */
@@ -213,7 +215,7 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
     // each step here is a process group of its own (under terraform all share terraform's): let
     // the last broker go idle, so that this step's process starts the next, in its group
     const last = brokerPid();
-    for (let i = 0; i < 200 && alive(last); i++) await sleep(50);
+    for (let i = 0; i < 300 && alive(last); i++) await sleep(50);
     expect(alive(last)).toBe(false);
     const { pid, done } = await slowStep('killed.log');
     const broker = brokerPid();
