@@ -66,6 +66,7 @@ async function databaseStatus(
   step: Step,
   g: VerifyGroup,
   d: VerifyGroup['databases'][number],
+  iniPaths: ReadonlyMap<string, string>,
 ) {
   const r = new Remote(ctx, step, d.host);
   const out: DatabaseStatus = {
@@ -96,7 +97,7 @@ async function databaseStatus(
   out.archives = parseArchives(res.stdout);
   const w = parseWatchers(res.stdout).find((x) => x.group === g.name);
   if (w) out.watcher = w.status;
-  const iniPath = deployedRecord(ctx.plan).instances.find((x) => x.instance === d.instance)?.iniPath;
+  const iniPath = iniPaths.get(d.instance);
   const waits = iniPath ? await pendingRestart(r, d.instance, iniPath).catch(() => undefined) : undefined;
   if (waits?.state === 'waits') out.waitsForRestart = waits.files;
   return out;
@@ -134,11 +135,12 @@ export async function collectStatus(
   step: Step & { params: { kind: 'verify' } },
 ): Promise<ClusterStatus> {
   const p = step.params;
+  const iniPaths = new Map(deployedRecord(ctx.plan).instances.map((i) => [i.instance, i.iniPath]));
   const groups = await Promise.all(
     p.groups.map(async (g) => ({
       name: g.name,
       oguid: g.oguid,
-      databases: await Promise.all(g.databases.map((d) => databaseStatus(ctx, step, g, d))),
+      databases: await Promise.all(g.databases.map((d) => databaseStatus(ctx, step, g, d, iniPaths))),
     })),
   );
   const m = p.monitor;

@@ -5,7 +5,8 @@ import { pendingFiles, writeFiles } from './files';
 import type { StepOf } from './types';
 import type { StepFile } from '../../plan';
 import { dmMessage, setGroupCommands, splitSettings } from '../../dm';
-import { changedSettings, deployedRecord } from '../../plan/deployed';
+import { changedSettings } from '../../plan/deployed';
+import { parseIni } from '../../render/ini';
 import { runMonitorCommands } from '../monitor-session';
 import { movingMembers, unlike } from '../group-session';
 import { markPending, serverProcess } from '../pending';
@@ -46,10 +47,17 @@ async function joinedFiles(
   const dmIni = files.find((f) => f.role === 'dm.ini')?.path ?? '';
   if (!(await r.pidsOf('dmserver', dmIni)).length) return none;
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
-  const port = deployedRecord(r.ctx.plan).instances.find((i) => i.instance === instance)?.port;
+  const port = ownPort(files);
   if (!port) return none;
   const unheld = await unlike(r, instance, port, movingMembers(r.ctx));
   return unheld.files.length ? { files: unheld.files, by: unheld.names } : none;
+}
+
+/** The instance's SQL port: PORT_NUM in the dm.ini settings the step writes (7.2.3.1). */
+function ownPort(files: readonly StepFile[]): number | undefined {
+  const ini = files.find((f) => f.role === 'dm.ini');
+  const v = ini ? parseIni(ini.content).globals.find(([k]) => k === 'PORT_NUM')?.[1] : undefined;
+  return v ? Number(v) : undefined;
 }
 
 const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
@@ -66,7 +74,7 @@ async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<v
   const settings = changedSettings((await r.ctx.ex.readFile(r.host, f.path)).toString('utf8'), f.content);
   if (!settings.length) return;
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
-  const port = deployedRecord(r.ctx.plan).instances.find((i) => i.instance === instance)?.port;
+  const port = ownPort(files);
   if (!port) return;
   const types = await r.paramTypes(port);
   if (!types)
