@@ -259,7 +259,13 @@ export function planCluster(model: ClusterModel): Plan {
     const modes = [pMode];
     // 7.9-7.10: a single-instance standby may later join this group online
     const joinTarget = (db: DatabaseModel): JoinTarget | undefined =>
-      joinsOnline(model, group, db) ? { group: group.name, instances: [node0(db).name] } : undefined;
+      joinsOnline(model, group, db)
+        ? {
+            group: group.name,
+            instances: [node0(db).name],
+            ...(db.role === 'standby' ? {} : { restart: true }),
+          }
+        : undefined;
     let lastJoin: string | undefined;
     const copies = new Map<string, string>();
     const copyTo = (host: string): string => {
@@ -326,8 +332,14 @@ export function planCluster(model: ClusterModel): Plan {
           id: `${s.name}/join`,
           phase: 'join',
           host: s.host,
-          title: `if ${group.name} already runs: SF_MAL_INST_ADD and ADD ARCHIVELOG for ${s.name} on every running member (MOUNT primary first, OPEN FORCE standbys first), its watchers restarted`,
-          manual: model.kind === 'ReadWriteCluster' ? '7.9.3-7.9.6' : '7.10.3-7.10.6',
+          title: join.restart
+            ? `if ${group.name} already runs: SF_MAL_INST_ADD for ${s.name} on every running member; the archive destinations to it wait for ${group.name}/restart`
+            : `if ${group.name} already runs: SF_MAL_INST_ADD and ADD ARCHIVELOG for ${s.name} on every running member (MOUNT primary first, OPEN FORCE standbys first), its watchers restarted`,
+          manual: join.restart
+            ? '7.6.2, 7.7.2, 7.10.3'
+            : model.kind === 'ReadWriteCluster'
+              ? '7.9.3-7.9.6'
+              : '7.10.3-7.10.6',
           after: [sMode, ...(lastJoin ? [lastJoin] : [])],
           params: { kind: 'join', join, ...server(s) },
         });
@@ -518,14 +530,18 @@ export function planCluster(model: ClusterModel): Plan {
 }
 
 /**
- * Whether `db` joins `group` online once the group runs (7.9-7.10): a single-instance realtime
- * or timely standby of a group of single-instance databases outside an MPP system. The manual
- * adds async and sync standbys to a group shut down normally (7.6.3.5, 7.7.3.4), a DMDSC standby
- * through every node (7.11), and gives no online procedure for an MPP group: those are refused
- * on a running cluster (LIVE_ADD_MEMBER).
+ * Whether `db` joins `group` once the group runs, in a group of single-instance databases outside
+ * an MPP system: a realtime or timely standby online (7.9-7.10); an async or sync standby only
+ * with restarts: rolling, because the manual adds it to a group it shut down normally (7.6.2,
+ * 7.6.3.5, 7.7.3.4): its MAL entry goes in online as 7.10.3 does, and the archive destination to
+ * it (with TIMER_INI and dmtimer.ini for an async one) takes effect as each member restarts in
+ * §6.19's order, instead of the whole group stopping at once. A DMDSC standby (7.11) and a
+ * standby of an MPP group are refused on a running cluster (LIVE_ADD_MEMBER).
  */
 export function joinsOnline(model: ClusterModel, group: GroupModel, db: DatabaseModel): boolean {
-  return db.role === 'standby' && joinsGroup(model, group);
+  if (!joinsGroup(model, group)) return false;
+  if (db.role === 'standby') return true;
+  return (db.role === 'async' || db.role === 'sync') && model.restarts === 'rolling';
 }
 
 /** A group of single-instance databases outside an MPP system: joins and rolling restarts are built for it. */

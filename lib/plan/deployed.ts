@@ -127,7 +127,14 @@ function setGroupByGroup(
 
 /** One difference between what was deployed and what the plan asks for. */
 export type LiveChange =
-  | { kind: 'add'; instance: string; host: string; what: string }
+  | {
+      kind: 'add';
+      instance: string;
+      host: string;
+      what: string;
+      /** An async or sync standby: its archive destinations wait for the rolling restart. */
+      restart?: boolean;
+    }
   | { kind: 'remove'; instance: string; host: string; what: string }
   | {
       kind: 'file';
@@ -377,6 +384,7 @@ export function judgeLiveChanges(
   running: ReadonlySet<string>,
   joinable: ReadonlySet<string> = new Set(),
   restartable: ReadonlySet<string> = new Set(),
+  restartJoins: ReadonlySet<string> = new Set(),
 ): { refused: LiveRefusal[]; allowed: LiveChange[] } {
   const refused: LiveRefusal[] = [];
   const allowed: LiveChange[] = [];
@@ -390,15 +398,33 @@ export function judgeLiveChanges(
     running.has(c.owner) || running.has(`${c.host}\0${c.path}`);
   for (const c of changes) {
     if (c.kind === 'unsafe') refused.push(c);
-    else if (joins(c)) allowed.push(c);
+    else if (joins(c))
+      allowed.push(c.kind === 'add' && restartJoins.has(c.instance) ? { ...c, restart: true } : c);
     else if (c.kind === 'add')
       refused.push({
         code: 'LIVE_ADD_MEMBER',
         field: `${c.instance}`,
-        what: `${c.what}: dmdeploy adds online (7.9-7.10) only a realtime or timely standby to a group of single-instance databases outside an MPP system; the manual adds an async or sync standby to a group it shut down normally first (7.6.3.5, 7.7.3.4), a DMDSC standby through every node (7.11), and has no online procedure for an MPP group. Restoring it from the first deploy's offline backup would leave it behind the primary`,
-        fix: `leave ${c.instance} out of the spec; nothing was touched`,
+        what: `${c.what}: in a group of single-instance databases outside an MPP system, dmdeploy adds a realtime or timely standby online (7.9-7.10), and an async or sync standby only with restarts: rolling (the manual adds one to a group it shut down normally first, 7.6.2, 7.7.2); the manual adds a DMDSC standby through every node (7.11), which dmdeploy does not do yet, and has no online procedure for an MPP group. Restoring it from the first deploy's offline backup would leave it behind the primary`,
+        fix: `leave ${c.instance} out of the spec (nothing was touched), or, for an async or sync standby, set restarts: rolling so that the members restart one at a time to ship archives to it`,
       });
-    else if (c.kind === 'file' && c.joinedBy && !membership && !unsafe) allowed.push(c);
+    // an async or sync standby's archive destination: written, read when the member restarts
+    else if (
+      c.kind === 'file' &&
+      c.joinedBy &&
+      !membership &&
+      !unsafe &&
+      c.path.endsWith('/dmarch.ini') &&
+      c.joinedBy.some((j) => restartJoins.has(j))
+    ) {
+      if (runs(c) && !restartable.has(c.owner))
+        refused.push({
+          code: 'LIVE_RESTART_NEEDED',
+          field: `${c.owner}: ${c.path}`,
+          what: `${c.owner} on ${c.host} reads the archive destination to ${c.joinedBy.join(', ')} only when it starts`,
+          fix: 'set restarts: rolling, or leave the async or sync standby out of the spec',
+        });
+      else allowed.push(runs(c) ? { ...c, restart: true } : c);
+    } else if (c.kind === 'file' && c.joinedBy && !membership && !unsafe) allowed.push(c);
     else if (c.kind === 'remove')
       refused.push({
         code: 'LIVE_REMOVE_MEMBER',
@@ -411,6 +437,9 @@ export function judgeLiveChanges(
     else if (membership || unsafe) continue;
     // a monitor added, moved or removed, or any file the plan no longer has: dmdeploy neither
     // stops nor removes what runs (a second confirm monitor exits with an error, 002 §4.2)
+    // dmtimer.ini new to a running server (an async standby's timer, 7.6.3.4): read at its restart
+    else if (c.added && runs(c) && restartable.has(c.owner) && c.path.endsWith('/dmtimer.ini'))
+      allowed.push({ ...c, restart: true });
     else if (c.removed || (c.added && (isMonitor(c.owner) || runs(c))))
       refused.push({
         code: 'LIVE_FILE_SET_CHANGED',
@@ -449,10 +478,14 @@ export const formatRefusal = (r: LiveRefusal): string => `${r.code} ${r.field}: 
 
 /** One line per change an apply would make, for `dmdeploy plan --live`. */
 export function formatChange(c: LiveChange): string {
+  if (c.kind === 'add' && c.restart)
+    return `${c.what} (7.6-7.7, restarts: rolling): restored from a fresh online backup of the primary, its MAL entry added online to every running member (SF_MAL_INST_ADD); the archive destinations to it take effect as each member restarts, the standbys first and the primary last`;
   if (c.kind === 'add')
     return `${c.what} online (7.9-7.10): restored from a fresh online backup of the primary, then its MAL entry and archive destination added to every running member`;
   if (c.kind === 'remove')
     return `${c.what}, marked removed: stopped, its archive destination deleted from every running member online (DELETE ARCHIVELOG, in 7.10.4's order); its MAL entry and its data stay`;
+  if (c.kind === 'file' && c.joinedBy && c.restart)
+    return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then ${c.owner} is restarted to read it, the standbys first and the primary last (restarts: rolling, §6.19)`;
   if (c.kind === 'file' && c.joinedBy)
     return `${c.path} on ${c.host} (${c.owner}): ${c.what}; the running server takes it online with the join or leave of ${c.joinedBy.join(', ')} (SF_MAL_INST_ADD, ADD or DELETE ARCHIVELOG), then the file is written`;
   if (c.kind === 'file' && c.setGroup)

@@ -196,6 +196,11 @@ export type StepKind = StepParams['kind'];
 export interface JoinTarget {
   group: string;
   instances: string[];
+  /**
+   * An async or sync standby (7.6, 7.7): its MAL entry is added online as 7.10.3 does, but the
+   * archive destination to it waits for the members' rolling restart (restarts: rolling).
+   */
+  restart?: boolean;
 }
 
 /** What verify and status expect of a group. */

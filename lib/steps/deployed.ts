@@ -18,6 +18,7 @@ import {
 } from '../plan/deployed';
 import type { StepContext } from './context';
 import { Remote } from './remote';
+import { restartJoiners } from './group-session';
 import { shQuote } from '../ssh';
 import { bareRows, splitSettings } from '../dm';
 
@@ -187,7 +188,10 @@ export async function assessLive(
       s.params.kind === 'restart' && s.params.rolling ? s.params.members.map((m) => m.instance) : [],
     ),
   );
-  return { changes, ...judgeLiveChanges(changes, running, joinable, restartable) };
+  return {
+    changes,
+    ...judgeLiveChanges(changes, running, joinable, restartable, restartJoiners(ctx)),
+  };
 }
 
 /**

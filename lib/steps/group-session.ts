@@ -64,6 +64,18 @@ export function movingMembers(ctx: StepContext): Set<string> {
 }
 
 /**
+ * The async and sync standbys that join in this plan: the archive destinations to them are not
+ * added online, the members read them when they restart (restarts: rolling; 7.6.2, 7.7.2).
+ */
+export function restartJoiners(ctx: StepContext): Set<string> {
+  return new Set(
+    ctx.plan.steps.flatMap((s) =>
+      s.params.kind === 'join' && s.params.join.restart ? [s.params.instance] : [],
+    ),
+  );
+}
+
+/**
  * Of `instance`'s rendered dmmal.ini and dmarch.ini, those whose names (MAL instances, archive
  * destinations) differ from what its running server (on `port`) holds by a member in `moving`,
  * and those members: written now, they would say what the server does not do until the join or
@@ -93,9 +105,11 @@ export async function unlike(
       );
     const held = new Set(bareRows(res.stdout).map((row) => row.join(' ')));
     const named = new Set(namesIn(f));
+    // an archive destination that waits for the restart is written now, with the restart marker
+    const waits = f.role === 'dmarch.ini' ? restartJoiners(r.ctx) : new Set<string>();
     const differ = [...[...named].filter((n) => !held.has(n)), ...[...held].filter((n) => !named.has(n))]
       .flatMap((n) => n.split('/'))
-      .filter((n) => moving.has(n));
+      .filter((n) => moving.has(n) && !waits.has(n));
     if (differ.length) out.push(f);
     for (const n of differ) names.add(n);
   }

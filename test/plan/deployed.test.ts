@@ -234,7 +234,7 @@ describe('changes against a deployed cluster', () => {
     const add = judgeLiveChanges(liveChanges(before, grown), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
     expect(add.refused.map((r) => r.code)).toEqual(['LIVE_ADD_MEMBER']);
     expect(add.refused[0]?.what).toMatch(
-      /^standby GRP1_RT_03 on M joins group GRP1: dmdeploy adds online \(7\.9-7\.10\) only a realtime or timely standby/,
+      /^standby GRP1_RT_03 on M joins group GRP1: in a group of single-instance databases outside an MPP system, dmdeploy adds a realtime or timely standby online/,
     );
     // a second instance on S moves GRP1_RT_02's default path to <dmHome>/data/<name>: refused as a move
     const crowded = record((s) => s.standbys.push({ ...standby(s), name: 'GRP1_RT_03', port: 32143 }));
@@ -245,6 +245,78 @@ describe('changes against a deployed cluster', () => {
     ).toEqual(['LIVE_DATABASE_MOVED GRP1_RT_02: host or path']);
     const remove = judgeLiveChanges(liveChanges(grown, before), new Set());
     expect(remove.refused.map((r) => r.code)).toEqual(['LIVE_REMOVE_MEMBER']);
+  });
+
+  it('an async standby joins only with restarts: rolling (7.6.2): MAL online, its archive destinations and timer by the restart', () => {
+    const pair = recordOf(
+      example('7.6-async-cascade.yaml', (s) => ((s as { asyncStandbys: unknown[] }).asyncStandbys = [])),
+    );
+    const withAsync = (restarts?: string) =>
+      planOf(
+        example('7.6-async-cascade.yaml', (s) => {
+          (s as { asyncStandbys: unknown[] }).asyncStandbys.splice(1);
+          if (restarts) (s as { restarts?: string }).restarts = restarts;
+        }),
+      );
+    // restarts: refuse: no join step, so preflight refuses it, and says how it can be done
+    const refusing = withAsync();
+    expect(refusing.steps.some((x) => x.id === 'GRP1_LOCAL_01/join')).toBe(false);
+    const running = new Set(['GRP1_RT_01', 'GRP1_RT_02', 'monitor@DW_M']);
+    const no = judgeLiveChanges(liveChanges(pair, deployedRecord(refusing)), running);
+    expect(no.refused.map((r) => r.code)).toEqual(['LIVE_ADD_MEMBER']);
+    expect(no.refused[0]?.fix).toMatch(/set restarts: rolling/);
+    // restarts: rolling: a join that adds no archive destination online, before the restart step
+    const plan = withAsync('rolling');
+    const join = plan.steps.find((x) => x.id === 'GRP1_LOCAL_01/join');
+    expect(join?.params).toMatchObject({ kind: 'join', join: { group: 'GRP1', restart: true } });
+    expect(plan.steps.find((x) => x.id === 'GRP1/restart')?.after).toContain('GRP1_LOCAL_01/join');
+    const changes = liveChanges(pair, deployedRecord(plan)).map((c) =>
+      c.kind === 'file' && c.settings ? { ...c, staticParams: ['TIMER_INI (TYPE IN FILE)'] } : c,
+    );
+    const members = new Set(['GRP1_RT_01', 'GRP1_RT_02', 'GRP1_LOCAL_01']);
+    const yes = judgeLiveChanges(
+      changes,
+      running,
+      new Set(['GRP1_LOCAL_01']),
+      members,
+      new Set(['GRP1_LOCAL_01']),
+    );
+    expect(yes.refused).toEqual([]);
+    const said = yes.allowed.map(formatChange);
+    expect(said).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^async GRP1_LOCAL_01 on DW_S2 joins group GRP1 \(7\.6-7\.7, restarts: rolling\)/,
+        ),
+        expect.stringMatching(/dmmal\.ini on DW_P \(GRP1_RT_01\): .*SF_MAL_INST_ADD/),
+        expect.stringMatching(
+          /dmarch\.ini on DW_P \(GRP1_RT_01\): .*ARCH_TYPE = ASYNC.*then GRP1_RT_01 is restarted/,
+        ),
+        expect.stringMatching(/dmarch\.ini on DW_S1 \(GRP1_RT_02\): .*then GRP1_RT_02 is restarted/),
+        expect.stringMatching(
+          /dmtimer\.ini on DW_P \(GRP1_RT_01\): a new file; then GRP1_RT_01 is restarted/,
+        ),
+        expect.stringMatching(
+          /dm\.ini on DW_P \(GRP1_RT_01\): TIMER_INI = 1 \(new\); then GRP1_RT_01 is restarted/,
+        ),
+      ]),
+    );
+    // a sync standby (7.7.2) the same way: no archive destination added online
+    const sync = planOf(
+      example('7.7-sync-standby.yaml', (s) => ((s as { restarts?: string }).restarts = 'rolling')),
+    );
+    expect(sync.steps.find((x) => x.id === 'GRP1_SYNC_01/join')?.params).toMatchObject({
+      join: { restart: true },
+    });
+    // a member the restart step does not restart: its archive destination is refused
+    const notRolled = judgeLiveChanges(
+      changes,
+      running,
+      new Set(['GRP1_LOCAL_01']),
+      new Set(),
+      new Set(['GRP1_LOCAL_01']),
+    );
+    expect(notRolled.refused.map((r) => r.code)).toContain('LIVE_RESTART_NEEDED');
   });
 
   it('a watcher setting `set group` changes is online (§4.4 item 34); another file is refused while its owner runs', () => {

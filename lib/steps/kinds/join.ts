@@ -33,10 +33,16 @@ function malEntry(ctx: StepContext, step: JoinStep): { section: string; get: (k:
   return { section: s.name, get: (k) => s.entries.find(([key]) => key === k)?.[1] ?? '' };
 }
 
-/** The archive destinations `member`'s rendered dmarch.ini sends to the joining instance. */
-function archivesTo(ctx: StepContext, member: string, joining: string): { type: string; dest: string }[] {
+/**
+ * The archive destinations `member`'s rendered dmarch.ini sends to the joining instance, that
+ * this step adds online: none for an async or sync standby, whose destinations the members read
+ * when the group's rolling restart restarts them (7.6.2, 7.7.2: the manual adds those to a group
+ * it shut down; docs/manual-deviations.md J5).
+ */
+function archivesTo(ctx: StepContext, member: string, step: JoinStep): { type: string; dest: string }[] {
+  const joining = step.params.instance;
   const arch = fileOf(ctx, member, 'dmarch.ini');
-  if (!arch) return [];
+  if (!arch || step.params.join.restart) return [];
   return parseIni(arch.content).sections.flatMap((s) => {
     const get = (k: string) => s.entries.find(([key]) => key === k)?.[1] ?? '';
     return get('ARCH_DEST').split('/').includes(joining)
@@ -118,7 +124,7 @@ export const join: StepKindImpl<JoinStep> = {
     const missing = new Map<string, { type: string; dest: string }[]>();
     for (const m of members) {
       const have = await g.archives(m);
-      const want = archivesTo(ctx, m.instance, p.instance).filter(
+      const want = archivesTo(ctx, m.instance, step).filter(
         (a) => !have.some((h) => h.type === a.type && h.dest === a.dest),
       );
       if (want.length) missing.set(m.instance, want);
@@ -147,7 +153,7 @@ export const join: StepKindImpl<JoinStep> = {
       if (!(await g.malNames(m)).names.includes(p.instance))
         r.fail(`${m.instance}'s MAL has no ${p.instance}`, '', 'apply again');
       const have = await g.archives(m);
-      for (const a of archivesTo(ctx, m.instance, p.instance))
+      for (const a of archivesTo(ctx, m.instance, step))
         if (!have.some((h) => h.type === a.type && h.dest === a.dest))
           r.fail(`${m.instance} has no ${a.type} archive to ${a.dest}`, '', 'apply again');
       if (m.status !== 'OPEN') r.fail(`${m.instance} is ${m.status}, not OPEN`, '', 'apply again');

@@ -1,0 +1,122 @@
+/**
+ * 7.6 on lab hosts, through the synthesized stack and real Terraform: a 7.2 pair deployed, then
+ * the async standby GRP1_LOCAL_01 and the one cascaded from it (GRP1_LOCAL_02) added to the spec
+ * and applied into the same state. Without restarts: rolling it is refused before any host is
+ * touched (the manual adds an async standby to a group it shut down, 7.6.2). With it: each new
+ * standby is restored from a fresh online backup, its MAL entry added online on every running
+ * member, and the archive destinations (with TIMER_INI and dmtimer.ini) taken by a rolling
+ * restart, the standby first and the primary last; nothing is initialised or restored twice.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { App } from 'cdktf';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../main';
+import type { ClusterSpec } from '../../lib/spec/schema';
+import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
+import { labAvailabilityForTests, useLab } from '../lab/vitest';
+import { terraformForTests } from '../tf/availability';
+import type { TfRunner } from '../tf';
+import { mutatingCommands, readLogs } from './dmsim-log';
+import { labSpec, TOPOLOGIES } from './specs';
+import { dmdeployStatus, synthStack } from './stack';
+
+const avail = labAvailabilityForTests();
+const terraform = terraformForTests();
+const topo = TOPOLOGIES.find((t) => t.id === 'async');
+if (!topo) throw new Error('no async topology');
+const HOSTS = topo.hosts;
+
+describe.skipIf(!avail.ok || !terraform.ok)('7.6: async standbys join a running RealtimePair', () => {
+  const lab = useLab({ name: 'e2ejoin76', hosts: HOSTS }, 90_000);
+  let dir = '';
+  let specFile = '';
+  let tf: TfRunner;
+  let output: string[] = [];
+  let full: ClusterSpec;
+
+  beforeAll(async () => {
+    const l = lab();
+    installOnHosts(l, HOSTS);
+    full = labSpec(topo, l);
+    // deployed first as the pair alone
+    const pair = { ...full, asyncStandbys: [] } as ClusterSpec;
+    ({ dir, specFile, tf, output } = synthStack('join76', pair, 'GRP1'));
+    await tf.apply();
+  }, 600_000);
+
+  afterAll(async () => {
+    await killOurProcesses(lab(), HOSTS).catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  function edit(spec: ClusterSpec): void {
+    writeFileSync(specFile, stringify(spec));
+    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+  }
+
+  it('without restarts: rolling, adding them is refused before any host is touched', async () => {
+    edit(full);
+    const before = mutatingCommands(readLogs(lab(), HOSTS)).length;
+    const from = output.length;
+    const err = await tf.apply().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, 'the apply must fail').toBeInstanceOf(Error);
+    const said = output.slice(from).join('\n');
+    expect(said).toContain('nothing was touched');
+    expect(said).toMatch(/LIVE_ADD_MEMBER GRP1_LOCAL_01: .*7\.6\.2.*set restarts: rolling/);
+    expect(mutatingCommands(readLogs(lab(), HOSTS)).length).toBe(before);
+  }, 300_000);
+
+  it('with restarts: rolling they join: MAL online, archives by a rolling restart, the primary last', async () => {
+    edit({ ...full, restarts: 'rolling' } as ClusterSpec);
+    const t0 = Date.now();
+    await tf.apply();
+    const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
+    const ok = (h: string, re: RegExp) =>
+      log.filter((r) => r.host === h && r.event === 'exec' && r.ok === true && re.test(String(r.stmt)));
+    for (const h of ['DW_P', 'DW_S1']) {
+      for (const name of ['GRP1_LOCAL_01', 'GRP1_LOCAL_02'])
+        expect(ok(h, new RegExp(`^SF_MAL_INST_ADD\\('MAL_INST\\d+','${name}'`)), `${h} ${name}`).toHaveLength(
+          1,
+        );
+      // no archive destination is added online, and no member goes to MOUNT for it
+      expect(ok(h, /ADD ARCHIVELOG|^ALTER DATABASE MOUNT$/), h).toEqual([]);
+      // each running member restarted exactly once (a normal shutdown, a start), never initialised
+      const events = log
+        .filter(
+          (r) => r.host === h && (r.event === 'dminit' || r.event === 'restore' || r.tool === 'dmserver'),
+        )
+        .filter((r) => ['dminit', 'restore', 'start', 'shutdown'].includes(String(r.event)))
+        .map((r) => String(r.event));
+      expect(events, h).toEqual(['shutdown', 'start']);
+    }
+    // §6.19: the standby restarted before the primary
+    const startAt = (h: string) =>
+      log.findIndex((r) => r.host === h && r.tool === 'dmserver' && r.event === 'start');
+    expect(startAt('DW_S1')).toBeLessThan(startAt('DW_P'));
+    // 7.1.2: fresh online backups of the running primary (one per new standby)
+    expect(log.filter((r) => r.host === 'DW_P' && r.event === 'backup').map((r) => r.online)).toEqual([
+      true,
+      true,
+    ]);
+    expect(log.filter((r) => r.event === 'hazard')).toEqual([]);
+    // status judges the archives the spec asks for: the ASYNC ones on both members, the cascade's
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(
+      s.groups[0]?.databases.map((d) => `${d.instance} ${String(d.mode)} ${String(d.status)}`).sort(),
+    ).toEqual([
+      'GRP1_LOCAL_01 STANDBY OPEN',
+      'GRP1_LOCAL_02 STANDBY OPEN',
+      'GRP1_RT_01 PRIMARY OPEN',
+      'GRP1_RT_02 STANDBY OPEN',
+    ]);
+    // the files on the running members are as the new spec renders them
+    const p = await tf.plan();
+    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+  }, 900_000);
+});
