@@ -535,12 +535,17 @@ export function planCluster(model: ClusterModel): Plan {
  * with restarts: rolling, because the manual adds it to a group it shut down normally (7.6.2,
  * 7.6.3.5, 7.7.3.4): its MAL entry goes in online as 7.10.3 does, and the archive destination to
  * it (with TIMER_INI and dmtimer.ini for an async one) takes effect as each member restarts in
- * §6.19's order, instead of the whole group stopping at once. A DMDSC standby (7.11) and a
- * standby of an MPP group are refused on a running cluster (LIVE_ADD_MEMBER).
+ * §6.19's order, instead of the whole group stopping at once. A single-instance realtime or
+ * timely standby also joins a group whose primary is a DMDSC cluster, through every node. A
+ * DMDSC standby (7.11) and a standby of an MPP group are refused on a running cluster
+ * (LIVE_ADD_MEMBER).
  */
 export function joinsOnline(model: ClusterModel, group: GroupModel, db: DatabaseModel): boolean {
-  if (!joinsGroup(model, group)) return false;
+  if (model.mpp || db.dsc || db.instances.length !== 1) return false;
+  // with a DMDSC primary, every node takes the MAL entry and the archive destination (7.5.3: the
+  // nodes' archive configurations are alike; docs/manual-deviations.md J6)
   if (db.role === 'standby') return true;
+  if (!joinsGroup(model, group)) return false;
   return (db.role === 'async' || db.role === 'sync') && model.restarts === 'rolling';
 }
 

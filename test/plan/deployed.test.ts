@@ -234,7 +234,7 @@ describe('changes against a deployed cluster', () => {
     const add = judgeLiveChanges(liveChanges(before, grown), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
     expect(add.refused.map((r) => r.code)).toEqual(['LIVE_ADD_MEMBER']);
     expect(add.refused[0]?.what).toMatch(
-      /^standby GRP1_RT_03 on M joins group GRP1: in a group of single-instance databases outside an MPP system, dmdeploy adds a realtime or timely standby online/,
+      /^standby GRP1_RT_03 on M joins group GRP1: outside an MPP system, dmdeploy adds a single-instance realtime or timely standby online/,
     );
     // a second instance on S moves GRP1_RT_02's default path to <dmHome>/data/<name>: refused as a move
     const crowded = record((s) => s.standbys.push({ ...standby(s), name: 'GRP1_RT_03', port: 32143 }));
@@ -317,6 +317,19 @@ describe('changes against a deployed cluster', () => {
       new Set(['GRP1_LOCAL_01']),
     );
     expect(notRolled.refused.map((r) => r.code)).toContain('LIVE_RESTART_NEEDED');
+  });
+
+  it('a standby added to a DscPrimary joins through every node; the group has no rolling restart', () => {
+    const grown = planOf(
+      example('7.5-dsc-primary.yaml', (s) =>
+        s.standbys.push({ ...standby(s), name: 'GRP1_RT_02', path: '/dm/data/EP02', port: 9345 } as never),
+      ),
+    );
+    const join = grown.steps.find((x) => x.id === 'GRP1_RT_02/join');
+    expect(join?.params).toMatchObject({ kind: 'join', join: { group: 'GRP1', instances: ['GRP1_RT_02'] } });
+    expect(join?.params.kind === 'join' && join.params.join.restart).toBeFalsy();
+    // no rolling restart or leave for a group with a DMDSC database
+    expect(grown.steps.some((x) => x.params.kind === 'restart')).toBe(false);
   });
 
   it('a watcher setting `set group` changes is online (§4.4 item 34); another file is refused while its owner runs', () => {
