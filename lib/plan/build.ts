@@ -262,7 +262,8 @@ export function planCluster(model: ClusterModel): Plan {
       joinsOnline(model, group, db)
         ? {
             group: group.name,
-            instances: [node0(db).name],
+            // 7.11.3: every node of a DMDSC standby gets its MAL entry
+            instances: db.instances.map((i) => i.name),
             ...(db.role === 'standby' ? {} : { restart: true }),
           }
         : undefined;
@@ -536,14 +537,20 @@ export function planCluster(model: ClusterModel): Plan {
  * 7.6.3.5, 7.7.3.4): its MAL entry goes in online as 7.10.3 does, and the archive destination to
  * it (with TIMER_INI and dmtimer.ini for an async one) takes effect as each member restarts in
  * §6.19's order, instead of the whole group stopping at once. A single-instance realtime or
- * timely standby also joins a group whose primary is a DMDSC cluster, through every node. A
- * DMDSC standby (7.11) and a standby of an MPP group are refused on a running cluster
- * (LIVE_ADD_MEMBER).
+ * timely standby also joins a group whose primary is a DMDSC cluster, through every node; a
+ * DMDSC standby joins a group without another DMDSC database (7.11). A standby of an MPP group
+ * is refused on a running cluster (LIVE_ADD_MEMBER): the manual has no online procedure for it.
  */
 export function joinsOnline(model: ClusterModel, group: GroupModel, db: DatabaseModel): boolean {
-  if (model.mpp || db.dsc || db.instances.length !== 1) return false;
-  // with a DMDSC primary, every node takes the MAL entry and the archive destination (7.5.3: the
-  // nodes' archive configurations are alike; docs/manual-deviations.md J6)
+  if (model.mpp) return false;
+  // 7.11: a DMDSC standby, only where the group has no other DMDSC database
+  if (db.dsc)
+    return (
+      db.role === 'standby' && group.databases.every((d) => d === db || (!d.dsc && d.instances.length === 1))
+    );
+  if (db.instances.length !== 1) return false;
+  // with a DMDSC primary, every node takes the MAL entry and the archive destination (7.5.3.1:
+  // each node's dmarch.ini; docs/manual-deviations.md J6)
   if (db.role === 'standby') return true;
   if (!joinsGroup(model, group)) return false;
   return (db.role === 'async' || db.role === 'sync') && model.restarts === 'rolling';

@@ -18,7 +18,7 @@ import {
 } from '../plan/deployed';
 import type { StepContext } from './context';
 import { Remote } from './remote';
-import { restartJoiners } from './group-session';
+import { movingMembers, restartJoiners } from './group-session';
 import { shQuote } from '../ssh';
 import { bareRows, splitSettings } from '../dm';
 
@@ -176,12 +176,8 @@ export async function assessLive(
       else c.dynamic = true;
     }
   }
-  // the standbys whose join step adds them online (7.9-7.10)
-  const joinable = new Set(
-    ctx.plan.steps.flatMap((s) =>
-      s.params.kind === 'join' || s.params.kind === 'leave' ? [s.params.instance] : [],
-    ),
-  );
+  // the standbys whose join step adds them online (7.9-7.11), or whose leave step removes them
+  const joinable = movingMembers(ctx);
   // the members a rolling restart step restarts (restarts: rolling)
   const restartable = new Set(
     ctx.plan.steps.flatMap((s) =>

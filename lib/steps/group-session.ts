@@ -58,7 +58,11 @@ function namesIn(f: StepFile): string[] {
 export function movingMembers(ctx: StepContext): Set<string> {
   return new Set(
     ctx.plan.steps.flatMap((s) =>
-      s.params.kind === 'join' || s.params.kind === 'leave' ? [s.params.instance] : [],
+      s.params.kind === 'join'
+        ? s.params.join.instances
+        : s.params.kind === 'leave'
+          ? [s.params.instance]
+          : [],
     ),
   );
 }
@@ -70,7 +74,7 @@ export function movingMembers(ctx: StepContext): Set<string> {
 export function restartJoiners(ctx: StepContext): Set<string> {
   return new Set(
     ctx.plan.steps.flatMap((s) =>
-      s.params.kind === 'join' && s.params.join.restart ? [s.params.instance] : [],
+      s.params.kind === 'join' && s.params.join.restart ? s.params.join.instances : [],
     ),
   );
 }

@@ -332,6 +332,44 @@ describe('changes against a deployed cluster', () => {
     expect(grown.steps.some((x) => x.params.kind === 'restart')).toBe(false);
   });
 
+  it('a DMDSC standby joins a group without another DMDSC database (7.11): every node in its MAL entries', () => {
+    const grown = planOf(
+      example('7.2-realtime-pair.yaml', (s) =>
+        s.standbys.push({
+          nodes: [1, 2].map((n) => ({
+            name: `GRP1_RT_DSC0${n}`,
+            host: 'DW_S1',
+            iniPath: `/dm/data/DSC/DSC0${n}/dm.ini`,
+            dcrIni: `/dm/data/DSC/conf/dmdcr${n}.ini`,
+            archiveDir: `+DMDATA/DSC/DSC0${n}/arch`,
+            port: 31430 + n,
+            malPort: 8337 + n,
+            malDwPort: 3566 + n,
+            instDwPort: 4566 + n,
+          })),
+        } as never),
+      ),
+    );
+    expect(grown.steps.find((x) => x.id === 'GRP1_RT_DSC01/join')?.params).toMatchObject({
+      kind: 'join',
+      join: { group: 'GRP1', instances: ['GRP1_RT_DSC01', 'GRP1_RT_DSC02'] },
+    });
+    const restore = grown.steps.find((x) => x.id === 'GRP1_RT_DSC01/restore');
+    expect(restore?.params).toMatchObject({
+      dcrIni: '/dm/data/DSC/conf/dmdcr1.ini',
+      join: { group: 'GRP1' },
+    });
+    // the running members' judge: both nodes join with the step
+    const before = recordOf(example('7.2-realtime-pair.yaml'));
+    const running = new Set(['GRP1_RT_01', 'GRP1_RT_02', 'monitor@DW_M']);
+    const judged = judgeLiveChanges(
+      liveChanges(before, deployedRecord(grown)),
+      running,
+      new Set(['GRP1_RT_DSC01', 'GRP1_RT_DSC02']),
+    );
+    expect(judged.refused).toEqual([]);
+  });
+
   it('a watcher setting `set group` changes is online (§4.4 item 34); another file is refused while its owner runs', () => {
     const dw = liveChanges(
       before,

@@ -21,15 +21,19 @@ import type { StepOf } from './types';
 
 type JoinStep = StepOf<'join'>;
 
-/** The joining instance's own MAL entry, from its rendered dmmal.ini (7.10.2.2). */
-function malEntry(ctx: StepContext, step: JoinStep): { section: string; get: (k: string) => string } {
+/** A joining instance's own MAL entry, from the joining standby's rendered dmmal.ini (7.10.2.2). */
+function malEntry(
+  ctx: StepContext,
+  step: JoinStep,
+  name: string,
+): { section: string; get: (k: string) => string } {
   const mal = fileOf(ctx, step.params.instance, 'dmmal.ini');
   const s =
     mal &&
     parseIni(mal.content).sections.find((x) =>
-      x.entries.some(([k, v]) => k === 'MAL_INST_NAME' && v === step.params.instance),
+      x.entries.some(([k, v]) => k === 'MAL_INST_NAME' && v === name),
     );
-  if (!s) throw new Error(`${step.id}: the plan renders no dmmal.ini entry for ${step.params.instance}`);
+  if (!s) throw new Error(`${step.id}: the plan renders no dmmal.ini entry for ${name}`);
   return { section: s.name, get: (k) => s.entries.find(([key]) => key === k)?.[1] ?? '' };
 }
 
@@ -53,41 +57,44 @@ function archivesTo(ctx: StepContext, member: string, step: JoinStep): { type: s
 
 const sqlString = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
-/** 7.10.3: the new MAL entry, in memory and in dmmal.ini, on one running member. */
+/**
+ * 7.10.3, 7.11.3: the new MAL entries (every node of a DMDSC standby), in memory and in dmmal.ini,
+ * on one running member, in one SF_MAL_CONFIG session.
+ */
 async function addMal(g: GroupSession, step: JoinStep, m: Member): Promise<void> {
-  const p = step.params;
   const { sections, names } = await g.malNames(m);
-  // present: added by this join before it was cut short, perhaps inside SF_MAL_CONFIG(1,0)
-  if (names.includes(p.instance)) {
+  const adding = step.params.join.instances.filter((n) => !names.includes(n));
+  // all present: added by this join before it was cut short, perhaps inside SF_MAL_CONFIG(1,0)
+  if (!adding.length) {
     await g.sql(m, ['SF_MAL_CONFIG(0,0)'], 'SF_MAL_CONFIG(0,0) (7.10.3)');
     return;
   }
-  const e = malEntry(g.ctx, step);
-  // the rendered section name, unless the member's own list already uses it
-  let section = e.section.toUpperCase();
-  for (let n = sections.length + 1; sections.includes(section); n++) section = `MAL_INST${n}`;
-  const args = [
-    sqlString(section),
-    sqlString(p.instance),
-    sqlString(e.get('MAL_HOST')),
-    e.get('MAL_PORT'),
-    sqlString(e.get('MAL_INST_HOST') || e.get('MAL_HOST')),
-    e.get('MAL_INST_PORT'),
-    e.get('MAL_DW_PORT'),
-    e.get('MAL_LINK_MAGIC') || '0',
-    e.get('MAL_INST_DW_PORT'),
-  ];
+  const taken = [...sections];
+  const adds = adding.map((name) => {
+    const e = malEntry(g.ctx, step, name);
+    // the rendered section name, unless the member's own list already uses it
+    let section = e.section.toUpperCase();
+    for (let n = taken.length + 1; taken.includes(section); n++) section = `MAL_INST${n}`;
+    taken.push(section);
+    const args = [
+      sqlString(section),
+      sqlString(name),
+      sqlString(e.get('MAL_HOST')),
+      e.get('MAL_PORT'),
+      sqlString(e.get('MAL_INST_HOST') || e.get('MAL_HOST')),
+      e.get('MAL_INST_PORT'),
+      e.get('MAL_DW_PORT'),
+      e.get('MAL_LINK_MAGIC') || '0',
+      e.get('MAL_INST_DW_PORT'),
+    ];
+    return `SF_MAL_INST_ADD(${args.join(',')})`;
+  });
   await g.sql(
     m,
-    [
-      'SF_MAL_CONFIG(1,0)',
-      `SF_MAL_INST_ADD(${args.join(',')})`,
-      'SF_MAL_CONFIG_APPLY()',
-      'SF_MAL_CONFIG(0,0)',
-    ],
-    `SF_MAL_INST_ADD of ${p.instance} (7.10.3)`,
+    ['SF_MAL_CONFIG(1,0)', ...adds, 'SF_MAL_CONFIG_APPLY()', 'SF_MAL_CONFIG(0,0)'],
+    `SF_MAL_INST_ADD of ${adding.join(', ')} (7.10.3)`,
   );
-  g.ctx.progress(`${m.instance}: MAL entry of ${p.instance} added online (SF_MAL_CONFIG_APPLY)`);
+  g.ctx.progress(`${m.instance}: MAL entry of ${adding.join(', ')} added online (SF_MAL_CONFIG_APPLY)`);
 }
 
 export const join: StepKindImpl<JoinStep> = {
@@ -150,8 +157,9 @@ export const join: StepKindImpl<JoinStep> = {
     const g = new GroupSession(ctx, step, p.join.group);
     for (const m of await g.members(recorded)) {
       const r = g.at(m.host);
-      if (!(await g.malNames(m)).names.includes(p.instance))
-        r.fail(`${m.instance}'s MAL has no ${p.instance}`, '', 'apply again');
+      const held = (await g.malNames(m)).names;
+      for (const n of p.join.instances.filter((x) => !held.includes(x)))
+        r.fail(`${m.instance}'s MAL has no ${n}`, '', 'apply again');
       const have = await g.archives(m);
       for (const a of archivesTo(ctx, m.instance, step))
         if (!have.some((h) => h.type === a.type && h.dest === a.dest))

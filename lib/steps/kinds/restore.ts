@@ -18,7 +18,7 @@ import type { StepOf } from './types';
 const stage = (id: string, s: string) => `${id}#${s}`;
 
 /**
- * 7.9.1, 7.10.1: a standby joining a running group. A fresh online BACKUP DATABASE on the member
+ * 7.9.1, 7.10.1, 7.11.1: a standby joining a running group. A fresh online BACKUP DATABASE on the member
  * that runs as PRIMARY now (a switchover may have moved it), the set streamed to this host, then
  * RESTORE, RECOVER ... FOR STANDBY (an online set must be recovered) and UPDATE DB_MAGIC. The set
  * is removed from both hosts once the database is restored.
@@ -31,8 +31,9 @@ async function restoreOnline(
 ): Promise<void> {
   const p = step.params;
   const dir = path.join(path.dirname(p.backupDir), `JOIN_${p.instance}`);
+  // 7.11.1: onto a DMDSC standby through node 0's dcr_ini (dmrman use_ap=2)
   const rmanRun = (stmt: string, what: string) =>
-    runRman(r, stmt, undefined, what, 'read the message; apply again to restore anew', timeoutMs);
+    runRman(r, stmt, p.dcrIni, what, 'read the message; apply again to restore anew', timeoutMs);
   let source: string | undefined;
   if (!(await r.hasRecord(stage(step.id, 'copied')))) {
     let from: (typeof members)[number] | undefined;
@@ -70,7 +71,7 @@ async function restoreOnline(
     }
     await r.writeRecord(stage(step.id, 'copied'));
   }
-  await stoppedOrFail(r, [{ ...p, host: step.host }], 'RESTORE (7.10.1)');
+  await stoppedOrFail(r, p.nodes ?? [{ ...p, host: step.host }], 'RESTORE (7.10.1, 7.11.1)');
   try {
     if (!(await r.hasRecord(stage(step.id, 'restored')))) {
       await rmanRun(rman.restore(p.iniPath, dir), 'RESTORE DATABASE');
