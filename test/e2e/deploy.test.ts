@@ -36,7 +36,7 @@ import {
 import { TfCrash, type TfRunner } from '../tf';
 import { terraformForTests } from '../tf/availability';
 import { unzipEntries } from '../support/zip';
-import { mutatingCommands, perInstance, readLogs } from './dmsim-log';
+import { mutatingCommands, perInstance, readLogs, teardownSequence } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
 import { DMDEPLOY, dmdeployStatus, filesUnder, synthStack } from './stack';
 
@@ -249,28 +249,15 @@ for (const topo of TOPOLOGIES)
     it('destroy stops the monitor, the standby watchers, the primary watcher, the primary, the standbys (§6.4), and keeps the data', async () => {
       const from = Date.now();
       await tf.destroy();
-      const stops = log()
-        .filter((r) => Date.parse(String(r.t)) >= from)
-        .filter(
-          (r) =>
-            (r.event === 'exit' && (r.tool === 'dmmonitor' || r.tool === 'dmwatcher')) ||
-            (r.event === 'shutdown' && r.tool === 'dmserver'),
-        );
-      const role = (host: string) => (host === 'DW_P' ? 'primary' : 'standby');
-      const seq = stops.map((r) =>
-        r.tool === 'dmmonitor'
-          ? 'monitor'
-          : `${role(r.host)} ${r.tool === 'dmwatcher' ? 'watcher' : 'server'}`,
-      );
-      const rank = ['monitor', 'standby watcher', 'primary watcher', 'primary server', 'standby server'];
       // the primary is on DW_P in every topology here
-      expect(seq).toEqual([...seq].sort((a, b) => rank.indexOf(a) - rank.indexOf(b)));
+      const { seq, inOrder, allNormal } = teardownSequence(log(), from, ['DW_P']);
+      expect(inOrder, seq.join(', ')).toBe(true);
       expect(seq).toContain('primary server');
       expect(seq.filter((x) => x === 'standby server').length).toBe(
         plan.steps.filter((s) => s.params.kind === 'restore').length,
       );
       // every server stopped normally
-      expect(stops.filter((r) => r.event === 'shutdown').every((r) => r.normal === true)).toBe(true);
+      expect(allNormal).toBe(true);
       // the data stays (the data disk is mounted inside each host: look over SSH)
       for (const s of plan.steps.filter((x) => x.params.kind === 'dminit'))
         if (s.params.kind === 'dminit') {

@@ -52,3 +52,33 @@ export function perInstance(log: readonly HostRecord[], event: 'dminit' | 'resto
   }
   return out;
 }
+
+/**
+ * §6.4's teardown order as the hosts' logs show it: every monitor and watcher exit and dmserver
+ * shutdown since `from`, named by role ('monitor', 'standby watcher', 'primary server', …), the
+ * primary being whatever runs on `primaryHosts`; and whether every shutdown was normal.
+ */
+export function teardownSequence(
+  log: readonly HostRecord[],
+  from: number,
+  primaryHosts: readonly string[],
+): { seq: string[]; inOrder: boolean; allNormal: boolean } {
+  const stops = log
+    .filter((r) => Date.parse(String(r.t)) >= from)
+    .filter(
+      (r) =>
+        (r.event === 'exit' && (r.tool === 'dmmonitor' || r.tool === 'dmwatcher')) ||
+        (r.event === 'shutdown' && r.tool === 'dmserver'),
+    );
+  const role = (host: string) => (primaryHosts.includes(host) ? 'primary' : 'standby');
+  const seq = stops.map((r) =>
+    r.tool === 'dmmonitor' ? 'monitor' : `${role(r.host)} ${r.tool === 'dmwatcher' ? 'watcher' : 'server'}`,
+  );
+  const rank = ['monitor', 'standby watcher', 'primary watcher', 'primary server', 'standby server'];
+  const sorted = [...seq].sort((a, b) => rank.indexOf(a) - rank.indexOf(b));
+  return {
+    seq,
+    inOrder: seq.every((x, i) => x === sorted[i]),
+    allNormal: stops.filter((r) => r.event === 'shutdown').every((r) => r.normal === true),
+  };
+}

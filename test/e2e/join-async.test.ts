@@ -18,7 +18,7 @@ import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
-import { mutatingCommands, readLogs } from './dmsim-log';
+import { mutatingCommands, readLogs, teardownSequence } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
 import { dmdeployStatus, synthStack } from './stack';
 
@@ -119,4 +119,16 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.6: async standbys join a running 
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 900_000);
+
+  it('destroy stops every member in §6.4 order, the joined async standbys with the standbys', async () => {
+    const from = Date.now();
+    await tf.destroy();
+    const t = teardownSequence(readLogs(lab(), HOSTS), from, ['DW_P']);
+    expect(t.seq.filter((x) => x === 'standby server')).toHaveLength(3);
+    expect(t.seq.filter((x) => x === 'standby watcher')).toHaveLength(3);
+    expect(t.inOrder, t.seq.join(', ')).toBe(true);
+    expect(t.allNormal).toBe(true);
+    for (const h of HOSTS)
+      expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/), h).toEqual([]);
+  }, 300_000);
 });

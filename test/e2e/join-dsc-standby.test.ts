@@ -21,7 +21,7 @@ import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { labExecutor } from '../ssh/helpers';
 import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
-import { readLogs } from './dmsim-log';
+import { readLogs, teardownSequence } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
 import { buildExistingDsc, type DscClusterSetup } from './dsc-cluster';
 import { dscSharedDir } from './specs-mpp-dsc';
@@ -172,4 +172,16 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.11: a DMDSC standby joins a runni
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 900_000);
+
+  it('destroy stops every member in §6.4 order, both nodes of the joined DMDSC standby with the standbys', async () => {
+    const from = Date.now();
+    await tf.destroy();
+    const t = teardownSequence(readLogs(lab(), HOSTS), from, ['DW_P']);
+    expect(t.seq.filter((x) => x === 'standby server')).toHaveLength(3);
+    expect(t.seq.filter((x) => x === 'standby watcher')).toHaveLength(3);
+    expect(t.inOrder, t.seq.join(', ')).toBe(true);
+    expect(t.allNormal).toBe(true);
+    for (const h of HOSTS)
+      expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/), h).toEqual([]);
+  }, 300_000);
 });
