@@ -342,7 +342,13 @@ export function planCluster(model: ClusterModel): Plan {
               ? '7.9.3-7.9.6'
               : '7.10.3-7.10.6',
           after: [sMode, ...(lastJoin ? [lastJoin] : [])],
-          params: { kind: 'join', join, ...server(s) },
+          params: {
+            kind: 'join',
+            join,
+            // 7.4.3.2: every instance of an MPP system holds the same dmmal.ini
+            malGroups: model.mpp ? model.groups.map((g) => g.name) : [group.name],
+            ...server(s),
+          },
         });
         modes.push(lastJoin);
       }
@@ -539,10 +545,12 @@ export function planCluster(model: ClusterModel): Plan {
  * §6.19's order, instead of the whole group stopping at once. A single-instance realtime or
  * timely standby also joins a group whose primary is a DMDSC cluster, through every node; a
  * DMDSC standby joins a group without another DMDSC database (7.11). A standby of an MPP group
- * is refused on a running cluster (LIVE_ADD_MEMBER): the manual has no online procedure for it.
+ * joins by 7.10 within its group, every instance of the MPP system taking its MAL entry (the
+ * manual has no online procedure for an MPP system: docs/manual-deviations.md J7).
  */
 export function joinsOnline(model: ClusterModel, group: GroupModel, db: DatabaseModel): boolean {
-  if (model.mpp) return false;
+  // an MPP group: a single-instance realtime standby, by 7.10 within its group (J7)
+  if (model.mpp) return db.role === 'standby' && !db.dsc && db.instances.length === 1;
   // 7.11: a DMDSC standby, only where the group has no other DMDSC database
   if (db.dsc)
     return (

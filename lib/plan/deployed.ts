@@ -404,7 +404,7 @@ export function judgeLiveChanges(
       refused.push({
         code: 'LIVE_ADD_MEMBER',
         field: `${c.instance}`,
-        what: `${c.what}: outside an MPP system, dmdeploy adds a single-instance realtime or timely standby online (7.9-7.10; with a DMDSC primary through every node), and, in a group of single-instance databases, an async or sync standby only with restarts: rolling (the manual adds one to a group it shut down normally first, 7.6.2, 7.7.2); the manual adds a DMDSC standby through every node (7.11), which dmdeploy does not do yet, and has no online procedure for an MPP group. Restoring it from the first deploy's offline backup would leave it behind the primary`,
+        what: `${c.what}: dmdeploy adds online a single-instance realtime or timely standby (7.9-7.10; with a DMDSC primary through every node; in an MppGroup within its group), a DMDSC standby to a group without another DMDSC database (7.11), and, in a group of single-instance databases outside an MPP system, an async or sync standby only with restarts: rolling (the manual adds one to a group it shut down normally first, 7.6.2, 7.7.2). Restoring it from the first deploy's offline backup would leave it behind the primary`,
         fix: `leave ${c.instance} out of the spec (nothing was touched), or, for an async or sync standby, set restarts: rolling so that the members restart one at a time to ship archives to it`,
       });
     // an async or sync standby's archive destination: written, read when the member restarts

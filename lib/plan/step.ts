@@ -146,6 +146,11 @@ export type StepParams =
        */
       kind: 'join';
       join: JoinTarget;
+      /**
+       * The groups whose running members all take the new MAL entries: the joining group, or
+       * every group of an MPP system, whose instances share one dmmal.ini (7.4.3.2).
+       */
+      malGroups: string[];
     } & Server)
   | ({
       /**

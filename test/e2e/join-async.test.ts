@@ -20,7 +20,7 @@ import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
 import { mutatingCommands, readLogs, teardownSequence } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
-import { dmdeployStatus, synthStack } from './stack';
+import { dmdeployStatus, filesNotAsRendered, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -72,7 +72,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.6: async standbys join a running 
   }, 300_000);
 
   it('with restarts: rolling they join: MAL online, archives by a rolling restart, the primary last', async () => {
-    edit({ ...full, restarts: 'rolling' } as ClusterSpec);
+    const rolling = { ...full, restarts: 'rolling' } as ClusterSpec;
+    edit(rolling);
     const t0 = Date.now();
     await tf.apply();
     const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
@@ -116,6 +117,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.6: async standbys join a running 
       'GRP1_RT_02 STANDBY OPEN',
     ]);
     // the files on the running members are as the new spec renders them
+    // the running members' files byte for byte as the new spec renders them
+    expect(filesNotAsRendered(lab(), rolling as ClusterSpec)).toEqual([]);
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 900_000);

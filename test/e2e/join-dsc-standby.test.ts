@@ -25,7 +25,7 @@ import { readLogs, teardownSequence } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
 import { buildExistingDsc, type DscClusterSetup } from './dsc-cluster';
 import { dscSharedDir } from './specs-mpp-dsc';
-import { dmdeployStatus, synthStack } from './stack';
+import { dmdeployStatus, filesNotAsRendered, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -169,6 +169,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.11: a DMDSC standby joins a runni
       'GRP1_RT_DSC01 STANDBY OPEN',
       'GRP1_RT_DSC02 STANDBY OPEN',
     ]);
+    // the running members' files byte for byte as the new spec renders them
+    expect(filesNotAsRendered(lab(), grown as ClusterSpec)).toEqual([]);
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 900_000);

@@ -22,7 +22,7 @@ import { readLogs } from './dmsim-log';
 import { labSpec } from './specs';
 import { buildExistingDsc, type DscClusterSetup } from './dsc-cluster';
 import { dscSetupOf, MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
-import { dmdeployStatus, synthStack } from './stack';
+import { dmdeployStatus, filesNotAsRendered, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -123,6 +123,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins a running DscPrimar
       'GRP1_RT_DSC01 PRIMARY OPEN',
       'GRP1_RT_DSC02 PRIMARY OPEN',
     ]);
+    // the running members' files byte for byte as the new spec renders them
+    expect(filesNotAsRendered(lab(), grown as ClusterSpec)).toEqual([]);
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 900_000);

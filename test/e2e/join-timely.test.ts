@@ -17,7 +17,7 @@ import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
 import { readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
-import { dmdeployStatus, synthStack } from './stack';
+import { dmdeployStatus, filesNotAsRendered, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -73,6 +73,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.9: a timely standby joins a runni
     expect(
       s.groups[0]?.databases.map((d) => `${d.instance} ${String(d.mode)} ${String(d.status)}`).sort(),
     ).toEqual(['GRP1_RWW_01 PRIMARY OPEN', 'GRP1_RWW_02 STANDBY OPEN', 'GRP1_RWW_03 STANDBY OPEN']);
+    // the running members' files byte for byte as the new spec renders them
+    expect(filesNotAsRendered(lab(), full as ClusterSpec)).toEqual([]);
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 600_000);

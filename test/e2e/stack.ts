@@ -6,7 +6,7 @@
  * `dmdeploy status --json` on it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,9 @@ import { buildApp } from '../../main';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import type { ClusterStatus } from '../../lib/steps';
 import { resourceName } from '../../lib/plan';
+import { renderCluster } from '../../lib/render';
+import { validateSpec } from '../../lib/validate';
+import type { Lab } from '../lab/lab';
 import { PASSWORD } from '../dmsim/lab-harness';
 import { terraformRunner, type TfEvent, type TfRunner } from '../tf';
 import { terraformAvailability } from '../tf/availability';
@@ -81,4 +84,20 @@ export async function dmdeployStatus(specFile: string, password = PASSWORD): Pro
   } catch {
     throw new Error(`dmdeploy status printed no JSON:\n${r.stdout}\n${r.stderr}`);
   }
+}
+
+/**
+ * The whole files `spec` renders (dm.ini settings are merged patches, left out) that are not on
+ * their hosts byte for byte as rendered: `host:path`, empty when every one is.
+ */
+export function filesNotAsRendered(lab: Lab, spec: ClusterSpec): string[] {
+  const v = validateSpec(spec);
+  if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
+  return renderCluster(v.model)
+    .filter((f) => f.kind === 'file')
+    .filter((f) => {
+      const at = lab.dmPath(f.host, f.path);
+      return !existsSync(at) || readFileSync(at, 'utf8') !== f.content;
+    })
+    .map((f) => `${f.host}:${f.path}`);
 }

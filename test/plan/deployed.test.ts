@@ -234,7 +234,7 @@ describe('changes against a deployed cluster', () => {
     const add = judgeLiveChanges(liveChanges(before, grown), new Set(['GRP1_RT_01', 'GRP1_RT_02']));
     expect(add.refused.map((r) => r.code)).toEqual(['LIVE_ADD_MEMBER']);
     expect(add.refused[0]?.what).toMatch(
-      /^standby GRP1_RT_03 on M joins group GRP1: outside an MPP system, dmdeploy adds a single-instance realtime or timely standby online/,
+      /^standby GRP1_RT_03 on M joins group GRP1: dmdeploy adds online a single-instance realtime or timely standby/,
     );
     // a second instance on S moves GRP1_RT_02's default path to <dmHome>/data/<name>: refused as a move
     const crowded = record((s) => s.standbys.push({ ...standby(s), name: 'GRP1_RT_03', port: 32143 }));
@@ -368,6 +368,27 @@ describe('changes against a deployed cluster', () => {
       new Set(['GRP1_RT_DSC01', 'GRP1_RT_DSC02']),
     );
     expect(judged.refused).toEqual([]);
+  });
+
+  it('a standby added to one group of an MppGroup joins it; every group takes its MAL entry (7.4.3.2)', () => {
+    const spec = example('7.4-mpp-group.yaml') as unknown as {
+      groups: { standbys: Record<string, unknown>[] }[];
+      hosts: Record<string, unknown>;
+    };
+    const g1 = spec.groups[0];
+    if (!g1) throw new Error('no group');
+    spec.hosts.D = { address: '192.168.0.145' };
+    g1.standbys.push({ ...g1.standbys[0], name: 'GRP1_MPP_EP12', host: 'D', path: '/dm/data/EP12' });
+    const plan = planOf(spec as unknown as ClusterSpec);
+    expect(plan.steps.find((x) => x.id === 'GRP1_MPP_EP12/join')?.params).toMatchObject({
+      kind: 'join',
+      join: { group: 'GRP1', instances: ['GRP1_MPP_EP12'] },
+      malGroups: ['GRP1', 'GRP2'],
+    });
+    // the new standby reads the one dmmpp.ctl, copied to it after it is restored
+    const ctl = plan.steps.find((x) => x.params.kind === 'mpp-ctl');
+    expect(ctl?.params.kind === 'mpp-ctl' && ctl.params.targets.map((t) => t.host)).toContain('D');
+    expect(plan.steps.find((x) => x.id === 'GRP1_MPP_EP12/mount')?.after).toContain(ctl?.id);
   });
 
   it('a watcher setting `set group` changes is online (§4.4 item 34); another file is refused while its owner runs', () => {

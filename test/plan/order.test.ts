@@ -68,9 +68,15 @@ describe('the order of a 12 x (1+2) MppGroup, before and after linear synth', ()
     ]),
   );
   const steps = Object.keys(golden.dependsOn);
+  // each MPP standby later got a join step (a standby added to a running group, day 2): those are
+  // additions, with nothing to do on a first deploy; the order among the golden's steps, and what
+  // waits for what through the new ones, must still be as it was
+  const joins = new Set(plan.steps.filter((s) => s.params.kind === 'join').map((s) => s.id));
+  const isJoinResource = (n: string) => n.endsWith('__join');
 
   it('plans the same steps in the same deploy and teardown order', () => {
-    expect(plan.steps.map((s) => s.id)).toEqual(golden.steps);
+    expect(joins.size).toBe(golden.groups * golden.standbys);
+    expect(plan.steps.map((s) => s.id).filter((id) => !joins.has(id))).toEqual(golden.steps);
     expect(plan.teardown.map((s) => s.id)).toEqual(golden.teardown);
   });
 
@@ -78,7 +84,7 @@ describe('the order of a 12 x (1+2) MppGroup, before and after linear synth', ()
     expect(steps.length).toBe(golden.steps.length + golden.teardown.length);
     expect(
       Object.keys(dependsOn)
-        .filter((n) => !n.startsWith('teardown__before__'))
+        .filter((n) => !n.startsWith('teardown__before__') && !isJoinResource(n))
         .sort(),
     ).toEqual([...steps].sort());
     const before = reach(golden.dependsOn, steps);

@@ -14,8 +14,8 @@
  */
 import { parseIni } from '../../render/ini';
 import type { StepContext, StepKindImpl } from '../context';
-import { joiningGroup } from '../deployed';
-import { fileOf, GroupSession, type Member } from '../group-session';
+import { joiningGroup, readDeployed } from '../deployed';
+import { fileOf, GroupSession, writeSettledFiles, type Member } from '../group-session';
 import { Remote } from '../remote';
 import type { StepOf } from './types';
 
@@ -97,6 +97,17 @@ async function addMal(g: GroupSession, step: JoinStep, m: Member): Promise<void>
   g.ctx.progress(`${m.instance}: MAL entry of ${adding.join(', ')} added online (SF_MAL_CONFIG_APPLY)`);
 }
 
+/**
+ * The running members that take the new MAL entries: the group's, or, in an MPP system, every
+ * instance's (7.4.3.2: one dmmal.ini for all), as the deployed record names them.
+ */
+async function malMembers(g: GroupSession, step: JoinStep, group: readonly Member[]): Promise<Member[]> {
+  const others = ((await readDeployed(g.ctx))?.instances ?? []).filter(
+    (i) => step.params.malGroups.includes(i.group) && !group.some((m) => m.instance === i.instance),
+  );
+  return [...group, ...(others.length ? await g.members(others) : [])];
+}
+
 export const join: StepKindImpl<JoinStep> = {
   timeoutMs: 30 * 60_000,
   mutates: true,
@@ -126,7 +137,8 @@ export const join: StepKindImpl<JoinStep> = {
       );
 
     // 7.10.3: the MAL entry on every running member, each on its own
-    for (const m of members) await addMal(g, step, m);
+    const mal = await malMembers(g, step, members);
+    for (const m of mal) await addMal(g, step, m);
 
     const missing = new Map<string, { type: string; dest: string }[]>();
     for (const m of members) {
@@ -150,16 +162,22 @@ export const join: StepKindImpl<JoinStep> = {
           `${p.join.group}: ${[...missing].map(([m, a]) => `${m} ADD ARCHIVELOG ${a.map((x) => `${x.type} ${x.dest}`).join(', ')}`).join('; ')}`,
         );
     });
+    // the other groups of an MPP system: their dmmal.ini as rendered, now that they hold it
+    for (const m of mal.filter((x) => !members.includes(x)))
+      await writeSettledFiles(g.at(m.host), m.instance, m.port);
   },
   async verify(ctx, step) {
     const p = step.params;
     const recorded = (await joiningGroup(ctx, p.join.group, p.instance)) ?? [];
     const g = new GroupSession(ctx, step, p.join.group);
-    for (const m of await g.members(recorded)) {
-      const r = g.at(m.host);
+    const members = await g.members(recorded);
+    for (const m of await malMembers(g, step, members)) {
       const held = (await g.malNames(m)).names;
       for (const n of p.join.instances.filter((x) => !held.includes(x)))
-        r.fail(`${m.instance}'s MAL has no ${n}`, '', 'apply again');
+        g.at(m.host).fail(`${m.instance}'s MAL has no ${n}`, '', 'apply again');
+    }
+    for (const m of members) {
+      const r = g.at(m.host);
       const have = await g.archives(m);
       for (const a of archivesTo(ctx, m.instance, step))
         if (!have.some((h) => h.type === a.type && h.dest === a.dest))

@@ -1,0 +1,170 @@
+/**
+ * A standby added to one group of a running MppGroup (the 7.4 example, 2 groups x (1+1) crosswise
+ * on A and B), through the synthesized stack and real Terraform applying the edited spec into the
+ * same state. GRP1_MPP_EP12 on a new host D joins by 7.10 within GRP1: a fresh online backup of
+ * GRP1's primary EP; SF_MAL_INST_ADD on every instance of the MPP system (they share one dmmal.ini,
+ * 7.4.3.2); ADD ARCHIVELOG only on GRP1's members, GRP1's primary MOUNTed first and OPENed last;
+ * GRP2 is not put in MOUNT; dmmpp.ctl copied to the new standby; nothing that ran restarts.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { App } from 'cdktf';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../main';
+import type { ClusterSpec } from '../../lib/spec/schema';
+import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
+import { labAvailabilityForTests, useLab } from '../lab/vitest';
+import { terraformForTests } from '../tf/availability';
+import type { TfRunner } from '../tf';
+import { readLogs, teardownSequence, type HostRecord } from './dmsim-log';
+import { labSpec } from './specs';
+import { MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
+import { dmdeployStatus, filesNotAsRendered, synthStack } from './stack';
+
+const avail = labAvailabilityForTests();
+const terraform = terraformForTests();
+const topo = MPP_DSC_TOPOLOGIES.find((t) => t.id === 'mpp22');
+if (!topo) throw new Error('no mpp22 topology');
+const HOSTS = [...topo.hosts, 'D'];
+
+type Group = { group: string; primary: Record<string, unknown>; standbys: Record<string, unknown>[] };
+
+/** Which instance ran each record: a dmserver's records carry its pid, its start record its dm.ini. */
+function byInstance(log: readonly HostRecord[]): (r: HostRecord) => string {
+  const ini = new Map<string, string>();
+  for (const r of log)
+    if (r.tool === 'dmserver' && r.event === 'start') ini.set(`${r.host}:${String(r.pid)}`, String(r.ini));
+  return (r) => path.basename(path.dirname(path.dirname(ini.get(`${r.host}:${String(r.pid)}`) ?? '')));
+}
+
+describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a running MppGroup', () => {
+  const lab = useLab({ name: 'e2ejoinmpp', hosts: HOSTS }, 90_000);
+  let dir = '';
+  let specFile = '';
+  let tf: TfRunner;
+  let first: ClusterSpec & { groups: Group[]; hosts: Record<string, unknown> };
+  let all: HostRecord[] = [];
+
+  beforeAll(async () => {
+    const l = lab();
+    installOnHosts(l, HOSTS);
+    first = labSpec(topo, l) as typeof first;
+    ({ dir, specFile, tf } = synthStack('joinmpp', first, 'MPP_EP'));
+    await tf.apply();
+  }, 600_000);
+
+  afterAll(async () => {
+    await killOurProcesses(lab(), HOSTS).catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('joins GRP1 online: every instance takes the MAL entry, only GRP1 the archive; nothing restarts', async () => {
+    const d = lab().host('D');
+    const [g1, g2] = first.groups;
+    if (!g1 || !g2) throw new Error('two groups');
+    const grown = {
+      ...first,
+      hosts: { ...first.hosts, D: { address: d.public, public: d.public, private: d.private } },
+      groups: [
+        {
+          ...g1,
+          standbys: [
+            ...g1.standbys,
+            {
+              ...g1.standbys[0],
+              name: 'GRP1_MPP_EP12',
+              host: 'D',
+              path: '/dm/data/EP12',
+            },
+          ],
+        },
+        g2,
+      ],
+    };
+    writeFileSync(specFile, stringify(grown));
+    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+    const t0 = Date.now();
+    await tf.apply();
+    all = readLogs(lab(), HOSTS);
+    const who = byInstance(all);
+    const log = all.filter((r) => Date.parse(String(r.t)) >= t0);
+    const ran = (inst: string, stmt: RegExp) =>
+      log.findIndex(
+        (r) => r.event === 'exec' && r.ok === true && who(r) === inst && stmt.test(String(r.stmt)),
+      );
+    // 7.4.3.2: every instance of the MPP system holds the same MAL
+    for (const inst of ['EP01', 'EP11', 'EP02', 'EP22'])
+      expect(ran(inst, /^SF_MAL_INST_ADD\('MAL_INST\d+','GRP1_MPP_EP12'/), inst).toBeGreaterThanOrEqual(0);
+    // 7.10.4 within GRP1 only: its primary EP MOUNTs first and OPENs last
+    const add = /^ALTER DATABASE ADD ARCHIVELOG 'DEST=GRP1_MPP_EP12, TYPE=REALTIME'$/;
+    expect(ran('EP01', add)).toBeGreaterThan(ran('EP01', /^ALTER DATABASE MOUNT$/));
+    expect(ran('EP11', add)).toBeGreaterThan(ran('EP11', /^ALTER DATABASE MOUNT$/));
+    expect(ran('EP01', /^ALTER DATABASE MOUNT$/)).toBeLessThan(ran('EP11', /^ALTER DATABASE MOUNT$/));
+    expect(ran('EP01', /^ALTER DATABASE OPEN FORCE$/)).toBeGreaterThan(
+      ran('EP11', /^ALTER DATABASE OPEN FORCE$/),
+    );
+    for (const inst of ['EP02', 'EP22'])
+      expect(ran(inst, /^ALTER DATABASE (MOUNT|ADD ARCHIVELOG)/), inst).toBe(-1);
+    expect(log.filter((r) => r.event === 'hazard').map((r) => r.reason)).toEqual([]);
+    // nothing that ran was initialised, restored or restarted
+    expect(
+      log
+        .filter((r) => r.host !== 'D')
+        .filter(
+          (r) =>
+            r.event === 'dminit' || r.event === 'restore' || (r.tool === 'dmserver' && r.event === 'start'),
+        ),
+    ).toEqual([]);
+    expect(log.filter((r) => r.event === 'backup').map((r) => `${r.host} ${String(r.online)}`)).toEqual([
+      'A true',
+    ]);
+    // the new standby reads the MPP system's dmmpp.ctl (7.4.5.4): the same bytes as the primary's
+    const sum = async (h: string, p: string) => (await lab().sh(h, `sha256sum ${p}`)).stdout.split(/\s+/)[0];
+    expect(await sum('D', '/dm/data/EP12/DAMENG/dmmpp.ctl')).toBe(
+      await sum('A', '/dm/data/EP01/DAMENG/dmmpp.ctl'),
+    );
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(
+      s.groups
+        .flatMap((g) =>
+          g.databases.map((x) => `${g.name} ${x.instance} ${String(x.mode)} ${String(x.status)}`),
+        )
+        .sort(),
+    ).toEqual([
+      'GRP1 GRP1_MPP_EP01 PRIMARY OPEN',
+      'GRP1 GRP1_MPP_EP11 STANDBY OPEN',
+      'GRP1 GRP1_MPP_EP12 STANDBY OPEN',
+      'GRP2 GRP2_MPP_EP02 PRIMARY OPEN',
+      'GRP2 GRP2_MPP_EP22 STANDBY OPEN',
+    ]);
+    // the running members' files byte for byte as the new spec renders them
+    expect(filesNotAsRendered(lab(), grown as ClusterSpec)).toEqual([]);
+    const p = await tf.plan();
+    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+  }, 900_000);
+
+  it('destroy stops every instance in §6.4 order, the joined standby with the standbys', async () => {
+    const from = Date.now();
+    await tf.destroy();
+    const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= from);
+    const who = byInstance(all);
+    const primaries = new Set(['EP01', 'EP02']);
+    // the primaries' hosts hold standbys too: name each shutdown by its instance
+    const t = teardownSequence(
+      log.map((r) =>
+        r.tool === 'dmserver' ? { ...r, host: primaries.has(who(r)) ? 'PRIMARY' : r.host } : r,
+      ),
+      from,
+      ['PRIMARY'],
+    );
+    expect(t.seq.filter((x) => x === 'standby server')).toHaveLength(3);
+    expect(t.seq.filter((x) => x === 'primary server')).toHaveLength(2);
+    expect(t.seq.indexOf('primary server')).toBeGreaterThan(t.seq.lastIndexOf('monitor'));
+    expect(t.seq.lastIndexOf('primary server')).toBeLessThan(t.seq.indexOf('standby server'));
+    expect(t.allNormal).toBe(true);
+    for (const h of HOSTS)
+      expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/), h).toEqual([]);
+  }, 300_000);
+});
