@@ -117,6 +117,7 @@ export function planCluster(model: ClusterModel): Plan {
   const mppAfter: string[] = [];
 
   const modeSteps = new Map<string, string[]>();
+  let lastMppJoin: string | undefined;
   for (const group of model.groups) {
     const primary = primaryOf(group);
     const p = node0(primary);
@@ -267,7 +268,8 @@ export function planCluster(model: ClusterModel): Plan {
             ...(db.role === 'standby' ? {} : { restart: true }),
           }
         : undefined;
-    let lastJoin: string | undefined;
+    // MPP: the groups share the watchers of a host and one MAL: one join at a time across them
+    let lastJoin: string | undefined = model.mpp ? lastMppJoin : undefined;
     const copies = new Map<string, string>();
     const copyTo = (host: string): string => {
       if (host === p.host) return backup;
@@ -353,6 +355,7 @@ export function planCluster(model: ClusterModel): Plan {
         modes.push(lastJoin);
       }
     }
+    if (model.mpp) lastMppJoin = lastJoin;
     // a standby marked removed leaves the running group; one membership change at a time
     if (joinsGroup(model, group))
       for (const db of group.retired ?? []) {

@@ -312,8 +312,12 @@ export function liveChanges(deployed: DeployedRecord, next: DeployedRecord): Liv
   const old = new Map(deployed.files.map((f) => [key(f), f]));
   const kept = new Set(next.files.map(key));
   const groupSets = setGroupByGroup(deployed.files, next.files);
+  // a joining DMDSC standby's dmdcr.ini (7.11.2.5) comes with it, though dmcss owns it
+  const grownHosts = new Set(next.instances.filter((i) => grown.includes(i.instance)).map((i) => i.host));
+  const comesWithNew = (f: DeployedFile) =>
+    grown.includes(f.owner) || (f.owner.startsWith('dmdcr@') && grownHosts.has(f.host) && !old.has(key(f)));
   for (const f of next.files) {
-    if (grown.includes(f.owner)) continue;
+    if (comesWithNew(f)) continue;
     const was = old.get(key(f));
     if (!was) {
       out.push({ kind: 'file', owner: f.owner, host: f.host, path: f.path, what: 'a new file', added: true });

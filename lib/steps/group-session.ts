@@ -14,6 +14,7 @@ import type { StepContext } from './context';
 import { Remote } from './remote';
 import { pendingFiles, writeFiles } from './kinds/files';
 import { startWatcher } from './kinds/watcher';
+import { markPending, serverProcess } from './pending';
 import type { StepOf } from './kinds/types';
 
 export interface Member {
@@ -94,24 +95,28 @@ export async function unlike(
   const files = configFiles(r.ctx, instance).filter((f) => f.role === 'dmmal.ini' || f.role === 'dmarch.ini');
   const out: StepFile[] = [];
   const names = new Set<string>();
-  for (const f of files) {
-    const q =
-      f.role === 'dmmal.ini'
-        ? 'SELECT MAL_INST_NAME FROM V$DM_MAL_INI'
-        : 'SELECT ARCH_DEST FROM V$DM_ARCH_INI';
+  const held = async (q: string): Promise<Set<string>> => {
     const res = await r.disql(port, [q], 30_000);
     // unknown is not alike: a file is never written ahead of what the server does
     if (res.exitCode !== 0)
       r.fail(
         `${q} on ${instance} failed`,
         dmMessage(`${res.stdout}\n${res.stderr}`),
-        `the running server must answer to tell whether its ${f.role} may be written; check it, then apply again`,
+        `the running server must answer to tell whether its dmmal.ini and dmarch.ini may be written; check it, then apply again`,
       );
-    const held = new Set(bareRows(res.stdout).map((row) => row.join(' ')));
+    return new Set(bareRows(res.stdout).map((row) => row.join(' ')));
+  };
+  const malQuery = 'SELECT MAL_INST_NAME FROM V$DM_MAL_INI';
+  for (const f of files) {
+    const q = f.role === 'dmmal.ini' ? malQuery : 'SELECT ARCH_DEST FROM V$DM_ARCH_INI';
+    const has = await held(q);
     const named = new Set(namesIn(f));
-    // an archive destination that waits for the restart is written now, with the restart marker
-    const waits = f.role === 'dmarch.ini' ? restartJoiners(r.ctx) : new Set<string>();
-    const differ = [...[...named].filter((n) => !held.has(n)), ...[...held].filter((n) => !named.has(n))]
+    // an async or sync standby's archive destination waits for the restart: written once the
+    // server's MAL holds the standby (every ARCH_DEST names a MAL instance, §5.3), with the marker
+    const joiners = f.role === 'dmarch.ini' ? restartJoiners(r.ctx) : new Set<string>();
+    const mal = joiners.size ? await held(malQuery) : new Set<string>();
+    const waits = new Set([...joiners].filter((j) => mal.has(j)));
+    const differ = [...[...named].filter((n) => !has.has(n)), ...[...has].filter((n) => !named.has(n))]
       .flatMap((n) => n.split('/'))
       .filter((n) => moving.has(n) && !waits.has(n));
     if (differ.length) out.push(f);
@@ -126,6 +131,21 @@ export async function writeSettledFiles(r: Remote, instance: string, port: numbe
   const files = configFiles(r.ctx, instance).filter(
     (f) => (f.role === 'dmmal.ini' || f.role === 'dmarch.ini') && !left.includes(f),
   );
+  // a destination to an async or sync standby is read when the server restarts (restarts:
+  // rolling): marked as waiting before the file is written, as the config step marks its files
+  const joiners = restartJoiners(r.ctx);
+  const waiting = (await pendingFiles(r, files)).filter(
+    (f) => f.role === 'dmarch.ini' && namesIn(f).some((n) => n.split('/').some((x) => joiners.has(x))),
+  );
+  const dmIni = fileOf(r.ctx, instance, 'dm.ini')?.path;
+  if (waiting.length && dmIni)
+    await markPending(
+      r,
+      instance,
+      dmIni,
+      await serverProcess(r, dmIni),
+      waiting.map((f) => f.path),
+    );
   await writeFiles(r, files);
   if (left.length)
     r.ctx.progress(

@@ -118,7 +118,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.6: async standbys join a running 
     ]);
     // the files on the running members are as the new spec renders them
     // the running members' files byte for byte as the new spec renders them
-    expect(filesNotAsRendered(lab(), rolling as ClusterSpec)).toEqual([]);
+    expect(await filesNotAsRendered(lab(), rolling as ClusterSpec)).toEqual([]);
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 900_000);

@@ -74,7 +74,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.9: a timely standby joins a runni
       s.groups[0]?.databases.map((d) => `${d.instance} ${String(d.mode)} ${String(d.status)}`).sort(),
     ).toEqual(['GRP1_RWW_01 PRIMARY OPEN', 'GRP1_RWW_02 STANDBY OPEN', 'GRP1_RWW_03 STANDBY OPEN']);
     // the running members' files byte for byte as the new spec renders them
-    expect(filesNotAsRendered(lab(), full as ClusterSpec)).toEqual([]);
+    expect(await filesNotAsRendered(lab(), full as ClusterSpec)).toEqual([]);
     const p = await tf.plan();
     expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
   }, 600_000);

@@ -6,7 +6,7 @@
  * `dmdeploy status --json` on it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -88,16 +88,16 @@ export async function dmdeployStatus(specFile: string, password = PASSWORD): Pro
 
 /**
  * The whole files `spec` renders (dm.ini settings are merged patches, left out) that are not on
- * their hosts byte for byte as rendered: `host:path`, empty when every one is.
+ * their hosts byte for byte as rendered: `host:path`, empty when every one is. Read over SSH: a
+ * host's data disk is mounted inside it.
  */
-export function filesNotAsRendered(lab: Lab, spec: ClusterSpec): string[] {
+export async function filesNotAsRendered(lab: Lab, spec: ClusterSpec): Promise<string[]> {
   const v = validateSpec(spec);
   if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
-  return renderCluster(v.model)
-    .filter((f) => f.kind === 'file')
-    .filter((f) => {
-      const at = lab.dmPath(f.host, f.path);
-      return !existsSync(at) || readFileSync(at, 'utf8') !== f.content;
-    })
-    .map((f) => `${f.host}:${f.path}`);
+  const out: string[] = [];
+  for (const f of renderCluster(v.model).filter((x) => x.kind === 'file')) {
+    const r = await lab.sh(f.host, `cat '${f.path}'`);
+    if (r.code !== 0 || r.stdout !== f.content) out.push(`${f.host}:${f.path}`);
+  }
+  return out;
 }

@@ -347,6 +347,8 @@ describe('changes against a deployed cluster', () => {
             malDwPort: 3566 + n,
             instDwPort: 4566 + n,
           })),
+          // its dmdcr.ini (dmcss's file) comes with it (7.11.2.5)
+          dmcssAutoRestart: { interval: 5 },
         } as never),
       ),
     );
@@ -361,7 +363,8 @@ describe('changes against a deployed cluster', () => {
     });
     // the running members' judge: both nodes join with the step
     const before = recordOf(example('7.2-realtime-pair.yaml'));
-    const running = new Set(['GRP1_RT_01', 'GRP1_RT_02', 'monitor@DW_M']);
+    // 7.11.1 item 2: the DMDSC cluster's dmcss runs before it joins
+    const running = new Set(['GRP1_RT_01', 'GRP1_RT_02', 'monitor@DW_M', 'dmdcr@DW_S1']);
     const judged = judgeLiveChanges(
       liveChanges(before, deployedRecord(grown)),
       running,
@@ -389,6 +392,14 @@ describe('changes against a deployed cluster', () => {
     const ctl = plan.steps.find((x) => x.params.kind === 'mpp-ctl');
     expect(ctl?.params.kind === 'mpp-ctl' && ctl.params.targets.map((t) => t.host)).toContain('D');
     expect(plan.steps.find((x) => x.id === 'GRP1_MPP_EP12/mount')?.after).toContain(ctl?.id);
+    // two joins in two groups share the hosts' watchers and the one MAL: one after the other
+    const g2 = spec.groups[1];
+    if (!g2) throw new Error('no group 2');
+    g2.standbys.push({ ...g2.standbys[0], name: 'GRP2_MPP_EP23', host: 'D', path: '/dm/data/EP23' });
+    const two = planOf(spec as unknown as ClusterSpec);
+    const after = (id: string) => two.steps.find((x) => x.id === id)?.after ?? [];
+    expect(after('GRP2_MPP_EP22/join')).toContain('GRP1_MPP_EP12/join');
+    expect(after('GRP2_MPP_EP23/join')).toContain('GRP2_MPP_EP22/join');
   });
 
   it('a watcher setting `set group` changes is online (§4.4 item 34); another file is refused while its owner runs', () => {

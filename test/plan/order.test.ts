@@ -68,11 +68,18 @@ describe('the order of a 12 x (1+2) MppGroup, before and after linear synth', ()
     ]),
   );
   const steps = Object.keys(golden.dependsOn);
-  // each MPP standby later got a join step (a standby added to a running group, day 2): those are
-  // additions, with nothing to do on a first deploy; the order among the golden's steps, and what
-  // waits for what through the new ones, must still be as it was
+  // each MPP standby later got a join step (a standby added to a running group, day 2), and the
+  // joins of an MPP system run one at a time across its groups (they share the hosts' watchers and
+  // one MAL): those are additions, with nothing to do on a first deploy. Without them, what waits
+  // for what among the golden's steps must still be exactly as it was
   const joins = new Set(plan.steps.filter((s) => s.params.kind === 'join').map((s) => s.id));
   const isJoinResource = (n: string) => n.endsWith('__join');
+  const withoutJoins = (g: Record<string, string[]>) =>
+    Object.fromEntries(
+      Object.entries(g)
+        .filter(([k]) => !isJoinResource(k))
+        .map(([k, d]) => [k, d.filter((x) => !isJoinResource(x))]),
+    );
 
   it('plans the same steps in the same deploy and teardown order', () => {
     expect(joins.size).toBe(golden.groups * golden.standbys);
@@ -88,7 +95,7 @@ describe('the order of a 12 x (1+2) MppGroup, before and after linear synth', ()
         .sort(),
     ).toEqual([...steps].sort());
     const before = reach(golden.dependsOn, steps);
-    const after = reach(dependsOn, steps);
+    const after = reach(withoutJoins(dependsOn), steps);
     for (const n of steps)
       expect([...(after.get(n) ?? [])].sort(), n).toEqual([...(before.get(n) ?? [])].sort());
   });

@@ -126,22 +126,23 @@ export const config: StepKindImpl<StepOf<'config'>> = {
     // the server process as it runs before the files change: one started since has read them
     const dmIni = step.params.files.find((f) => f.role === 'dm.ini')?.path ?? '';
     const before = await serverProcess(r, dmIni);
-    await writeFiles(r, files);
     // a running dmserver reads its files at its next start only: the marker says it waits, and the
-    // group's restart step restarts it (restarts: rolling) or says so; status reports it meanwhile
+    // group's restart step restarts it (restarts: rolling) or says so; status reports it meanwhile.
+    // Marked before the files are written: a run cut short in between still leaves the marker
     const serverFiles = pending.filter((f) => f.role !== 'dmwatcher.ini');
     // dmmal.ini is never restarted one member at a time (every member must hold the same MAL
     // configuration): it is said below, and not marked for the rolling restart
     const rollable = serverFiles.filter((f) => f.role !== 'dmmal.ini');
+    if (rollable.length && before)
+      await markPending(
+        r,
+        step.params.instance,
+        dmIni,
+        before,
+        rollable.map((f) => f.path),
+      );
+    await writeFiles(r, files);
     if (serverFiles.length && before) {
-      if (rollable.length)
-        await markPending(
-          r,
-          step.params.instance,
-          dmIni,
-          before,
-          rollable.map((f) => f.path),
-        );
       const restart = ctx.plan.steps.find(
         (s) =>
           s.params.kind === 'restart' && s.params.members.some((m) => m.instance === step.params.instance),

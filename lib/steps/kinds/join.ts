@@ -41,7 +41,7 @@ function malEntry(
  * The archive destinations `member`'s rendered dmarch.ini sends to the joining instance, that
  * this step adds online: none for an async or sync standby, whose destinations the members read
  * when the group's rolling restart restarts them (7.6.2, 7.7.2: the manual adds those to a group
- * it shut down; docs/manual-deviations.md J5).
+ * it shut down; docs/manual-deviations.md J4).
  */
 function archivesTo(ctx: StepContext, member: string, step: JoinStep): { type: string; dest: string }[] {
   const joining = step.params.instance;

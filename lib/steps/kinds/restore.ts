@@ -71,8 +71,8 @@ async function restoreOnline(
     }
     await r.writeRecord(stage(step.id, 'copied'));
   }
-  await stoppedOrFail(r, p.nodes ?? [{ ...p, host: step.host }], 'RESTORE (7.10.1, 7.11.1)');
   try {
+    await stoppedOrFail(r, p.nodes ?? [{ ...p, host: step.host }], 'RESTORE (7.10.1, 7.11.1)');
     if (!(await r.hasRecord(stage(step.id, 'restored')))) {
       await rmanRun(rman.restore(p.iniPath, dir), 'RESTORE DATABASE');
       await r.writeRecord(stage(step.id, 'restored'));
