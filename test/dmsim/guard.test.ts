@@ -250,6 +250,63 @@ describe('a realtime pair built as the manual says (7.1, 7.2)', () => {
   });
 });
 
+describe('detach, stop and attach a standby through the monitor (§4.4 items 43, 44, 49; §6.18)', () => {
+  let lab: SimLab;
+  let pair: Pair;
+  let mon: Bg;
+  beforeAll(async () => {
+    lab = SimLab.create('dmsim-detach');
+    pair = pairSpec(lab, { instErrorTime: 3 });
+    await buildPair(pair);
+    startWatchers(pair);
+    mon = pair.M.spawn('dmmonitor', [pair.monitorIni]);
+    await mon.waitFor(/启动确认监视器/);
+    for (const [h, port] of [
+      [pair.P, pair.primary.port],
+      [pair.S, pair.standby.port],
+    ] as const)
+      await until(async () => (await h.instance(port)).STATUS$ === 'OPEN', `${port} OPEN`);
+  }, 30_000);
+  afterAll(async () => lab?.cleanup());
+
+  const archive = async () =>
+    (
+      await pair.P.query(
+        pair.primary.port,
+        "SELECT ARCH_STATUS FROM V$ARCH_STATUS WHERE ARCH_TYPE = 'REALTIME'",
+      )
+    )[0]?.ARCH_STATUS;
+
+  it('refuses to stop a standby whose archive is valid; detach makes it INVALID, attach VALID again', async () => {
+    await until(async () => (await archive()) === 'VALID', 'archive VALID');
+    mon.write(`login\nSYSDBA\n${PASSWORD}\nstop database GRP1.GRP1_RT_02\n`);
+    await mon.waitFor(/备库\(GRP1_RT_02\)的归档状态有效, 请先执行detach database分离备库.*§4\.4 item 49/);
+    expect(pair.S.log().filter((r) => r.event === 'shutdown' && r.tool === 'dmserver')).toEqual([]);
+    mon.write('detach database GRP1.GRP1_RT_02\n');
+    await mon.waitFor(/分离库\(GRP1_RT_02\)成功/);
+    expect(await archive()).toBe('INVALID');
+    mon.write('attach database GRP1.GRP1_RT_02\n');
+    await mon.waitFor(/加回库\(GRP1_RT_02\)成功/);
+    await until(async () => (await archive()) === 'VALID', 'archive VALID again');
+    // the primary cannot be detached: only a GLOBAL standby
+    mon.write('detach database GRP1.GRP1_RT_01\n');
+    await mon.waitFor(/库\(GRP1_RT_01\)不是全局守护类型的备库/);
+  });
+
+  it('a detached standby stops normally; its watcher goes to Shutdown and does not restart it', async () => {
+    mon.write('detach database GRP1.GRP1_RT_02\nstop database GRP1.GRP1_RT_02\n');
+    await mon.waitFor(/关闭库\(GRP1_RT_02\)成功/, 20_000);
+    await until(
+      () => pair.S.log().some((r) => r.event === 'shutdown' && r.tool === 'dmserver' && r.normal === true),
+      'standby shut down normally',
+    );
+    // INST_AUTO_RESTART is on: a watcher still watching would start it again within a few rounds
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(pair.S.log().filter((r) => r.event === 'start' && r.tool === 'dmserver')).toHaveLength(1);
+    expect((await pair.P.instance(pair.primary.port)).STATUS$).toBe('OPEN');
+  });
+});
+
 describe('an async standby (7.6) under a LOCAL watcher', () => {
   let lab: SimLab;
   afterAll(async () => lab?.cleanup());

@@ -423,6 +423,21 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
         .filter((r) => r.tool === 'dmserver' && (r.event === 'shutdown' || r.event === 'start'))
         .map((r) => `${r.event} ${r.host} ${String(r.normal)}`),
     ).toEqual(['shutdown DW_S2 true']);
+    // §6.18: detached, then stopped through the monitor (§4.4 items 43, 49), before its
+    // destination is deleted with the members in MOUNT
+    const commands = log
+      .filter((r) => r.tool === 'dmmonitor' && r.event === 'command')
+      .map((r) => String(r.cmd));
+    expect(commands).toEqual(
+      expect.arrayContaining(['detach database grp1.grp1_rt_03', 'stop database grp1.grp1_rt_03']),
+    );
+    expect(log.filter((r) => r.event === 'detach').map((r) => `${r.host} ${String(r.db)}`)).toEqual([
+      'DW_P GRP1_RT_03',
+    ]);
+    const stopAt = log.findIndex((r) => r.tool === 'dmserver' && r.event === 'shutdown');
+    const deleteAt = log.findIndex((r) => r.event === 'exec' && /DELETE ARCHIVELOG/.test(String(r.stmt)));
+    expect(stopAt).toBeGreaterThanOrEqual(0);
+    expect(deleteAt).toBeGreaterThan(stopAt);
     for (const h of ['DW_P', 'DW_S1'])
       expect(
         log.filter(

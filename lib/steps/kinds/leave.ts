@@ -3,6 +3,7 @@
  * it; this follows the one 7.10.4 gives for changing archive destinations online, with DM8's
  * `ALTER DATABASE DELETE ARCHIVELOG 'DEST=...'` (the DM8 SQL manual's ALTER DATABASE:
  * ADD|MODIFY|DELETE ARCHIVELOG, in MOUNT) in place of ADD (docs/manual-deviations.md L1):
+ *   while it runs: detached and stopped through the monitor (§6.18; §4.4 items 43, 49);
  *   the monitor, the leaving standby's watcher, the standbys' watchers, the primary's stopped;
  *   every remaining member in MOUNT, the primary first; the leaving standby shut down normally;
  *   DELETE ARCHIVELOG of its destination on every remaining member;
@@ -15,7 +16,9 @@ import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
 import type { StepContext, StepKindImpl } from '../context';
 import { readDeployed } from '../deployed';
-import { GroupSession } from '../group-session';
+import { fileOf, GroupSession } from '../group-session';
+import { planMonitorIni, runMonitorCommands } from '../monitor-session';
+import { parseIni } from '../../render/ini';
 import { Remote } from '../remote';
 import { shutdownServer } from './server';
 import type { StepOf } from './types';
@@ -99,6 +102,36 @@ async function left(ctx: StepContext, step: LeaveStep) {
   return { t, server, watcher, held, data, settled };
 }
 
+/**
+ * The plan's dmmonitor.ini with the leaving standby's watcher back in its group (the plan's no
+ * longer names it), from its MAL entry, which every remaining member's dmmal.ini keeps; undefined
+ * without a monitor or that entry.
+ */
+function monitorWithLeaving(ctx: StepContext, step: LeaveStep, member: string): string | undefined {
+  const ini = planMonitorIni(new Remote(ctx, step));
+  const mal = fileOf(ctx, member, 'dmmal.ini');
+  const entry =
+    mal &&
+    parseIni(mal.content).sections.find((x) =>
+      x.entries.some(([k, v]) => k === 'MAL_INST_NAME' && v === step.params.instance),
+    );
+  const get = (k: string) => entry?.entries.find(([key]) => key === k)?.[1];
+  const host = get('MAL_HOST');
+  const port = get('MAL_DW_PORT');
+  if (!ini || !host || !port) return undefined;
+  const lines = ini.split('\n');
+  let inGroup = false;
+  let at = -1;
+  lines.forEach((l, i) => {
+    const section = /^\s*\[([^\]]+)\]/.exec(l);
+    if (section) inGroup = (section[1] ?? '').trim().toUpperCase() === step.params.group.toUpperCase();
+    else if (inGroup && /^\s*MON_DW_IP\s*=/.test(l)) at = i;
+  });
+  if (at < 0) return undefined;
+  lines.splice(at + 1, 0, `MON_DW_IP = ${host}:${port}`);
+  return lines.join('\n');
+}
+
 const done = (l: Awaited<ReturnType<typeof left>>) =>
   !l.server && !l.watcher && !l.held.size && !l.data && l.settled;
 
@@ -136,6 +169,19 @@ export const leave: StepKindImpl<LeaveStep> = {
       await r.terminate(await r.pidsOf('dmwatcher', t.watcherIni), 'dmwatcher');
       await shutdownServer(r, t);
     };
+    // §6.18, §4.4 items 43 and 49: detached (the primary's archive to it INVALID, its recovery
+    // put off) and stopped through the monitor, so that nothing takes it for a failure
+    const ini = recorded[0] && monitorWithLeaving(ctx, step, recorded[0].instance);
+    if (l.server && l.watcher && ini) {
+      const db = `${p.group}.${p.instance}`;
+      await runMonitorCommands(
+        r,
+        [`detach database ${db}`, `stop database ${db}`],
+        `detach and stop it yourself from dmmonitor (login, detach database ${db}, stop database ${db}), then apply again`,
+        ini,
+      );
+      ctx.progress(`${p.instance}: detached and stopped through the monitor (§6.18)`);
+    }
     // the remaining members stop sending to it with every member in MOUNT (7.10.4's procedure)
     await g.inMount(
       recorded,

@@ -336,6 +336,81 @@ class Monitor {
       }
       return;
     }
+    // §4.4 items 43-44: the primary's archive to the standby INVALID (detach) or back (attach)
+    if ((m = /^(detach|attach) database (\S+)$/.exec(lc))) {
+      this.needLogin();
+      const op = m[1] as 'detach' | 'attach';
+      const target = this.dbEndpoints(m[2] ?? '');
+      const first = target[0];
+      const name = first?.entry?.instance ?? '';
+      if (first?.entry?.dwType !== 'GLOBAL' || first.entry.inst?.mode !== 'STANDBY')
+        throw new DmError(
+          -1,
+          `库(${name})不是全局守护类型的备库, 不能${op === 'detach' ? '分离' : '加回'}`,
+          '§4.4 item 43',
+        );
+      const primaries = this.eps.filter(
+        (e) => e.group === first.group && this.alive(e) && e.entry?.inst?.mode === 'PRIMARY',
+      );
+      if (!primaries.length) throw new DmError(-1, `组(${first.group})没有活动的主库`, '§4.4 item 43');
+      await opDelay('monitor');
+      for (const e of primaries)
+        raise(
+          await (e.client as JsonClient).request(
+            { op: 'mon-cmd', group: e.group, cmd: op, db: name },
+            10_000,
+          ),
+        );
+      return this.out(`[monitor]         ${op === 'detach' ? '分离' : '加回'}库(${name})成功`);
+    }
+    // §4.4 item 49: a GLOBAL standby only once detached; a primary in AUTO mode only once every
+    // standby is, so that nothing takes over
+    if ((m = /^stop database (\S+)$/.exec(lc))) {
+      this.needLogin();
+      const target = this.dbEndpoints(m[1] ?? '');
+      const first = target[0];
+      const name = first?.entry?.instance ?? '';
+      const group = this.eps.filter((e) => e.group === first?.group);
+      // the primary's archives as they are now, not as the last watcher round saw them
+      const archivesOf: { type: string; dest: string; status: string }[] = [];
+      for (const e of group.filter((x) => this.alive(x) && x.entry?.inst?.mode === 'PRIMARY')) {
+        const r = raise(
+          await (e.client as JsonClient).request({ op: 'mon-cmd', group: e.group, cmd: 'peek' }, 5000),
+        );
+        archivesOf.push(...((r.info as { archives?: typeof archivesOf } | undefined)?.archives ?? []));
+      }
+      const valid = (db: string) =>
+        archivesOf.some(
+          (a) =>
+            a.type !== 'LOCAL' &&
+            a.dest.toUpperCase().split('/').includes(db.toUpperCase()) &&
+            a.status === 'VALID',
+        );
+      const mode = first?.entry?.inst?.mode;
+      if (first?.entry?.dwType === 'GLOBAL' && mode === 'STANDBY' && valid(name))
+        throw new DmError(-1, `备库(${name})的归档状态有效, 请先执行detach database分离备库`, '§4.4 item 49');
+      if (mode === 'PRIMARY' && first?.entry?.dwMode === 'AUTO') {
+        const attached = group.filter(
+          (e) => e.entry?.inst?.mode === 'STANDBY' && e.entry.dwType === 'GLOBAL' && valid(e.entry.instance),
+        );
+        if (attached.length)
+          throw new DmError(
+            -1,
+            `自动切换模式下, 备库(${attached.map((e) => e.entry?.instance).join(', ')})未分离, 不能关闭主库`,
+            '§4.4 item 49',
+          );
+      }
+      for (const e of target) {
+        if (!this.alive(e)) throw new DmError(-1, `守护进程 ${e.host}:${e.port} 不可达`);
+        raise(
+          await (e.client as JsonClient).request(
+            { op: 'mon-cmd', group: e.group, cmd: 'stop-database' },
+            10_000,
+          ),
+        );
+      }
+      return this.out(`[monitor]         关闭库(${name})成功`);
+    }
     if ((m = /^open database (\S+)$/.exec(lc))) {
       this.needLogin();
       for (const e of this.dbEndpoints(m[1] ?? '')) {
@@ -627,6 +702,6 @@ function row(cells: string[], widths: number[]): string {
 }
 
 const MODELLED =
-  'help, exit, show [group], show global info, show database [g.]db, show version, show monitor, list, tip, check open [g.]db, login, logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g], open database [g.]db, set group [g] auto restart on|off, set group [g] para_name para_value';
+  'help, exit, show [group], show global info, show database [g.]db, show version, show monitor, list, tip, check open [g.]db, login, logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g], open database [g.]db, set group [g] auto restart on|off, set group [g] para_name para_value, detach database [g.]db, attach database [g.]db, stop database [g.]db';
 
 const HELP = `dmsim dmmonitor commands (§4.4 subset):\n  ${MODELLED.split(', ').join('\n  ')}`;

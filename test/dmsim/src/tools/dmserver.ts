@@ -210,6 +210,11 @@ class Server {
   params = new Map<string, string>();
   watcher?: WatcherSeen;
   archStat = new Map<string, ArchStat>();
+  /**
+   * §4.4 item 43: standbys the monitor's `detach database` detached, in memory only (the command
+   * changes no configuration; a restart forgets it): their archive is INVALID until `attach`.
+   */
+  detached = new Set<string>();
   malConfig: { on: boolean; adds: MalInst[] } = { on: false, adds: [] };
   /** Put in MOUNT by ALTER DATABASE MOUNT (7.10.4 item 2), until opened again. */
   mountedBySql = false;
@@ -598,6 +603,8 @@ class Server {
       return st('INVALID', `${a.type} archives are sent only in PRIMARY mode (§2.2.3)`);
     if (a.type === 'ASYNC' && s.mode === 'NORMAL')
       return st('INVALID', 'NORMAL mode sends no ASYNC archive (§2.2.3)');
+    if (destNames(a).some((n) => this.detached.has(n.toUpperCase())))
+      return st('INVALID', 'detached by the monitor (§4.4 item 43)');
     let lastReason = 'unreachable';
     for (const name of destNames(a)) {
       const m = this.mal ? malInst(this.mal, name) : undefined;
@@ -692,6 +699,24 @@ class Server {
         checkPassword(this.refresh(), String(m.password ?? ''));
       if (!okLogin) throw new DmError(E.LOGIN, '用户名或密码错误');
       return { ok: true };
+    }
+    // what the instance holds now (a monitor command that checks the archives reads them fresh)
+    if (m.op === 'peek') return { ok: true, info: this.info() };
+    // §4.4 items 43-44: the monitor's detach/attach reach the primary through its watcher
+    if (m.op === 'detach' || m.op === 'attach') {
+      this.touchWatcher();
+      if (this.refresh().mode !== 'PRIMARY')
+        throw new DmError(
+          E.STATE,
+          `${m.op} database is carried out by the primary; ${this.ini.instanceName} is not`,
+          '§4.4 item 43',
+        );
+      const db = String(m.db ?? '').toUpperCase();
+      if (m.op === 'detach') this.detached.add(db);
+      else this.detached.delete(db);
+      logAction(m.op, { instance: this.ini.instanceName, db });
+      await this.probeArchives();
+      return { ok: true, info: this.info() };
     }
     if (m.op === 'shutdown') {
       this.touchWatcher();

@@ -180,7 +180,7 @@ class Watcher {
         const g = this.groups.find((x) => x.cfg.group.toUpperCase() === String(m.group ?? '').toUpperCase());
         if (!g) throw new DmError(-1, `this watcher does not guard group ${String(m.group)}`);
         if (m.cmd === 'set-para') return this.setPara(g, String(m.para ?? ''), String(m.value ?? ''));
-        return g.command(String(m.cmd ?? ''));
+        return g.command(String(m.cmd ?? ''), String(m.db ?? ''));
       }
       case 'mon-login': {
         // relayed to the instance; the monitor host may not reach MAL_INST_HOST (7.2.1: DW_M is on the internal network only)
@@ -600,9 +600,30 @@ class GroupCtl {
   }
 
   /** Monitor commands forwarded to this group (§4.4). */
-  async command(cmd: string): Promise<Msg> {
+  async command(cmd: string, db = ''): Promise<Msg> {
     logAction('mon-cmd', { group: this.cfg.group, instance: this.ini.instanceName, cmd });
     switch (cmd) {
+      case 'detach':
+      case 'attach': {
+        if (!this.link)
+          throw new DmError(E.STATE, `instance ${this.ini.instanceName} is not reachable`, '§4.4');
+        const r = await this.link.request({ op: cmd, db }, 5000);
+        if (r.ok === false) throw new DmError(E.STATE, String(r.error ?? `${cmd} failed`));
+        return { ok: true };
+      }
+      case 'peek': {
+        if (!this.link)
+          throw new DmError(E.STATE, `instance ${this.ini.instanceName} is not reachable`, '§4.4');
+        return this.link.request({ op: 'peek' }, 5000);
+      }
+      case 'stop-database': {
+        // §4.4 item 49: the watcher to Shutdown (it restarts nothing), then the instance normally
+        this.setState('SHUTDOWN', 'monitor: stop database');
+        if (!this.link) return { ok: true, already: true };
+        if (this.dcr) fs.writeFileSync(noRestartFlag(this.dcr.file), 'stop database\n');
+        await this.link.request({ op: 'shutdown' }, 5000);
+        return { ok: true };
+      }
       case 'stop-watcher':
         this.setState('SHUTDOWN', 'monitor: stop dmwatcher / stop group');
         return { ok: true, entry: this.entry() };
