@@ -33,8 +33,11 @@ export const BACKUP_NAME = 'BACKUP_FILE1';
 export function backupDirOf(group: GroupModel): string {
   const db = primaryOf(group);
   const p = db.instances[0];
-  // 7.5.3.3: a DMDSC primary's set goes where the spec says (the schema's default beside node 0)
-  if (db.dsc) return db.backupDir ?? path.join(path.dirname(p?.iniPath ?? '/'), 'bak', 'db_full_bak_for_DSC');
+  // 7.5.3.3: a DMDSC primary's set goes where the model says (resolve gives the default)
+  if (db.dsc) {
+    if (!db.backupDir) throw new Error(`DMDSC database ${db.id} has no backup directory in its model`);
+    return db.backupDir;
+  }
   return path.join(p?.initPath ?? path.dirname(p?.configPath ?? '/'), 'BACKUP_FILE_01');
 }
 

@@ -72,7 +72,7 @@ export const DscNodeSchema = z.strictObject({
 export const DscDatabaseSchema = z.strictObject({
   /** The DSC nodes, node 0 first (node 0 is the control node, §2.7.5). */
   nodes: z.array(DscNodeSchema).min(1),
-  /** Directory of the offline backup set taken through dmrman use_ap=2 (7.5.3.3). @default <dir of node 0's dm.ini>/bak/db_full_bak_for_dsc */
+  /** Directory of the offline backup set taken through dmrman use_ap=2 (7.5.3.3). @default <dir of node 0's dm.ini>/bak/db_full_bak_for_DSC */
   backupDir: text().optional(),
   /** Turn on dmcss's automatic restart of dmserver in MOUNT (7.5.10). */
   dmcssAutoRestart: z

@@ -23,16 +23,26 @@ export interface StepKindImpl<S extends Step = Step> {
   timeoutMs: number;
   /** false for steps that only read (preflight, verify). */
   mutates: boolean;
+  /**
+   * The hosts besides `step.host` it talks to (the executor connects to each when a command
+   * first needs it); `plan` is there for a step that may read the deployed record from every host.
+   */
+  hosts?(step: S, plan: Plan | undefined): string[];
 }
+
+/** Every host of the plan: a step that may find its group running reads the deployed record from each. */
+export const everyHost = (plan: Plan | undefined): string[] => (plan ? Object.keys(plan.hosts) : []);
 
 /** A step that only checks (preflight, verify): nothing to probe or do, its check is the verify. */
 export function checkOnly<S extends Step>(
   timeoutMs: number,
   check: (ctx: StepContext, step: S) => Promise<void>,
+  hosts?: (step: S) => string[],
 ): StepKindImpl<S> {
   return {
     timeoutMs,
     mutates: false,
+    ...(hosts ? { hosts } : {}),
     probe: () => Promise.resolve(undefined),
     act: () => Promise.resolve(),
     verify: check,

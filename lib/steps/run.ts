@@ -3,6 +3,7 @@
  * within the step's time limit. Progress lines name the step, the host and the time taken.
  */
 import type { Plan, Step, StepKind } from '../plan';
+import { ALL_HOSTS } from '../plan/step';
 import type { StepContext, StepKindImpl } from './context';
 import { StepError } from './error';
 import { backup } from './kinds/backup';
@@ -98,31 +99,7 @@ export async function runStep(ctx: StepContext, step: Step): Promise<StepOutcome
  * a join talks to every running member.
  */
 export function hostsOf(step: Step, plan?: Plan): string[] {
-  const p = step.params;
-  if (p.kind === 'preflight') return p.hosts;
-  if (p.kind === 'verify')
-    return [
-      ...new Set([
-        ...p.groups.flatMap((g) => g.databases.map((d) => d.host)),
-        ...(p.monitor ? [p.monitor.host] : []),
-      ]),
-    ];
-  const everyHost =
-    plan &&
-    (p.kind === 'join' ||
-      p.kind === 'leave' ||
-      p.kind === 'restart' ||
-      p.kind === 'copy-backup' ||
-      (p.kind === 'restore' && p.join))
-      ? Object.keys(plan.hosts)
-      : [];
-  const also =
-    p.kind === 'copy-backup'
-      ? [p.fromHost]
-      : p.kind === 'mpp-ctl'
-        ? p.targets.map((t) => t.host)
-        : p.kind === 'dsc-restart' || ((p.kind === 'backup' || p.kind === 'restore') && p.nodes)
-          ? (p.nodes ?? []).map((n) => n.host)
-          : [];
-  return [...new Set([step.host, ...also, ...everyHost])];
+  const impl = KINDS[step.params.kind] as StepKindImpl;
+  // a step on every host (ALL_HOSTS) names its hosts itself
+  return [...new Set([step.host, ...(impl.hosts?.(step, plan) ?? [])])].filter((h) => h !== ALL_HOSTS);
 }

@@ -12,6 +12,7 @@ import { readDeployed } from '../deployed';
 import type { StepOf } from './types';
 
 export const backup: StepKindImpl<StepOf<'backup'>> = {
+  hosts: (step) => (step.params.nodes ?? []).map((n) => n.host),
   timeoutMs: 4 * 60 * 60_000,
   mutates: true,
   async probe(ctx, step) {

@@ -1,7 +1,7 @@
 /** 7.1.1: the backup set, streamed host to host through the executor (never held in memory). */
 import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
-import type { StepContext, StepKindImpl } from '../context';
+import { everyHost, type StepContext, type StepKindImpl } from '../context';
 import { readDeployed } from '../deployed';
 import { Remote } from '../remote';
 import type { StepOf } from './types';
@@ -60,6 +60,8 @@ async function notNeeded(ctx: StepContext, step: StepOf<'copy-backup'>): Promise
 }
 
 export const copyBackup: StepKindImpl<StepOf<'copy-backup'>> = {
+  // the source, and the deployed record on every host (notNeeded)
+  hosts: (step, plan) => [step.params.fromHost, ...everyHost(plan)],
   timeoutMs: 4 * 60 * 60_000,
   mutates: true,
   async probe(ctx, step) {

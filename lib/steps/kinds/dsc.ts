@@ -58,6 +58,7 @@ const nodeRemote = (r: Remote, n: DscNode) => new Remote(r.ctx, r.step, n.host);
 
 /** 7.5.3.3: run every node once with its archives on, then stop them normally, so archives exist. */
 export const dscRestart: StepKindImpl<StepOf<'dsc-restart'>> = {
+  hosts: (step) => step.params.nodes.map((n) => n.host),
   timeoutMs: 20 * 60_000,
   mutates: true,
   async probe(ctx, step) {

@@ -13,7 +13,7 @@
  * resumes. A standby built with its group has nothing to do here.
  */
 import { parseIni } from '../../render/ini';
-import type { StepContext, StepKindImpl } from '../context';
+import { everyHost, type StepContext, type StepKindImpl } from '../context';
 import { joiningGroup, readDeployed } from '../deployed';
 import { fileOf, GroupSession, writeSettledFiles, type Member } from '../group-session';
 import { Remote } from '../remote';
@@ -109,6 +109,8 @@ async function malMembers(g: GroupSession, step: JoinStep, group: readonly Membe
 }
 
 export const join: StepKindImpl<JoinStep> = {
+  // every running member of the group, and the deployed record on every host
+  hosts: (_step, plan) => everyHost(plan),
   timeoutMs: 30 * 60_000,
   mutates: true,
   async probe(ctx, step) {

@@ -14,7 +14,7 @@
  */
 import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
-import type { StepContext, StepKindImpl } from '../context';
+import { everyHost, type StepContext, type StepKindImpl } from '../context';
 import { readDeployed } from '../deployed';
 import { fileOf, GroupSession } from '../group-session';
 import { planMonitorIni, runMonitorCommands } from '../monitor-session';
@@ -136,6 +136,8 @@ const done = (l: Awaited<ReturnType<typeof left>>) =>
   !l.server && !l.watcher && !l.held.size && !l.data && l.settled;
 
 export const leave: StepKindImpl<LeaveStep> = {
+  // every running member of the group, and the deployed record on every host
+  hosts: (_step, plan) => everyHost(plan),
   timeoutMs: 30 * 60_000,
   mutates: true,
   async probe(ctx, step) {

@@ -30,6 +30,7 @@ async function differing(r: Remote, step: StepOf<'mpp-ctl'>): Promise<Target[] |
 }
 
 export const mppCtl: StepKindImpl<StepOf<'mpp-ctl'>> = {
+  hosts: (step) => step.params.targets.map((t) => t.host),
   timeoutMs: 10 * 60_000,
   mutates: true,
   async probe(ctx, step) {

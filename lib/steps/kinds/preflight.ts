@@ -81,75 +81,80 @@ async function checkLiveOguids(ctx: StepContext, step: Step, ours: (host: string
   refuse(step, await liveOguidRefusals(ctx, step, ours));
 }
 
-export const preflight = checkOnly<StepOf<'preflight'>>(5 * 60_000, async (ctx, step) => {
-  const recorded = await checkLiveChanges(ctx, step);
-  const p = step.params;
-  const found: string[] = [];
-  const byHost = new Map<string, Facts>();
-  await Promise.all(
-    p.hosts.map(async (h) => {
-      try {
-        byHost.set(h, await facts(new Remote(ctx, step, h)));
-      } catch (e) {
-        found.push(`${h}: ${(e as Error).message.split('\n')[0] ?? ''}`);
-      }
-    }),
-  );
-  const first = [...byHost.values()][0];
-  for (const [h, f] of byHost) {
-    if (f.missing.length) found.push(`${h}: ${f.missing.join(', ')} missing in ${ctx.plan.dmHome}/bin`);
-    if (first && f.arch !== first.arch)
-      found.push(`${h}: ${f.arch}, others ${first.arch} (same OS word size needed)`);
-    if (first && f.endian !== first.endian) found.push(`${h}: ${f.endian} endian, others ${first.endian}`);
-    if (first && f.tz !== first.tz) found.push(`${h}: time zone ${f.tz}, others ${first.tz}`);
-    if (first && Math.abs(f.epoch - first.epoch) > MAX_CLOCK_SKEW_S)
-      found.push(`${h}: clock ${f.epoch - first.epoch} s off (keep clocks in step, e.g. with NTP)`);
-  }
-  // a port in use is ours when the instance's own dmserver or dmwatcher holds it (a re-run):
-  // a process running on a file in the instance's CONFIG_PATH (given as a path or as key=path);
-  // the process list is read once per host
-  const procsOf = new Map<string, Promise<{ args: string[] }[]>>();
-  const held = new Set<string>();
-  for (const port of p.ports) {
-    const f = byHost.get(port.host);
-    if (!f?.listening.has(port.port)) continue;
-    if (!procsOf.has(port.host)) procsOf.set(port.host, new Remote(ctx, step, port.host).processes());
-    const procs = (await procsOf.get(port.host)) ?? [];
-    // dmcss starts a DMDSC node as `dmserver path=<dm.ini> dcr_ini=... mount` (7.5.10): a key= prefix
-    const ours = procs.some((x) =>
-      x.args.some((a) => a.replace(/^[A-Za-z_]+=/, '').startsWith(`${port.configPath}/`)),
+export const preflight = checkOnly<StepOf<'preflight'>>(
+  5 * 60_000,
+  async (ctx, step) => {
+    const recorded = await checkLiveChanges(ctx, step);
+    const p = step.params;
+    const found: string[] = [];
+    const byHost = new Map<string, Facts>();
+    await Promise.all(
+      p.hosts.map(async (h) => {
+        try {
+          byHost.set(h, await facts(new Remote(ctx, step, h)));
+        } catch (e) {
+          found.push(`${h}: ${(e as Error).message.split('\n')[0] ?? ''}`);
+        }
+      }),
     );
-    if (!ours) found.push(`${port.host}: port ${port.port} (for ${port.owner}) is in use by another program`);
-    else held.add(`${port.host}:${port.port}`);
-  }
-  if (!recorded) await checkLiveOguids(ctx, step, (h, port) => held.has(`${h}:${port}`));
-  for (const x of p.paths) {
-    const r = new Remote(ctx, step, x.host);
-    const res = await r.exec(
-      `d=${shQuote(x.path)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; [ -d "$d" ] && [ -w "$d" ]`,
-    );
-    if (res.exitCode !== 0) found.push(`${x.host}: ${x.path} is not writable`);
-  }
-  // 7.5.3: an existing DMDSC database, its dmcss and dmasmsvr running on each node's host
-  for (const n of p.dsc ?? []) {
-    const r = new Remote(ctx, step, n.host);
-    for (const f of [n.iniPath, n.dcrIni])
-      if (!(await ctx.ex.exists(n.host, f)))
-        found.push(
-          `${n.host}: ${f} of DMDSC node ${n.instance} is missing (build the DMDSC cluster first, 7.5.3)`,
-        );
-    for (const tool of ['dmcss', 'dmasmsvr'])
-      if (!(await r.pidsOf(tool, n.dcrIni)).length)
-        found.push(
-          `${n.host}: no ${tool} runs with dcr_ini=${n.dcrIni} for ${n.instance} (start dmcss, then dmasmsvr, 7.5.3)`,
-        );
-  }
-  if (found.length)
-    throw new StepError(
-      step.host,
-      step.id,
-      `${found.length} host checks failed`,
-      found.join('; '),
-      'fix each host named, then apply again',
-    );
-});
+    const first = [...byHost.values()][0];
+    for (const [h, f] of byHost) {
+      if (f.missing.length) found.push(`${h}: ${f.missing.join(', ')} missing in ${ctx.plan.dmHome}/bin`);
+      if (first && f.arch !== first.arch)
+        found.push(`${h}: ${f.arch}, others ${first.arch} (same OS word size needed)`);
+      if (first && f.endian !== first.endian) found.push(`${h}: ${f.endian} endian, others ${first.endian}`);
+      if (first && f.tz !== first.tz) found.push(`${h}: time zone ${f.tz}, others ${first.tz}`);
+      if (first && Math.abs(f.epoch - first.epoch) > MAX_CLOCK_SKEW_S)
+        found.push(`${h}: clock ${f.epoch - first.epoch} s off (keep clocks in step, e.g. with NTP)`);
+    }
+    // a port in use is ours when the instance's own dmserver or dmwatcher holds it (a re-run):
+    // a process running on a file in the instance's CONFIG_PATH (given as a path or as key=path);
+    // the process list is read once per host
+    const procsOf = new Map<string, Promise<{ args: string[] }[]>>();
+    const held = new Set<string>();
+    for (const port of p.ports) {
+      const f = byHost.get(port.host);
+      if (!f?.listening.has(port.port)) continue;
+      if (!procsOf.has(port.host)) procsOf.set(port.host, new Remote(ctx, step, port.host).processes());
+      const procs = (await procsOf.get(port.host)) ?? [];
+      // dmcss starts a DMDSC node as `dmserver path=<dm.ini> dcr_ini=... mount` (7.5.10): a key= prefix
+      const ours = procs.some((x) =>
+        x.args.some((a) => a.replace(/^[A-Za-z_]+=/, '').startsWith(`${port.configPath}/`)),
+      );
+      if (!ours)
+        found.push(`${port.host}: port ${port.port} (for ${port.owner}) is in use by another program`);
+      else held.add(`${port.host}:${port.port}`);
+    }
+    if (!recorded) await checkLiveOguids(ctx, step, (h, port) => held.has(`${h}:${port}`));
+    for (const x of p.paths) {
+      const r = new Remote(ctx, step, x.host);
+      const res = await r.exec(
+        `d=${shQuote(x.path)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; [ -d "$d" ] && [ -w "$d" ]`,
+      );
+      if (res.exitCode !== 0) found.push(`${x.host}: ${x.path} is not writable`);
+    }
+    // 7.5.3: an existing DMDSC database, its dmcss and dmasmsvr running on each node's host
+    for (const n of p.dsc ?? []) {
+      const r = new Remote(ctx, step, n.host);
+      for (const f of [n.iniPath, n.dcrIni])
+        if (!(await ctx.ex.exists(n.host, f)))
+          found.push(
+            `${n.host}: ${f} of DMDSC node ${n.instance} is missing (build the DMDSC cluster first, 7.5.3)`,
+          );
+      for (const tool of ['dmcss', 'dmasmsvr'])
+        if (!(await r.pidsOf(tool, n.dcrIni)).length)
+          found.push(
+            `${n.host}: no ${tool} runs with dcr_ini=${n.dcrIni} for ${n.instance} (start dmcss, then dmasmsvr, 7.5.3)`,
+          );
+    }
+    if (found.length)
+      throw new StepError(
+        step.host,
+        step.id,
+        `${found.length} host checks failed`,
+        found.join('; '),
+        'fix each host named, then apply again',
+      );
+  },
+  (step) => step.params.hosts,
+);

@@ -12,7 +12,7 @@
  */
 import type { Step } from '../../plan';
 import { ARCH_QUERY, parseArchives } from '../../dm';
-import type { StepContext, StepKindImpl } from '../context';
+import { everyHost, type StepContext, type StepKindImpl } from '../context';
 import { clearPending, markStopping, pendingRestart } from '../pending';
 import { Remote } from '../remote';
 import { shutdownServer, startServer } from './server';
@@ -115,6 +115,8 @@ async function restartServer(ctx: StepContext, step: RestartStep, m: Member): Pr
 }
 
 export const restart: StepKindImpl<RestartStep> = {
+  // every running member of the group, and the deployed record on every host
+  hosts: (_step, plan) => everyHost(plan),
   timeoutMs: 60 * 60_000,
   mutates: true,
   async probe(ctx, step) {

@@ -9,7 +9,7 @@ import { dmMessage, rman } from '../../dm';
 import { shQuote } from '../../ssh';
 import { joiningGroup, readDeployed } from '../deployed';
 import { streamSet } from './copy-backup';
-import type { StepKindImpl } from '../context';
+import { everyHost, type StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { runRman, stoppedOrFail } from './dsc';
 import { awaitInFlight } from './in-flight';
@@ -96,6 +96,11 @@ async function restoreOnline(
 }
 
 export const restore: StepKindImpl<StepOf<'restore'>> = {
+  // a DMDSC standby's nodes; a joining standby's running group and the deployed record
+  hosts: (step, plan) => [
+    ...(step.params.nodes ?? []).map((n) => n.host),
+    ...(step.params.join ? everyHost(plan) : []),
+  ],
   timeoutMs: 4 * 60 * 60_000,
   mutates: true,
   async probe(ctx, step) {
