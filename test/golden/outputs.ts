@@ -61,7 +61,10 @@ export function goldenOutputs(spec: ClusterSpec): Record<'files.json' | 'plan.js
     // a fixed dmdeploy command: the step bundle's path is this machine's
     buildApp(new App({ outdir }), [specFile], { dmdeploy: '/opt/dmdeploy' }).synth();
     const stacks = readdirSync(path.join(outdir, 'stacks'));
-    const tf = readFileSync(path.join(outdir, 'stacks', stacks[0] ?? '', 'cdk.tf.json'), 'utf8');
+    // cdktf's local backend names the state file under the directory synth ran in
+    const tf = readFileSync(path.join(outdir, 'stacks', stacks[0] ?? '', 'cdk.tf.json'), 'utf8')
+      .split(`${process.cwd()}/`)
+      .join('<cwd>/');
     return { 'files.json': files, 'plan.json': plan, 'cdk.tf.json': tf };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,108 @@
+/**
+ * 7.7 on lab hosts, through the synthesized stack and real Terraform (steps as terraform_data):
+ * a 7.2 pair deployed, then the sync standby GRP1_SYNC_01 added with restarts: rolling and applied
+ * into the same state. It is restored from a fresh online backup, its MAL entry added online on
+ * every running member, and the SYNC archive destination taken by a rolling restart, the standby
+ * first and the primary last (the manual adds it to a group it shut down, 7.7.2).
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { App } from 'cdktf';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../main';
+import type { ClusterSpec } from '../../lib/spec/schema';
+import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
+import { labAvailabilityForTests, useLab } from '../lab/vitest';
+import { terraformForTests } from '../tf/availability';
+import type { TfRunner } from '../tf';
+import { readLogs, teardownSequence } from './dmsim-log';
+import { labSpec, TOPOLOGIES } from './specs';
+import { dmdeployStatus, filesNotAsRendered, synthStack } from './stack';
+
+const avail = labAvailabilityForTests();
+const terraform = terraformForTests();
+const topo = TOPOLOGIES.find((t) => t.id === 'sync');
+if (!topo) throw new Error('no sync topology');
+const HOSTS = topo.hosts;
+
+describe.skipIf(!avail.ok || !terraform.ok)('7.7: a sync standby joins a running RealtimePair', () => {
+  const lab = useLab({ name: 'e2ejoin77', hosts: HOSTS }, 90_000);
+  let dir = '';
+  let specFile = '';
+  let tf: TfRunner;
+  let full: ClusterSpec;
+
+  beforeAll(async () => {
+    const l = lab();
+    installOnHosts(l, HOSTS);
+    full = labSpec(topo, l);
+    // deployed first as the pair alone
+    const pair = { ...full, syncStandbys: [] } as ClusterSpec;
+    ({ dir, specFile, tf } = synthStack('join77', pair, 'GRP1'));
+    await tf.apply();
+  }, 600_000);
+
+  afterAll(async () => {
+    await killOurProcesses(lab(), HOSTS).catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  function edit(spec: ClusterSpec): void {
+    writeFileSync(specFile, stringify(spec));
+    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+  }
+
+  it('with restarts: rolling it joins: MAL online, its SYNC archive by a rolling restart, the primary last', async () => {
+    const rolling = { ...full, restarts: 'rolling' } as ClusterSpec;
+    edit(rolling);
+    const t0 = Date.now();
+    await tf.apply();
+    const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
+    const ok = (h: string, re: RegExp) =>
+      log.filter((r) => r.host === h && r.event === 'exec' && r.ok === true && re.test(String(r.stmt)));
+    for (const h of ['DW_P', 'DW_S1']) {
+      expect(ok(h, /^SF_MAL_INST_ADD\('MAL_INST\d+','GRP1_SYNC_01'/), h).toHaveLength(1);
+      // no archive destination is added online, and no member goes to MOUNT for it
+      expect(ok(h, /ADD ARCHIVELOG|^ALTER DATABASE MOUNT$/), h).toEqual([]);
+      // each running member restarted exactly once (a normal shutdown, a start), never initialised
+      const events = log
+        .filter(
+          (r) => r.host === h && (r.event === 'dminit' || r.event === 'restore' || r.tool === 'dmserver'),
+        )
+        .filter((r) => ['dminit', 'restore', 'start', 'shutdown'].includes(String(r.event)))
+        .map((r) => String(r.event));
+      expect(events, h).toEqual(['shutdown', 'start']);
+    }
+    // §6.19: the standby restarted before the primary
+    const startAt = (h: string) =>
+      log.findIndex((r) => r.host === h && r.tool === 'dmserver' && r.event === 'start');
+    expect(startAt('DW_S1')).toBeLessThan(startAt('DW_P'));
+    // 7.1.2: a fresh online backup of the running primary
+    expect(log.filter((r) => r.host === 'DW_P' && r.event === 'backup').map((r) => r.online)).toEqual([true]);
+    expect(log.filter((r) => r.event === 'hazard')).toEqual([]);
+    // status judges the archives the spec asks for: the SYNC one on the primary
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(
+      s.groups[0]?.databases.map((d) => `${d.instance} ${String(d.mode)} ${String(d.status)}`).sort(),
+    ).toEqual(['GRP1_RT_01 PRIMARY OPEN', 'GRP1_RT_02 STANDBY OPEN', 'GRP1_SYNC_01 STANDBY OPEN']);
+    // the files on the running members are as the new spec renders them
+    // the running members' files byte for byte as the new spec renders them
+    expect(await filesNotAsRendered(lab(), rolling as ClusterSpec)).toEqual([]);
+    const p = await tf.plan();
+    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+  }, 900_000);
+
+  it('destroy stops every member in §6.4 order, the joined sync standby with the standbys', async () => {
+    const from = Date.now();
+    await tf.destroy();
+    const t = teardownSequence(readLogs(lab(), HOSTS), from, ['DW_P']);
+    expect(t.seq.filter((x) => x === 'standby server')).toHaveLength(2);
+    expect(t.seq.filter((x) => x === 'standby watcher')).toHaveLength(2);
+    expect(t.inOrder, t.seq.join(', ')).toBe(true);
+    expect(t.allNormal).toBe(true);
+    for (const h of HOSTS)
+      expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/), h).toEqual([]);
+  }, 300_000);
+});
