@@ -16,9 +16,9 @@ import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
-import { readLogs, teardownSequence } from './dmsim-log';
+import { readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
-import { dmdeployStatus, filesNotAsRendered, synthStack } from './stack';
+import { expectConverged, expectDestroyedInOrder, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -82,27 +82,14 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.7: a sync standby joins a running
     expect(log.filter((r) => r.host === 'DW_P' && r.event === 'backup').map((r) => r.online)).toEqual([true]);
     expect(log.filter((r) => r.event === 'hazard')).toEqual([]);
     // status judges the archives the spec asks for: the SYNC one on the primary
-    const s = await dmdeployStatus(specFile);
-    expect(s.problems).toEqual([]);
-    expect(
-      s.groups[0]?.databases.map((d) => `${d.instance} ${String(d.mode)} ${String(d.status)}`).sort(),
-    ).toEqual(['GRP1_RT_01 PRIMARY OPEN', 'GRP1_RT_02 STANDBY OPEN', 'GRP1_SYNC_01 STANDBY OPEN']);
-    // the files on the running members are as the new spec renders them
-    // the running members' files byte for byte as the new spec renders them
-    expect(await filesNotAsRendered(lab(), rolling as ClusterSpec)).toEqual([]);
-    const p = await tf.plan();
-    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+    await expectConverged(lab(), rolling as ClusterSpec, specFile, tf, [
+      'GRP1 GRP1_RT_01 PRIMARY OPEN',
+      'GRP1 GRP1_RT_02 STANDBY OPEN',
+      'GRP1 GRP1_SYNC_01 STANDBY OPEN',
+    ]);
   }, 900_000);
 
   it('destroy stops every member in §6.4 order, the joined sync standby with the standbys', async () => {
-    const from = Date.now();
-    await tf.destroy();
-    const t = teardownSequence(readLogs(lab(), HOSTS), from, ['DW_P']);
-    expect(t.seq.filter((x) => x === 'standby server')).toHaveLength(2);
-    expect(t.seq.filter((x) => x === 'standby watcher')).toHaveLength(2);
-    expect(t.inOrder, t.seq.join(', ')).toBe(true);
-    expect(t.allNormal).toBe(true);
-    for (const h of HOSTS)
-      expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/), h).toEqual([]);
+    await expectDestroyedInOrder(lab(), HOSTS, tf, ['DW_P'], 2);
   }, 300_000);
 });

@@ -20,7 +20,9 @@ import { renderCluster } from '../../lib/render';
 import { validateSpec } from '../../lib/validate';
 import type { Lab } from '../lab/lab';
 import { PASSWORD } from '../dmsim/lab-harness';
+import { expect } from 'vitest';
 import { terraformRunner, type TfEvent, type TfRunner } from '../tf';
+import { readLogs, teardownSequence } from './dmsim-log';
 import { terraformAvailability } from '../tf/availability';
 import { noProviderTerraformEnv } from '../tf/offline';
 
@@ -100,4 +102,51 @@ export async function filesNotAsRendered(lab: Lab, spec: ClusterSpec): Promise<s
     if (r.code !== 0 || r.stdout !== f.content) out.push(`${f.host}:${f.path}`);
   }
   return out;
+}
+
+/**
+ * After an apply that changed a running cluster: `dmdeploy status` finds no problem and exactly
+ * the members `shape` names (`<group> <instance> <mode> <status>`, sorted), every file is on its
+ * host as `spec` renders it, and Terraform has nothing left to create, replace or destroy.
+ */
+export async function expectConverged(
+  lab: Lab,
+  spec: ClusterSpec,
+  specFile: string,
+  tf: TfRunner,
+  shape: string[],
+): Promise<void> {
+  const s = await dmdeployStatus(specFile);
+  expect(s.problems).toEqual([]);
+  expect(
+    s.groups
+      .flatMap((g) => g.databases.map((d) => `${g.name} ${d.instance} ${String(d.mode)} ${String(d.status)}`))
+      .sort(),
+  ).toEqual([...shape].sort());
+  expect(await filesNotAsRendered(lab, spec)).toEqual([]);
+  const p = await tf.plan();
+  expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+}
+
+/**
+ * `terraform destroy`, then: every dmserver stopped normally, `standbys` standby servers and
+ * watchers among the stops, in §6.4's order (the primary on `primaryHosts`), and nothing of the
+ * cluster running on `hosts` any more.
+ */
+export async function expectDestroyedInOrder(
+  lab: Lab,
+  hosts: readonly string[],
+  tf: TfRunner,
+  primaryHosts: readonly string[],
+  standbys: number,
+): Promise<void> {
+  const from = Date.now();
+  await tf.destroy();
+  const t = teardownSequence(readLogs(lab, hosts), from, primaryHosts);
+  expect(t.seq.filter((x) => x === 'standby server')).toHaveLength(standbys);
+  expect(t.seq.filter((x) => x === 'standby watcher')).toHaveLength(standbys);
+  expect(t.inOrder, t.seq.join(', ')).toBe(true);
+  expect(t.allNormal).toBe(true);
+  for (const h of hosts)
+    expect(lab.findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/), h).toEqual([]);
 }
