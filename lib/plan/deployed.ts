@@ -487,7 +487,7 @@ export function formatChange(c: LiveChange): string {
   if (c.kind === 'add')
     return `${c.what} online (7.9-7.10): restored from a fresh online backup of the primary, then its MAL entry and archive destination added to every running member`;
   if (c.kind === 'remove')
-    return `${c.what}, marked removed: stopped, its archive destination deleted from every running member online (DELETE ARCHIVELOG, in 7.10.4's order); its MAL entry and its data stay`;
+    return `${c.what}, marked removed: stopped (detached and stopped through the monitor while it runs, §6.18), its archive destination deleted from every running member online (DELETE ARCHIVELOG, in 7.10.4's order); its MAL entry and its data stay`;
   if (c.kind === 'file' && c.joinedBy && c.restart)
     return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then ${c.owner} is restarted to read it, the standbys first and the primary last (restarts: rolling, §6.19)`;
   if (c.kind === 'file' && c.joinedBy)

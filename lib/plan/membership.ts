@@ -29,7 +29,7 @@ export function planMembership(
         id: `${s.name}/leave`,
         phase: 'join',
         host: s.host,
-        title: `if ${s.name} runs in ${group.name}: stop it, DELETE ARCHIVELOG for it on every running member (MOUNT primary first, OPEN FORCE standbys first)${model.purgeData ? ', remove its database' : ''}`,
+        title: `if ${s.name} runs in ${group.name}: detach and stop it through the monitor (§6.18), DELETE ARCHIVELOG for it on every running member (MOUNT primary first, OPEN FORCE standbys first)${model.purgeData ? ', remove its database' : ''}`,
         manual: '§6.18, 7.10.4',
         after: [pMode, ...(lastJoin ? [lastJoin] : [])],
         params: {
