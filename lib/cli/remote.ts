@@ -158,9 +158,7 @@ export async function stepCommand(
   // the step's own overhead: its process's start (node, modules, manifest, secrets) and SSH connects
   const startedMs = run.startedMs ?? performance.now();
   const overhead = () => {
-    const connectMs = hostsOf(step, plan)
-      .filter((h) => h !== ALL_HOSTS)
-      .reduce((n, h) => n + ex.stats(h).connectMs, 0);
+    const connectMs = hostsOf(step, plan).reduce((n, h) => n + ex.stats(h).connectMs, 0);
     return `(process start ${startedMs.toFixed(0)} ms, ssh connect ${connectMs.toFixed(0)} ms)`;
   };
   let ok = false;

@@ -37,8 +37,25 @@ const hostsOf = (ctx: StepContext) => {
   return Object.keys(ctx.plan.hosts).filter((h) => h !== ALL_HOSTS && reach.has(h));
 };
 
+/**
+ * Each step's read of the record: a step (join, leave, restore, copy) asks for it in its probe,
+ * its act and its verify, and it changes only when cluster/verify writes it (writeDeployed).
+ */
+const readOnce = new WeakMap<StepContext, Promise<DeployedRecord | undefined>>();
+
 /** The newest record any host of the plan holds, or undefined (a cluster never verified healthy). */
-export async function readDeployed(ctx: StepContext): Promise<DeployedRecord | undefined> {
+export function readDeployed(ctx: StepContext): Promise<DeployedRecord | undefined> {
+  let read = readOnce.get(ctx);
+  if (!read) {
+    read = readFromHosts(ctx);
+    readOnce.set(ctx, read);
+    // a failed read is not kept: the next call tries the hosts again
+    read.catch(() => readOnce.delete(ctx));
+  }
+  return read;
+}
+
+async function readFromHosts(ctx: StepContext): Promise<DeployedRecord | undefined> {
   const file = recordPath(ctx.plan.dmHome, ctx.plan.cluster);
   const found: RecordFile[] = [];
   await Promise.all(
@@ -64,6 +81,7 @@ export async function readDeployed(ctx: StepContext): Promise<DeployedRecord | u
 
 /** Writes `record` to every host of the plan whose copy differs. */
 export async function writeDeployed(ctx: StepContext, step: Step, record: DeployedRecord): Promise<void> {
+  readOnce.delete(ctx);
   const file = recordPath(ctx.plan.dmHome, ctx.plan.cluster);
   const digest = recordDigest(record);
   const text = `${JSON.stringify({ digest, writtenAt: new Date().toISOString(), record } satisfies RecordFile)}\n`;
