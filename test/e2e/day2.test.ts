@@ -13,10 +13,8 @@ import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'cdktf';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../main';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { installOnHosts, killOurProcesses, PASSWORD } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
@@ -26,7 +24,7 @@ import { mutatingCommands, readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
 import { planCluster } from '../../lib/plan';
 import { validateSpec } from '../../lib/validate';
-import { DMDEPLOY, dmdeployStatus, synthStack } from './stack';
+import { DMDEPLOY, dmdeployStatus, synthStack, resynth } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -57,10 +55,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
   }, 30_000);
 
   /** The spec file edited to `spec` and synthesized again into the same stack (same state). */
-  function edit(spec: ClusterSpec): void {
-    writeFileSync(specFile, stringify(spec));
-    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
-  }
+  const edit = (spec: ClusterSpec): void => resynth(dir, specFile, spec);
 
   async function planLive(): Promise<{ code: number; out: string }> {
     return run(DMDEPLOY, ['plan', specFile, '--live'], {

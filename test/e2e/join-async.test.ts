@@ -7,12 +7,8 @@
  * member, and the archive destinations (with TIMER_INI and dmtimer.ini) taken by a rolling
  * restart, the standby first and the primary last; nothing is initialised or restored twice.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { App } from 'cdktf';
-import { stringify } from 'yaml';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../main';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
@@ -20,7 +16,7 @@ import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
 import { mutatingCommands, readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
-import { expectConverged, expectDestroyedInOrder, synthStack } from './stack';
+import { expectConverged, expectDestroyedInOrder, synthStack, resynth, expectRollingJoin } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -51,10 +47,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.6: async standbys join a running 
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  function edit(spec: ClusterSpec): void {
-    writeFileSync(specFile, stringify(spec));
-    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
-  }
+  /** The spec file edited to `spec` and synthesized again into the same stack (same state). */
+  const edit = (spec: ClusterSpec): void => resynth(dir, specFile, spec);
 
   it('without restarts: rolling, adding them is refused before any host is touched', async () => {
     edit(full);
@@ -77,34 +71,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.6: async standbys join a running 
     const t0 = Date.now();
     await tf.apply();
     const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);
-    const ok = (h: string, re: RegExp) =>
-      log.filter((r) => r.host === h && r.event === 'exec' && r.ok === true && re.test(String(r.stmt)));
-    for (const h of ['DW_P', 'DW_S1']) {
-      for (const name of ['GRP1_LOCAL_01', 'GRP1_LOCAL_02'])
-        expect(ok(h, new RegExp(`^SF_MAL_INST_ADD\\('MAL_INST\\d+','${name}'`)), `${h} ${name}`).toHaveLength(
-          1,
-        );
-      // no archive destination is added online, and no member goes to MOUNT for it
-      expect(ok(h, /ADD ARCHIVELOG|^ALTER DATABASE MOUNT$/), h).toEqual([]);
-      // each running member restarted exactly once (a normal shutdown, a start), never initialised
-      const events = log
-        .filter(
-          (r) => r.host === h && (r.event === 'dminit' || r.event === 'restore' || r.tool === 'dmserver'),
-        )
-        .filter((r) => ['dminit', 'restore', 'start', 'shutdown'].includes(String(r.event)))
-        .map((r) => String(r.event));
-      expect(events, h).toEqual(['shutdown', 'start']);
-    }
-    // §6.19: the standby restarted before the primary
-    const startAt = (h: string) =>
-      log.findIndex((r) => r.host === h && r.tool === 'dmserver' && r.event === 'start');
-    expect(startAt('DW_S1')).toBeLessThan(startAt('DW_P'));
-    // 7.1.2: fresh online backups of the running primary (one per new standby)
-    expect(log.filter((r) => r.host === 'DW_P' && r.event === 'backup').map((r) => r.online)).toEqual([
-      true,
-      true,
-    ]);
-    expect(log.filter((r) => r.event === 'hazard')).toEqual([]);
+    expectRollingJoin(log, ['GRP1_LOCAL_01', 'GRP1_LOCAL_02'], 'DW_S1', 'DW_P');
     // status judges the archives the spec asks for: the ASYNC ones on both members, the cascade's
     await expectConverged(lab(), rolling as ClusterSpec, specFile, tf, [
       'GRP1 GRP1_LOCAL_01 STANDBY OPEN',

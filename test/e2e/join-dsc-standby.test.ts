@@ -8,12 +8,8 @@
  * both nodes in one session on every running member; ADD ARCHIVELOG 'DEST=DSC01/DSC02' in 7.11.4's
  * order; nothing that ran restarts.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { App } from 'cdktf';
-import { stringify } from 'yaml';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../main';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import type { SshExecutor } from '../../lib/ssh';
 import { DmOverSsh, installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
@@ -25,7 +21,7 @@ import { readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
 import { buildExistingDsc, type DscClusterSetup } from './dsc-cluster';
 import { dscSharedDir } from './specs-mpp-dsc';
-import { expectConverged, expectDestroyedInOrder, synthStack } from './stack';
+import { expectConverged, expectDestroyedInOrder, synthStack, resynth } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -108,8 +104,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.11: a DMDSC standby joins a runni
       // dmcss restarts its nodes in MOUNT once they are configured (7.11.2.5, 7.5.10)
       standbys: [...first.standbys, { nodes: NODES, dmcssAutoRestart: { interval: 3 } }],
     };
-    writeFileSync(specFile, stringify(grown));
-    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+    resynth(dir, specFile, grown);
     const t0 = Date.now();
     await tf.apply();
     const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);

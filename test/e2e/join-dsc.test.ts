@@ -5,12 +5,8 @@
  * backup, RECOVER ... FOR STANDBY; SF_MAL_INST_ADD and ADD ARCHIVELOG on both DSC nodes and the
  * first standby (the primary's nodes MOUNTed first, OPENed last); nothing that ran restarts.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { App } from 'cdktf';
-import { stringify } from 'yaml';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../main';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import type { SshExecutor } from '../../lib/ssh';
 import { DmOverSsh, installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
@@ -22,7 +18,7 @@ import { readLogs } from './dmsim-log';
 import { labSpec } from './specs';
 import { buildExistingDsc, type DscClusterSetup } from './dsc-cluster';
 import { dscSetupOf, MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
-import { expectConverged, synthStack } from './stack';
+import { expectConverged, synthStack, resynth } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -76,8 +72,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins a running DscPrimar
         },
       ],
     };
-    writeFileSync(specFile, stringify(grown));
-    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+    resynth(dir, specFile, grown);
     const t0 = Date.now();
     await tf.apply();
     const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);

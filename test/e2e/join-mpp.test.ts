@@ -6,12 +6,9 @@
  * 7.4.3.2); ADD ARCHIVELOG only on GRP1's members, GRP1's primary MOUNTed first and OPENed last;
  * GRP2 is not put in MOUNT; dmmpp.ctl copied to the new standby; nothing that ran restarts.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { App } from 'cdktf';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../main';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
@@ -20,7 +17,7 @@ import type { TfRunner } from '../tf';
 import { readLogs, teardownSequence, type HostRecord } from './dmsim-log';
 import { labSpec } from './specs';
 import { MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
-import { expectConverged, synthStack } from './stack';
+import { expectConverged, synthStack, resynth } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -82,8 +79,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
         g2,
       ],
     };
-    writeFileSync(specFile, stringify(grown));
-    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+    resynth(dir, specFile, grown);
     const t0 = Date.now();
     await tf.apply();
     all = readLogs(lab(), HOSTS);

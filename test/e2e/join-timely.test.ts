@@ -4,12 +4,8 @@
  * state. It joins online: a fresh online backup of the primary, then SF_MAL_INST_ADD and
  * ADD ARCHIVELOG ... TYPE=TIMELY on every running member; nothing that ran restarts.
  */
-import { rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { App } from 'cdktf';
-import { stringify } from 'yaml';
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../main';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
@@ -17,7 +13,7 @@ import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
 import { readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
-import { expectConverged, synthStack } from './stack';
+import { expectConverged, synthStack, resynth } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -48,8 +44,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('7.9: a timely standby joins a runni
   }, 30_000);
 
   it('joins online with TYPE=TIMELY on every running member; the running databases are not restarted', async () => {
-    writeFileSync(specFile, stringify(full));
-    buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+    resynth(dir, specFile, full);
     const t0 = Date.now();
     await tf.apply();
     const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= t0);

@@ -22,7 +22,7 @@ import type { Lab } from '../lab/lab';
 import { PASSWORD } from '../dmsim/lab-harness';
 import { expect } from 'vitest';
 import { terraformRunner, type TfEvent, type TfRunner } from '../tf';
-import { readLogs, teardownSequence } from './dmsim-log';
+import { readLogs, teardownSequence, type HostRecord } from './dmsim-log';
 import { terraformAvailability } from '../tf/availability';
 import { noProviderTerraformEnv } from '../tf/offline';
 
@@ -49,14 +49,22 @@ export interface Stack {
   address: (stepId: string) => string;
 }
 
+/**
+ * The spec file edited to `spec` and synthesized again into the same stack directory (the same
+ * state): no dmdeploy, so each resource runs `node <the step bundle asset> step ...`, as a user's
+ * stack does.
+ */
+export function resynth(dir: string, specFile: string, spec: unknown): void {
+  writeFileSync(specFile, stringify(spec));
+  buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+}
+
 /** Synthesize `spec` as main.ts does for clusters/<id>.yaml, and a runner for its stack. */
 export function synthStack(id: string, spec: ClusterSpec, cluster: string): Stack {
   const dir = mkdtempSync(path.join(tmpdir(), `dm-cdktf-e2e-${id}-`));
   const specFile = path.join(dir, 'clusters', `${id}.yaml`);
   mkdirSync(path.dirname(specFile), { recursive: true });
-  writeFileSync(specFile, stringify(spec));
-  // no dmdeploy: each resource runs `node <the step bundle asset> step ...`, as a user's stack does
-  buildApp(new App({ outdir: path.join(dir, 'cdktf.out') }), [specFile]).synth();
+  resynth(dir, specFile, spec);
   const stackDir = path.join(dir, 'cdktf.out', 'stacks', cluster);
   const output: string[] = [];
   const onEvent = (e: TfEvent) => {
@@ -149,4 +157,40 @@ export async function expectDestroyedInOrder(
   expect(t.allNormal).toBe(true);
   for (const h of hosts)
     expect(lab.findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/), h).toEqual([]);
+}
+
+/**
+ * An async or sync standby's join with restarts: rolling (7.6-7.7), as the hosts' logs since the
+ * apply began show it: on `standby` and `primary` (the running members' hosts), SF_MAL_INST_ADD of
+ * each of `joining` once, no ADD ARCHIVELOG and no MOUNT for it, and one restart (a shutdown, a
+ * start; no dminit, no restore); the standby started again before the primary (§6.19); one fresh
+ * online backup of the primary per joining standby (7.1.2); no 7.10.4 hazard.
+ */
+export function expectRollingJoin(
+  log: readonly HostRecord[],
+  joining: readonly string[],
+  standby: string,
+  primary: string,
+): void {
+  const ok = (h: string, re: RegExp) =>
+    log.filter((r) => r.host === h && r.event === 'exec' && r.ok === true && re.test(String(r.stmt)));
+  for (const h of [primary, standby]) {
+    for (const name of joining)
+      expect(ok(h, new RegExp(`^SF_MAL_INST_ADD\\('MAL_INST\\d+','${name}'`)), `${h} ${name}`).toHaveLength(
+        1,
+      );
+    expect(ok(h, /ADD ARCHIVELOG|^ALTER DATABASE MOUNT$/), h).toEqual([]);
+    const events = log
+      .filter((r) => r.host === h && (r.event === 'dminit' || r.event === 'restore' || r.tool === 'dmserver'))
+      .filter((r) => ['dminit', 'restore', 'start', 'shutdown'].includes(String(r.event)))
+      .map((r) => String(r.event));
+    expect(events, h).toEqual(['shutdown', 'start']);
+  }
+  const startAt = (h: string) =>
+    log.findIndex((r) => r.host === h && r.tool === 'dmserver' && r.event === 'start');
+  expect(startAt(standby)).toBeLessThan(startAt(primary));
+  expect(log.filter((r) => r.host === primary && r.event === 'backup').map((r) => r.online)).toEqual(
+    joining.map(() => true),
+  );
+  expect(log.filter((r) => r.event === 'hazard')).toEqual([]);
 }
