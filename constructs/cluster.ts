@@ -1,5 +1,5 @@
 /**
- * The base of the cluster constructs (RealtimePair, ReadWriteCluster, MppGroup, DscPrimary). A
+ * The base of the cluster constructs (RealtimePair, ReadWriteCluster, MppGroup, DscPrimary, DpcCluster). A
  * cluster construct holds its props; AsyncStandby and SyncStandby children attach to the
  * single-group kinds (7.6, 7.7). Nothing is generated until synthesis, when the
  * tree is complete: an aspect on the cluster then builds every cluster of the app at once —
@@ -29,9 +29,9 @@ import {
 import { Construct, type IConstruct } from 'constructs';
 import { NullProvider } from '@cdktf/provider-null/lib/provider';
 import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
-import { planCluster, planManifest, resourceName, type Plan } from '../lib/plan';
-import { renderDmSvc } from '../lib/render/dmsvc';
-import type { ClusterModel } from '../lib/spec/model';
+import { planManifest, resourceName, type Plan } from '../lib/plan';
+import { familyOf } from '../lib/families';
+import type { AnyModel } from '../lib/spec/model';
 import type { AsyncStandbySpec, ClusterKind, ClusterSpec, SyncStandbySpec } from '../lib/spec/schema';
 import { formatFinding, SpecError, validateSpec, type Finding } from '../lib/validate';
 import { disqlCommand, jdbcUrl } from './connection';
@@ -69,10 +69,11 @@ type Attached =
   | { kind: 'sync'; node: Construct; props: DeepReadonly<SyncStandbySpec> };
 
 type Resolved =
-  | { ok: true; spec: ClusterSpec; model: ClusterModel; plan: Plan; findings: Finding[] }
+  | { ok: true; spec: ClusterSpec; model: AnyModel; plan: Plan; findings: Finding[] }
   | { ok: false; findings: Finding[] };
 
-export abstract class DmCluster extends Construct {
+/** A cluster construct; `M` is its family's model (data guard's ClusterModel, DMDPC's DpcModel). */
+export abstract class DmCluster<M extends AnyModel = AnyModel> extends Construct {
   /** Whether `construct` is a cluster construct of this library. */
   static isCluster(construct: IConstruct): construct is DmCluster {
     return construct instanceof DmCluster;
@@ -105,8 +106,8 @@ export abstract class DmCluster extends Construct {
   }
 
   /** The validated model; throws a SpecError listing every finding when the spec is invalid. */
-  get model(): ClusterModel {
-    return this.validOrThrow().model;
+  get model(): M {
+    return this.validOrThrow().model as M;
   }
 
   /** The deploy and teardown plan; throws a SpecError listing every finding when the spec is invalid. */
@@ -145,7 +146,13 @@ export abstract class DmCluster extends Construct {
     const findings = v.findings.map(locate);
     if (!v.model || !v.spec || findings.some((f) => f.severity === 'error'))
       return (this.resolved = { ok: false, findings });
-    return (this.resolved = { ok: true, spec: v.spec, model: v.model, plan: planCluster(v.model), findings });
+    return (this.resolved = {
+      ok: true,
+      spec: v.spec,
+      model: v.model,
+      plan: familyOf(v.model.kind).plan(v.model),
+      findings,
+    });
   }
 
   private validOrThrow(): Extract<Resolved, { ok: true }> {
@@ -219,7 +226,11 @@ export abstract class DmCluster extends Construct {
         `${prefix}${name}`,
       );
     output('client_service_name', model.client.serviceName, 'dm_svc.conf service name clients connect to');
-    output('dm_svc_conf', renderDmSvc(model), 'the entry to add to /etc/dm_svc.conf on client hosts (§5.8)');
+    output(
+      'dm_svc_conf',
+      familyOf(model.kind).dmSvc(model),
+      'the entry to add to /etc/dm_svc.conf on client hosts (§5.8)',
+    );
     output(
       'connection_string',
       jdbcUrl(model.client),
@@ -231,11 +242,11 @@ export abstract class DmCluster extends Construct {
       plan.steps.length,
       'number of deploy steps (one null_resource or terraform_data each)',
     );
-    for (const o of this.extraOutputs(model)) output(o.name, o.value, o.description);
+    for (const o of this.extraOutputs(model as M)) output(o.name, o.value, o.description);
   }
 
   /** Outputs of this kind beyond the ones every cluster has. */
-  protected extraOutputs(_model: ClusterModel): ClusterOutput[] {
+  protected extraOutputs(_model: M): ClusterOutput[] {
     return [];
   }
 

@@ -13,7 +13,7 @@ import { dmSvcAddresses } from '../lib/render/dmsvc';
 import type { ClientModel, ClusterModel } from '../lib/spec/model';
 
 /** The JDBC URL of 7.3.9.1 with the service name in place of host:port. */
-export function jdbcUrl(client: ClientModel): string {
+export function jdbcUrl(client: Pick<ClientModel, 'serviceName'> & Partial<ClientModel>): string {
   const props = client.rwSeparate ? `?rwSeparate=1&rwPercent=${client.rwPercent}` : '';
   return `jdbc:dm://${client.serviceName}${props}`;
 }
@@ -22,7 +22,7 @@ export function jdbcUrl(client: ClientModel): string {
  * The disql command line (`disql user@service`; disql asks for the password). disql takes the
  * read-write separation settings at its `login` prompt (7.3.9.4) or from dm_svc.conf.
  */
-export function disqlCommand(client: ClientModel, user = 'SYSDBA'): string {
+export function disqlCommand(client: Pick<ClientModel, 'serviceName'>, user = 'SYSDBA'): string {
   return `disql ${user}@${client.serviceName}`;
 }
 

@@ -1,6 +1,7 @@
 /** A data-guard group whose primary is an existing DMDSC cluster (7.5), with optional async (7.6) and sync (7.7) standbys. */
 import type { Construct } from 'constructs';
 import type { DatabaseSpec } from '../lib/spec/schema';
+import type { ClusterModel } from '../lib/spec/model';
 import { DmCluster } from './cluster';
 import type { ClusterCommonProps, DeepReadonly, DscDatabaseProps, GroupFieldsProps } from './props';
 
@@ -38,7 +39,7 @@ export interface DscPrimaryProps extends ClusterCommonProps, GroupFieldsProps {
  * const dsc = new DscPrimary(stack, 'GRP1', { group: 'GRP1', oguid: 1000, hosts, primary: { nodes }, standbys });
  * new AsyncStandby(dsc, 'ASYNC1', { name: 'GRP1_ASYNC_01', host: 'DW_A', timer: {} });
  */
-export class DscPrimary extends DmCluster {
+export class DscPrimary extends DmCluster<ClusterModel> {
   /** Node 0's instance name: how the group names the DMDSC primary (e.g. as an async standby's `source`). */
   readonly primaryName: string;
 

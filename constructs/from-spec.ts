@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { ClusterSpec } from '../lib/spec/schema';
 import type { DmCluster } from './cluster';
 import { DscPrimary } from './dsc-primary';
+import { DpcCluster } from './dpc-cluster';
 import { MppGroup } from './mpp-group';
 import { RealtimePair } from './realtime-pair';
 import { ReadWriteCluster } from './read-write-cluster';
@@ -32,6 +33,8 @@ export function clusterFromSpec(
       return new DscPrimary(scope, id, { ...withoutKind(spec), ...extra });
     case 'MppGroup':
       return new MppGroup(scope, id, { ...withoutKind(spec), ...extra });
+    case 'DpcCluster':
+      return new DpcCluster(scope, id, { ...withoutKind(spec), ...extra });
     default: {
       const unknown: never = spec;
       throw new Error(`unknown cluster kind ${(unknown as { kind: string }).kind}`);

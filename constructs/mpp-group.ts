@@ -63,7 +63,7 @@ export interface MppGroupProps extends ClusterCommonProps {
  * @example
  * new MppGroup(stack, 'MPP', { name: 'MPP_EP', hosts, groups: [grp1, grp2], watcher: { mode: 'AUTO' }, monitor });
  */
-export class MppGroup extends DmCluster {
+export class MppGroup extends DmCluster<ClusterModel> {
   constructor(scope: Construct, id: string, props: MppGroupProps) {
     super(scope, id, 'MppGroup', props);
   }

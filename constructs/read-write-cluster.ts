@@ -1,5 +1,6 @@
 /** A read-write separated cluster (7.3): a primary and timely (or realtime) standbys. */
 import type { Construct } from 'constructs';
+import type { ClusterModel } from '../lib/spec/model';
 import { DmCluster } from './cluster';
 import type { ClusterCommonProps, GroupProps } from './props';
 
@@ -16,7 +17,7 @@ export interface ReadWriteClusterProps extends ClusterCommonProps, GroupProps {
  * A DM8 read-write separated cluster deployed as in the manual's 7.3. Its outputs carry the
  * read-write separation settings of 7.3.9 (rwSeparate, rwPercent), on by default.
  */
-export class ReadWriteCluster extends DmCluster {
+export class ReadWriteCluster extends DmCluster<ClusterModel> {
   constructor(scope: Construct, id: string, props: ReadWriteClusterProps) {
     super(scope, id, 'ReadWriteCluster', props);
   }

@@ -1,5 +1,6 @@
 /** A realtime primary/standby group (7.2), with optional async (7.6) and sync (7.7) standbys. */
 import type { Construct } from 'constructs';
+import type { ClusterModel } from '../lib/spec/model';
 import { DmCluster } from './cluster';
 import type { ClusterCommonProps, GroupProps } from './props';
 
@@ -18,7 +19,7 @@ export interface RealtimePairProps extends ClusterCommonProps, GroupProps {}
  * const pair = new RealtimePair(stack, 'GRP1', { group: 'GRP1', oguid: 453331, hosts, primary, standbys });
  * new AsyncStandby(pair, 'LOCAL1', { name: 'GRP1_LOCAL_01', host: 'DW_S2', timer: {} });
  */
-export class RealtimePair extends DmCluster {
+export class RealtimePair extends DmCluster<ClusterModel> {
   constructor(scope: Construct, id: string, props: RealtimePairProps) {
     super(scope, id, 'RealtimePair', props);
   }

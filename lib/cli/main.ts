@@ -2,8 +2,9 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatFinding, hasErrors, type Finding } from '../validate';
-import { renderCluster, renderedPath } from '../render';
-import { formatPlan, planCluster, planManifest } from '../plan';
+import { renderedPath } from '../render';
+import { formatPlan, planManifest } from '../plan';
+import { familyOf } from '../families';
 import { validateSpecFile } from './spec-file';
 import { formatStatus, liveReport, statusOf } from './remote';
 import { readSecrets } from '../steps';
@@ -46,9 +47,10 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       const v = validateSpecFile(specFile);
       printFindings(io, v.findings);
       if (!v.model || hasErrors(v.findings)) return 1;
-      const files = renderCluster(v.model);
+      const family = familyOf(v.model.kind);
+      const files = family.render(v.model);
       for (const f of files) writeAtomically(path.join(out, renderedPath(f)), f.content);
-      writeAtomically(path.join(out, 'plan.json'), planManifest(planCluster(v.model)));
+      writeAtomically(path.join(out, 'plan.json'), planManifest(family.plan(v.model)));
       io.out(`wrote ${files.length} files and plan.json under ${out}\n`);
       return 0;
     }
@@ -57,7 +59,7 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       const v = validateSpecFile(specFile);
       printFindings(io, v.findings);
       if (!v.model || hasErrors(v.findings)) return 1;
-      const plan = planCluster(v.model);
+      const plan = familyOf(v.model.kind).plan(v.model);
       if (rest.includes('--live'))
         return readSecrets(plan.secrets)
           .then((secrets) => liveReport(plan, secrets))
@@ -74,7 +76,7 @@ export function run(argv: readonly string[], io: Io = stdio): number | Promise<n
       // with --json, stdout carries the JSON alone
       printFindings(rest.includes('--json') ? { out: io.err, err: io.err } : io, v.findings);
       if (!v.model || hasErrors(v.findings)) return 1;
-      const plan = planCluster(v.model);
+      const plan = familyOf(v.model.kind).plan(v.model);
       return readSecrets(plan.secrets)
         .then((secrets) => statusOf(plan, secrets))
         .then((st) => {

@@ -31,6 +31,8 @@ import {
 import type { SecretSource } from '../spec/schema';
 import { formatChange, formatRefusal } from '../plan/deployed';
 import { assessLive, liveOguidRefusals } from '../steps/deployed';
+import { collectDpcStatus, type DpcStatus } from '../steps/kinds/dpc';
+import type { StepOf } from '../steps/kinds/types';
 
 /** The SSH targets of `hosts` (ALL_HOSTS left out), each with its address and port. */
 function sshTargets(plan: Plan, hosts: readonly string[]): HostSpec[] {
@@ -238,22 +240,52 @@ export async function stepDryRun(
 }
 
 export async function statusOf(plan: Plan, secrets: Secrets): Promise<ClusterStatus> {
-  const verify = plan.steps.find((s) => s.params.kind === 'verify');
-  if (!verify || verify.params.kind !== 'verify') throw new Error('the plan has no verify step');
-  const ex = executorFor(plan, hostsOf(verify), secrets);
+  const verify = plan.steps.find((s) => s.params.kind === 'verify' || s.params.kind === 'dpc-verify');
+  if (!verify) throw new Error('the plan has no verify step');
+  const ex = executorFor(plan, hostsOf(verify, plan), secrets);
+  const ctx = { plan, ex, secrets, progress: () => {} };
   try {
-    return await collectStatus(
-      {
-        plan,
-        ex,
-        secrets,
-        progress: () => {},
-      },
-      verify as Step & { params: { kind: 'verify' } },
-    );
+    if (verify.params.kind === 'dpc-verify')
+      return dpcClusterStatus(plan, await collectDpcStatus(ctx, verify as StepOf<'dpc-verify'>));
+    return await collectStatus(ctx, verify as Step & { params: { kind: 'verify' } });
   } finally {
     await ex.close();
   }
+}
+
+/** A DMDPC system's status in the shape `status` prints: one "group" per RAFT group, no OGUID. */
+function dpcClusterStatus(plan: Plan, s: DpcStatus): ClusterStatus {
+  const step = plan.steps.find((x) => x.params.kind === 'dpc-verify');
+  const raftOf = new Map(
+    (step?.params.kind === 'dpc-verify' ? step.params.catalogue.instances : []).map((i) => [
+      i.name,
+      i.raft ?? 'MP_RAFT',
+    ]),
+  );
+  const groups = new Map<string, ClusterStatus['groups'][number]>();
+  for (const n of s.nodes) {
+    const name = raftOf.get(n.instance) ?? '-';
+    const g = groups.get(name) ?? { name, oguid: 0, databases: [] };
+    groups.set(name, g);
+    g.databases.push({
+      group: name,
+      database: n.instance,
+      instance: n.instance,
+      host: n.host,
+      role: n.role,
+      reachable: !n.unreachable,
+      ...(n.unreachable ? { unreachable: n.unreachable } : {}),
+      ...(n.status ? { status: n.status } : {}),
+      ...(n.mode ? { mode: n.mode } : {}),
+      archives: [],
+    });
+  }
+  return {
+    cluster: plan.cluster,
+    healthy: !s.problems.length,
+    problems: s.problems,
+    groups: [...groups.values()],
+  };
 }
 
 /**
@@ -302,13 +334,18 @@ export async function liveReport(plan: Plan, secrets: Secrets): Promise<{ code: 
 export function formatStatus(s: ClusterStatus): string {
   const lines = [`${s.cluster}: ${s.healthy ? 'healthy' : 'NOT healthy'}`];
   for (const g of s.groups) {
-    lines.push(`  group ${g.name} (OGUID ${g.oguid})`);
+    lines.push(`  ${g.oguid ? `group ${g.name} (OGUID ${g.oguid})` : `RAFT group ${g.name}`}`);
     for (const d of g.databases)
-      lines.push(
-        `    ${d.instance.padEnd(16)} ${d.host.padEnd(10)} ${(d.mode ?? '-').padEnd(8)} ${(d.status ?? 'no answer').padEnd(9)} ` +
-          `watcher ${(d.watcher ?? '-').padEnd(6)} archives ${d.archives.map((a) => `${a.type}:${a.status}`).join(' ') || '-'}` +
-          (d.monitor ? `  monitor ${d.monitor.wstatus}/${d.monitor.istatus}` : ''),
-      );
+      if (!g.oguid)
+        lines.push(
+          `    ${d.instance.padEnd(16)} ${d.host.padEnd(10)} ${d.role.padEnd(3)} ${(d.mode ?? '-').padEnd(8)} ${d.status ?? 'no answer'}`,
+        );
+      else
+        lines.push(
+          `    ${d.instance.padEnd(16)} ${d.host.padEnd(10)} ${(d.mode ?? '-').padEnd(8)} ${(d.status ?? 'no answer').padEnd(9)} ` +
+            `watcher ${(d.watcher ?? '-').padEnd(6)} archives ${d.archives.map((a) => `${a.type}:${a.status}`).join(' ') || '-'}` +
+            (d.monitor ? `  monitor ${d.monitor.wstatus}/${d.monitor.istatus}` : ''),
+        );
   }
   if (s.monitor)
     lines.push(

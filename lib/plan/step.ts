@@ -6,11 +6,16 @@
  */
 import type { HostModel, SecretsModel, SshModel } from '../spec/model';
 import type { RenderedFile } from '../render';
+import type { DpcRole } from '../families/dpc/model';
 
 /** The manual's phases, in order (7.1-7.7). */
 export const PHASES = [
   'preflight',
   'init',
+  'dpc-config',
+  'mp-start',
+  'register',
+  'dpc-start',
   'first-start',
   'primary-config',
   'dsc-restart',
@@ -43,6 +48,10 @@ export const TEARDOWN_PHASES = [
   'stop-primary-watcher',
   'stop-primary',
   'stop-standbys',
+  // DMDPC (003 7.1.8): SPs, then BPs, then the MP
+  'stop-sp',
+  'stop-bp',
+  'stop-mp',
   'purge',
 ] as const;
 export type TeardownPhase = (typeof TEARDOWN_PHASES)[number];
@@ -91,7 +100,34 @@ export type StepParams =
       /** `restarts: rolling`: a static setting on a running member is written, then restarted. */
       restarts?: 'rolling';
     }
-  | ({ kind: 'dminit'; initPath: string; dbName: string } & Server)
+  | ({
+      kind: 'dminit';
+      initPath: string;
+      dbName: string;
+      /** DMDPC (003 7.1.1): the node's role and AP_PORT_NUM, given to dminit. */
+      dpc?: { mode: DpcRole; apPort: number };
+    } & Server)
+  | ({
+      /** DMDPC: `dmserver <dm.ini> dpc_mode=<role>` (003 7.1.3, 7.1.6); stays up. */
+      kind: 'dpc-start';
+      mode: DpcRole;
+    } & Server)
+  | {
+      /**
+       * DMDPC (003 7.1.4): the catalogue on the MP, over its PORT_NUM: what is missing is
+       * registered in the seed's order, a row that differs is refused.
+       */
+      kind: 'dpc-register';
+      mp: Server;
+      catalogue: DpcCatalogue;
+    }
+  | {
+      /** DMDPC (003 7.1.6-7.1.7): every node OPEN; each SP lists every instance and answers. */
+      kind: 'dpc-verify';
+      nodes: (Server & { host: string; role: DpcRole })[];
+      catalogue: DpcCatalogue;
+      mp: Server & { host: string };
+    }
   | ({ kind: 'first-start' } & Server)
   | ({
       kind: 'backup';
@@ -196,6 +232,27 @@ export type StepParams =
   | { kind: 'purge'; paths: string[] };
 
 export type StepKind = StepParams['kind'];
+
+/** What the MP's catalogue must hold (003 7.1.4-7.1.5). */
+export interface DpcCatalogue {
+  /** RAFT groups other than MP_RAFT, in creation order. */
+  rafts: { name: string; role: 'BP' | 'SP' }[];
+  /** Instances in registration order, the MPs first (003:L78): SP_CREATE_DPC_INSTANCE's 10 arguments. */
+  instances: {
+    /** null for an MP (its group is MP_RAFT). */
+    raft: string | null;
+    name: string;
+    role: DpcRole;
+    apPort: number;
+    port: number;
+    ipInternal: string;
+    ipExternal: string;
+    sysMode: 'NORMAL' | 'STANDBY';
+    status: number;
+    description: string;
+  }[];
+  bpGroups: { name: string; description: string; rafts: string[] }[];
+}
 
 /** A group and standbys of it (a copy step may serve several; the others name one). */
 export interface JoinTarget {

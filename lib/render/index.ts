@@ -15,39 +15,22 @@ import { renderDmMpp } from './dmmpp';
 import { renderDmDcrPatch } from './dmdcr';
 import { renderDmSvc } from './dmsvc';
 import { watcherUnits } from './topology';
+import type { RenderedFile } from './file';
+import { CLIENT_HOST } from './file';
+import type { AnyModel } from '../spec/model';
+import { isDpcModel } from '../families/dpc/model';
+import { renderDpc } from '../families/dpc/render';
 
-/** The pseudo-host under which client-side files are rendered (host keys cannot start with '_'). */
-export const CLIENT_HOST = '_client';
-
-export type FileRole =
-  | 'dm.ini'
-  | 'dmmal.ini'
-  | 'dmarch.ini'
-  | 'dmtimer.ini'
-  | 'dmwatcher.ini'
-  | 'dmmonitor.ini'
-  | 'dmmpp.ini'
-  | 'dmdcr.ini'
-  | 'dm_svc.conf';
-
-export interface RenderedFile {
-  host: string;
-  /** Absolute path on the host. */
-  path: string;
-  role: FileRole;
-  /**
-   * 'file': written whole. 'ini-patch': keys merged into an existing ini that DM tools wrote
-   * (dminit's dm.ini, the DMDSC cluster's dmdcr.ini); rendered to `<path>.patch`.
-   */
-  kind: 'file' | 'ini-patch';
-  content: string;
-  /** Instance the file belongs to, when it belongs to one. */
-  instance?: string;
-}
+export { CLIENT_HOST, type FileRole, type RenderedFile } from './file';
 
 const patch = (entries: IniEntry[]) => writeIni({ globals: entries, sections: [] });
 
-export function renderCluster(model: ClusterModel): RenderedFile[] {
+/** Every file of any cluster family's model. */
+export function renderCluster(model: AnyModel): RenderedFile[] {
+  return isDpcModel(model) ? renderDpc(model) : renderDataGuard(model);
+}
+
+export function renderDataGuard(model: ClusterModel): RenderedFile[] {
   const files: RenderedFile[] = [];
   const mal = writeIni(renderDmMal(model));
   for (const group of model.groups)

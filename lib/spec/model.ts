@@ -3,7 +3,11 @@
  * Renderers and the planner read only this. `specPath` fields point back into the spec so
  * that validation errors can name the field the user wrote (or should write).
  */
-import type { ClusterKind, SecretSource, StepResourceType } from './schema';
+import type { DataGuardKind, SecretSource, StepResourceType } from './schema';
+import type { DpcModel } from '../families/dpc/model';
+
+/** The resolved model of any cluster family. */
+export type AnyModel = ClusterModel | DpcModel;
 
 export type ArchiveKind = 'REALTIME' | 'TIMELY';
 /** primary and standby take part in failover (GLOBAL watchers); async and sync are LOCAL. */
@@ -164,7 +168,7 @@ export interface SecretsModel {
 }
 
 export interface ClusterModel {
-  kind: ClusterKind;
+  kind: DataGuardKind;
   name: string;
   dmHome: string;
   ssh: SshModel;

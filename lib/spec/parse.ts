@@ -83,7 +83,7 @@ function toFinding(issue: Issue, path: PropertyKey[]): Finding[] {
           severity: 'error',
           path: at || 'kind',
           message: issue.message,
-          fix: 'set kind to one of RealtimePair, ReadWriteCluster, MppGroup, DscPrimary',
+          fix: 'set kind to one of RealtimePair, ReadWriteCluster, MppGroup, DscPrimary, DpcCluster',
           manual: 'dmdeploy spec',
         },
       ];

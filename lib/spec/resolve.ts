@@ -7,7 +7,7 @@ import path from 'node:path/posix';
 import {
   isDscDatabase,
   type AsyncStandbySpec,
-  type ClusterSpec,
+  type DataGuardSpec,
   type DatabaseSpec,
   type DscDatabaseSpec,
   type SingleDatabaseSpec,
@@ -20,46 +20,15 @@ import type {
   DatabaseModel,
   DatabaseRole,
   GroupModel,
-  HostModel,
   InstanceModel,
   MonitorModel,
   TimerModel,
 } from './model';
 import { allocatePorts, type PendingInstance } from './ports';
+import { DEFAULTS } from './defaults';
+import { resolveShared } from './resolve-shared';
 
-export const DEFAULTS = {
-  dmHome: '/dm',
-  dbName: 'DAMENG',
-  sshUser: 'dmdba',
-  sshPort: 22,
-  // manual 7.2.3.4: the watcher values of every worked example
-  dwErrorTime: 10,
-  instRecoverTime: 60,
-  instErrorTime: 10,
-  // manual 7.2.3.2: MAL_CHECK_INTERVAL = 5, MAL_CONN_FAIL_INTERVAL = 5
-  malCheckInterval: 5,
-  malConnFailInterval: 5,
-  // manual 7.1: ARCH_FILE_SIZE = 128, ARCH_SPACE_LIMIT = 0
-  archFileSize: 128,
-  archSpaceLimit: 0,
-  // manual 7.2.5.1
-  monLogInterval: 60,
-  monLogFileSize: 32,
-  monLogSpaceLimit: 0,
-  // manual 7.2.5.2
-  monHbInterval: 60,
-  monBroInterval: 100,
-  monVoteInterval: 100,
-  monPortBase: 8339,
-  // manual 7.7.3.3
-  syncRecoverTime: 1,
-  // manual 7.5.10
-  dmcssRestartInterval: 60,
-  // secrets are read by each step process from its environment (local-exec inherits it)
-  sysdbaPasswordEnv: 'DM_SYSDBA_PASSWORD',
-  sshPassphraseEnv: 'DM_SSH_PASSPHRASE',
-  stepResource: 'null_resource',
-} as const;
+export { DEFAULTS } from './defaults';
 
 /** The daily timer of manual 7.6.3.4. */
 export const MANUAL_TIMER: TimerModel = {
@@ -90,8 +59,8 @@ interface GroupInput {
   syncStandbys: SyncStandbySpec[];
 }
 
-function groupInputs(spec: ClusterSpec): GroupInput[] {
-  const common = (s: Extract<ClusterSpec, { group: string }>, archiveType: ArchiveKind) => ({
+function groupInputs(spec: DataGuardSpec): GroupInput[] {
+  const common = (s: Extract<DataGuardSpec, { group: string }>, archiveType: ArchiveKind) => ({
     group: s.group,
     oguid: s.oguid,
     specPath: '',
@@ -146,19 +115,9 @@ function resolveTimer(t: TimerSpec | undefined): TimerModel | undefined {
   };
 }
 
-export function resolveSpec(spec: ClusterSpec): ClusterModel {
-  const dmHome = spec.dmHome ?? DEFAULTS.dmHome;
-  const sshPort = spec.ssh?.port ?? DEFAULTS.sshPort;
-  const hosts: Record<string, HostModel> = {};
-  for (const [name, h] of Object.entries(spec.hosts)) {
-    hosts[name] = {
-      name,
-      address: h.address,
-      public: h.public ?? h.address,
-      private: h.private ?? h.address,
-      sshPort: h.sshPort ?? sshPort,
-    };
-  }
+export function resolveSpec(spec: DataGuardSpec): ClusterModel {
+  const shared = resolveShared(spec);
+  const { dmHome } = shared;
 
   const inputs = groupInputs(spec);
 
@@ -279,16 +238,7 @@ export function resolveSpec(spec: ClusterSpec): ClusterModel {
   return {
     kind: spec.kind,
     name: spec.name ?? (spec.kind === 'MppGroup' ? groups.map((g) => g.name).join('_') : firstGroup),
-    dmHome,
-    ssh: {
-      user: spec.ssh?.user ?? DEFAULTS.sshUser,
-      port: sshPort,
-      privateKeyPath: spec.ssh?.privateKeyPath,
-      knownHostsPath: spec.ssh?.knownHostsPath,
-      agent: spec.ssh?.agent ?? false,
-      trustOnFirstUse: spec.ssh?.trustOnFirstUse ?? false,
-    },
-    hosts,
+    ...shared,
     groups,
     watcher: {
       mode: watcherMode,
@@ -304,11 +254,6 @@ export function resolveSpec(spec: ClusterSpec): ClusterModel {
       checkInterval: spec.mal?.checkInterval ?? DEFAULTS.malCheckInterval,
       connFailInterval: spec.mal?.connFailInterval ?? DEFAULTS.malConnFailInterval,
     },
-    archive: {
-      fileSize: spec.archive?.fileSize ?? DEFAULTS.archFileSize,
-      spaceLimit: spec.archive?.spaceLimit ?? DEFAULTS.archSpaceLimit,
-    },
-    dmIni: { ...(spec.dmIni ?? {}) },
     client: {
       serviceName: spec.client?.serviceName ?? (spec.kind === 'MppGroup' ? 'MPP_' + firstGroup : firstGroup),
       loginMode: spec.client?.loginMode ?? 1,
@@ -318,14 +263,7 @@ export function resolveSpec(spec: ClusterSpec): ClusterModel {
       rwPercent: spec.client?.rwPercent ?? 25,
     },
     mpp: spec.kind === 'MppGroup',
-    purgeData: spec.purgeData ?? false,
     restarts: spec.restarts ?? 'refuse',
-    secrets: {
-      sysdbaPassword: spec.secrets?.sysdbaPassword ?? { env: DEFAULTS.sysdbaPasswordEnv },
-      sshPassphrase: spec.secrets?.sshPassphrase ?? { env: DEFAULTS.sshPassphraseEnv },
-    },
-    stepResource: spec.stepResource ?? DEFAULTS.stepResource,
-    ...(spec.moveStepsFrom ? { moveStepsFrom: spec.moveStepsFrom } : {}),
   };
 }
 
@@ -349,7 +287,7 @@ function draftInstance(
   };
 }
 
-function resolveMonitor(spec: ClusterSpec, dmHome: string): Omit<MonitorModel, 'confirm'> | undefined {
+function resolveMonitor(spec: DataGuardSpec, dmHome: string): Omit<MonitorModel, 'confirm'> | undefined {
   const m = spec.monitor;
   if (!m) return undefined;
   const mpath = m.path ?? `${dmHome}/data`;

@@ -10,6 +10,7 @@ import { backup } from './kinds/backup';
 import { config } from './kinds/config';
 import { copyBackup } from './kinds/copy-backup';
 import { dminit } from './kinds/dminit';
+import { dpcRegister, dpcStart, dpcVerify } from './kinds/dpc';
 import { dmdcr, dscRestart, stopAutoRestart } from './kinds/dsc';
 import { firstStart } from './kinds/first-start';
 import { join } from './kinds/join';
@@ -44,6 +45,9 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   watcher,
   monitor,
   verify,
+  'dpc-start': dpcStart,
+  'dpc-register': dpcRegister,
+  'dpc-verify': dpcVerify,
   'stop-auto-restart': stopAutoRestart,
   'stop-monitor': stopMonitor,
   'stop-watcher': stopWatcher,

@@ -1,10 +1,12 @@
 /** docs/validation.md, generated from the rule catalog so the list cannot drift from the code. */
 import { RULES } from './index';
+import type { RuleInfo } from './rule';
+import { dpcRules } from '../families/dpc/rules';
 
 const SHAPE: [code: string, what: string][] = [
   ['YAML_SYNTAX', 'The spec file is not valid YAML (reported with its line).'],
   ['SPEC_FILE_UNREADABLE', 'The spec file cannot be read.'],
-  ['SPEC_KIND', '`kind` is not one of RealtimePair, ReadWriteCluster, MppGroup, DscPrimary.'],
+  ['SPEC_KIND', '`kind` is not one of RealtimePair, ReadWriteCluster, MppGroup, DscPrimary, DpcCluster.'],
   ['SPEC_REQUIRED', 'A required field is missing.'],
   ['SPEC_TYPE', 'A field has the wrong type (e.g. text where a whole number is expected).'],
   ['SPEC_VALUE', 'A field has a value outside its fixed set (e.g. watcher.mode).'],
@@ -50,6 +52,9 @@ const BY_CONSTRUCTION: [invariant: string, manual: string, test: string][] = [
   ],
 ];
 
+const row = (r: RuleInfo) =>
+  `| \`${r.code}\` | ${r.severity} | ${r.manual} | ${r.rule.replace(/\|/g, '\\|')} |`;
+
 export function validationDoc(): string {
   const lines = [
     '# Validation rules',
@@ -81,7 +86,15 @@ export function validationDoc(): string {
     '',
     '| code | level | manual | rule |',
     '|---|---|---|---|',
-    ...RULES.map((r) => `| \`${r.code}\` | ${r.severity} | ${r.manual} | ${r.rule.replace(/\|/g, '\\|')} |`),
+    ...RULES.map(row),
+    '',
+    `## DpcCluster rules (${dpcRules.length})`,
+    '',
+    'Sections `003 7.x` are the DMDPC chapter (`shared/seeds/003_…`).',
+    '',
+    '| code | level | manual | rule |',
+    '|---|---|---|---|',
+    ...dpcRules.map(row),
     '',
   ];
   return lines.join('\n');

@@ -1,6 +1,6 @@
 /** The shape of a validation rule, and the helper that builds its findings. */
 import type { ClusterModel } from '../spec/model';
-import type { ClusterSpec } from '../spec/schema';
+import type { DataGuardSpec } from '../spec/schema';
 import type { Finding, Severity } from './finding';
 
 export interface RuleInfo {
@@ -13,21 +13,22 @@ export interface RuleInfo {
 }
 
 export interface RuleContext {
-  spec: ClusterSpec;
+  spec: DataGuardSpec;
   model: ClusterModel;
 }
 
-export interface Rule extends RuleInfo {
-  check(ctx: RuleContext, report: Reporter): void;
+/** A rule of one cluster family: the data-guard kinds' by default (a family's rules take its context). */
+export interface Rule<C = RuleContext> extends RuleInfo {
+  check(ctx: C, report: Reporter): void;
 }
 
 export type Reporter = (path: string, message: string, fix: string) => void;
 
-export function defineRule(rule: Rule): Rule {
+export function defineRule<C = RuleContext>(rule: Rule<C>): Rule<C> {
   return rule;
 }
 
-export function runRule(rule: Rule, ctx: RuleContext): Finding[] {
+export function runRule<C>(rule: Rule<C>, ctx: C): Finding[] {
   const out: Finding[] = [];
   rule.check(ctx, (path, message, fix) =>
     out.push({ code: rule.code, severity: rule.severity, path, message, fix, manual: rule.manual }),

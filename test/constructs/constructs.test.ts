@@ -156,7 +156,7 @@ const modelOf = (spec: unknown): ClusterModel => {
   const v = validateSpec(spec);
   if (!v.model || v.findings.some((f) => f.severity === 'error'))
     throw new Error(v.findings.map((f) => `${f.code} ${f.path}`).join('; '));
-  return v.model;
+  return v.model as ClusterModel;
 };
 
 function planOf(file: string): Plan {
@@ -322,7 +322,7 @@ describe('MppGroup (7.4)', () => {
     });
     // the MPP-wide service lists every EP, and the standbys that may take an EP over
     const listed = serviceLine(out('dm_svc_conf'), 'MPP_GRP1');
-    expect(listed).toEqual(dmSvcAddresses(cluster.model));
+    expect(listed).toEqual(dmSvcAddresses(cluster.model as ClusterModel));
     expect(listed).toEqual(
       expect.arrayContaining(Object.values(out('ep_connections') as Record<string, string>)),
     );
@@ -379,7 +379,8 @@ describe('DscPrimary (7.5)', () => {
     expect(cluster.spec).toEqual(dscAsyncSpec());
     expect(cluster.plan).toEqual(planCluster(modelOf(dscAsyncSpec())));
     // the source named by a DSC node is the DSC database
-    const asyncs = cluster.model.groups[0]?.databases.filter((d) => d.role === 'async') ?? [];
+    const asyncs =
+      (cluster.model as ClusterModel).groups[0]?.databases.filter((d) => d.role === 'async') ?? [];
     expect(asyncs.map((d) => [d.id, d.source])).toEqual([
       ['GRP1_ASYNC_01', 'GRP1_RT_DSC01'],
       ['GRP1_ASYNC_02', 'GRP1_ASYNC_01'],

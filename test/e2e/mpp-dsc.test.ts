@@ -104,7 +104,7 @@ for (const topo of MPP_DSC_TOPOLOGIES)
       const spec = labSpec(topo, l);
       const v = validateSpec(spec);
       if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
-      model = v.model;
+      model = v.model as ClusterModel;
       plan = planCluster(v.model);
       if (isDsc) {
         dsc = dscSetupOf(spec, l);

@@ -23,13 +23,13 @@ import { dscPrimary, mppGroup, mppGroups, realtimePair } from '../support/specs'
 const example = (n: string): ClusterModel => {
   const v = validateSpecFile(path.join(__dirname, '../../examples', n));
   if (!v.model) throw new Error(`${n} invalid`);
-  return v.model;
+  return v.model as ClusterModel;
 };
 
 function modelOf(spec: unknown): ClusterModel {
   const v = validateSpec(spec);
   if (!v.model) throw new Error(JSON.stringify(v.findings));
-  return v.model;
+  return v.model as ClusterModel;
 }
 
 /** Is `later` after `earlier` through the DAG's edges? */

@@ -39,6 +39,8 @@ export const dminit: StepKindImpl<StepOf<'dminit'>> = {
         `DB_NAME=${p.dbName}`,
         `INSTANCE_NAME=${p.instance}`,
         `PORT_NUM=${p.port}`,
+        // 003 7.1.1: a DMDPC node's role and XMAL port are fixed at dminit
+        ...(p.dpc ? [`AP_PORT_NUM=${p.dpc.apPort}`, `DPC_MODE=${p.dpc.mode}`] : []),
       ]
         .map(shQuote)
         .join(' '),

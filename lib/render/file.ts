@@ -1,0 +1,30 @@
+/** What a renderer produces: a file for a host, written whole or merged into an ini. */
+/** The pseudo-host under which client-side files are rendered (host keys cannot start with '_'). */
+export const CLIENT_HOST = '_client';
+
+export type FileRole =
+  | 'dm.ini'
+  | 'dmmal.ini'
+  | 'dmarch.ini'
+  | 'dmtimer.ini'
+  | 'dmwatcher.ini'
+  | 'dmmonitor.ini'
+  | 'dmmpp.ini'
+  | 'dmdcr.ini'
+  | 'dm_svc.conf'
+  | 'mp.ini';
+
+export interface RenderedFile {
+  host: string;
+  /** Absolute path on the host. */
+  path: string;
+  role: FileRole;
+  /**
+   * 'file': written whole. 'ini-patch': keys merged into an existing ini that DM tools wrote
+   * (dminit's dm.ini, the DMDSC cluster's dmdcr.ini); rendered to `<path>.patch`.
+   */
+  kind: 'file' | 'ini-patch';
+  content: string;
+  /** Instance the file belongs to, when it belongs to one. */
+  instance?: string;
+}

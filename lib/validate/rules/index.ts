@@ -1,0 +1,19 @@
+/** The data-guard family's rules, in the order docs/validation.md lists them. */
+import type { Rule } from '../rule';
+import { nameRules } from './names';
+import { portRules } from './ports';
+import { topologyRules } from './topology';
+import { guardRules } from './guard';
+import { settingRules } from './settings';
+import { pathRules } from './paths';
+import { terraformRules } from './terraform';
+
+export const RULES: readonly Rule[] = [
+  ...nameRules,
+  ...portRules,
+  ...topologyRules,
+  ...guardRules,
+  ...settingRules,
+  ...pathRules,
+  ...terraformRules,
+];
