@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { DmError, E } from './common';
-import type { DbState } from './state';
+import type { DbState, DpcCatalog, DpcRole } from './state';
 
 export interface BackupMeta {
   format: 'dmsim-bak/1';
@@ -26,7 +26,11 @@ export interface BackupMeta {
     sysdba: DbState['sysdba'];
     dscNodes?: string[];
     firstNormalStartDone: boolean;
+    /** DMDPC: the role and, of an MP, its catalogue (003 7.3.6: MP2/MP3 get MP1's registrations). */
+    dpc?: { role: DpcRole; catalog?: DpcCatalog };
   };
+  /** 003 7.5.1 method 1: BACKUP ... FULL SHADOW: what is restored from it is a shadow replica. */
+  shadow?: boolean;
   files: { name: string; size: number; sha256: string }[];
 }
 
@@ -41,6 +45,7 @@ export function writeBackupSet(
   online: boolean,
   instance: string,
   s: DbState,
+  shadow = false,
 ): BackupMeta {
   if (!path.isAbsolute(dir)) throw new DmError(E.BACKUP, `backup set path ${dir} must be absolute`);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0)
@@ -70,6 +75,11 @@ export function writeBackupSet(
     files: [{ name: bak, size: data.length, sha256: crypto.createHash('sha256').update(data).digest('hex') }],
   };
   if (s.dscNodes) meta.source.dscNodes = s.dscNodes;
+  if (s.dpc) {
+    meta.source.dpc = { role: s.dpc.role };
+    if (s.dpc.catalog) meta.source.dpc.catalog = s.dpc.catalog;
+  }
+  if (shadow) meta.shadow = true;
   fs.writeFileSync(path.join(dir, `${name}.meta`), JSON.stringify(meta, null, 1) + '\n');
   return meta;
 }

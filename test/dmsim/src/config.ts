@@ -94,6 +94,8 @@ export interface DmIni {
   alterModeStatus: number;
   dwInactiveInterval: number;
   listenIp?: string;
+  /** DMDPC (003 7.1.1): the XMAL port (DPC_INSTANCE.XMAL_PORT). */
+  apPortNum?: number;
   paths: PathMap;
 }
 
@@ -137,6 +139,14 @@ export function loadDmIni(file: string, paths = new PathMap()): DmIni {
     throw new DmError(E.CONFIG, `${file}: ALTER_MODE_STATUS must be 0 or 1`, '§5.1');
   const listen = get('LISTEN_IP');
   if (listen) ini.listenIp = listen;
+  const ap = get('AP_PORT_NUM');
+  if (ap !== undefined) {
+    ini.apPortNum = int(ap, 'AP_PORT_NUM', file);
+    if (ini.apPortNum < 1024 || ini.apPortNum > 65534)
+      throw new DmError(E.CONFIG, `${file}: AP_PORT_NUM ${ini.apPortNum} is outside 1024~65534`, '§5.1');
+    if (ini.apPortNum === ini.portNum)
+      throw new DmError(E.CONFIG, `${file}: AP_PORT_NUM must differ from PORT_NUM`, '003 7.1.1');
+  }
   return ini;
 }
 
@@ -285,7 +295,7 @@ export function malInst(mal: MalIni, name: string): MalInst | undefined {
 
 // ---------------------------------------------------------------- dmarch.ini
 
-export type ArchType = 'LOCAL' | 'REMOTE' | 'REALTIME' | 'TIMELY' | 'ASYNC' | 'SYNC';
+export type ArchType = 'LOCAL' | 'REMOTE' | 'REALTIME' | 'TIMELY' | 'ASYNC' | 'SYNC' | 'RAFT';
 
 export interface Archive {
   section: string;
@@ -295,6 +305,8 @@ export interface Archive {
   incomingPath?: string;
   fileSize?: number;
   spaceLimit?: number;
+  /** RAFT archives (DMDPC, 003 7.2.7.3): the peer's RAFT_SELF_ID. */
+  destId?: number;
 }
 
 const ARCH_GLOBAL_KEYS = [
@@ -302,6 +314,11 @@ const ARCH_GLOBAL_KEYS = [
   'ARCH_RESERVE_TIME',
   'ARCH_LOCAL_SHARE',
   'ARCH_LOCAL_SHARE_CHECK',
+  // DMDPC RAFT replicas (003 7.2.7.3, 7.3.6.4)
+  'XMAL_HB_INTERVAL',
+  'RAFT_HB_INTERVAL',
+  'RAFT_VOTE_INTERVAL',
+  'RAFT_SELF_ID',
 ];
 const ARCH_KEYS = [
   'ARCH_TYPE',
@@ -315,6 +332,7 @@ const ARCH_KEYS = [
   'ARCH_RECOVER_TIME',
   'ARCH_HANG_FLAG',
   'ARCH_WAIT_APPLY',
+  'ARCH_DEST_ID',
 ];
 
 export function parseArchIni(
@@ -331,11 +349,21 @@ export function parseArchIni(
     if (s.name.toUpperCase() === 'STANDBY_ARCHIVE')
       throw new DmError(E.CONFIG, `${file}: [STANDBY_ARCHIVE] is a reserved archive name`, '§5.3');
     const type = (m.get('ARCH_TYPE') ?? '').toUpperCase();
-    if (!['LOCAL', 'REMOTE', 'REALTIME', 'TIMELY', 'ASYNC', 'SYNC'].includes(type))
+    if (!['LOCAL', 'REMOTE', 'REALTIME', 'TIMELY', 'ASYNC', 'SYNC', 'RAFT'].includes(type))
       throw new DmError(E.CONFIG, `${file}: [${s.name}] ARCH_TYPE ${type || '(missing)'} is invalid`, '§5.3');
     const dest = m.get('ARCH_DEST');
     if (!dest) throw new DmError(E.CONFIG, `${file}: [${s.name}] needs ARCH_DEST`, '§5.3');
     const a: Archive = { section: s.name, type: type as ArchType, dest };
+    if (type === 'RAFT') {
+      if (!m.has('ARCH_DEST_ID'))
+        throw new DmError(E.CONFIG, `${file}: [${s.name}] a RAFT archive needs ARCH_DEST_ID`, '003 7.2.7.3');
+      a.destId = int(m.get('ARCH_DEST_ID'), 'ARCH_DEST_ID', file);
+    } else if (m.has('ARCH_DEST_ID'))
+      throw new DmError(
+        E.CONFIG,
+        `${file}: [${s.name}] ARCH_DEST_ID is for RAFT archives only`,
+        '003 7.2.7.3',
+      );
     if (type === 'ASYNC') {
       const t = m.get('ARCH_TIMER_NAME');
       if (!t)
@@ -380,8 +408,66 @@ export function parseArchIni(
 }
 
 export function loadArchIni(ini: DmIni): Archive[] {
+  return loadArchIniFull(ini).archives;
+}
+
+export function loadArchIniFull(ini: DmIni): { archives: Archive[]; globals: Map<string, string> } {
   const file = path.join(ini.configPath, 'dmarch.ini');
-  return parseArchIni(readText(file, 'dmarch.ini (ARCH_INI=1)', '§5.3'), file).archives;
+  return parseArchIni(readText(file, 'dmarch.ini (ARCH_INI=1)', '§5.3'), file);
+}
+
+// ---------------------------------------------------------------- mp.ini (DMDPC)
+
+export interface MpEntry {
+  /** The MP instance name (the multi-MP form's section name, 003 7.3.2); absent in the single form. */
+  name?: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * mp.ini in CONFIG_PATH (003 7.1.2, 7.3.2): the single form is two keys and no section
+ * (`mp_host = <ip>`, `mp_port = <port>`); the MP RAFT form has one section per MP, named by its
+ * instance name, each with the same two keys. Anything else is refused.
+ */
+export function parseMpIni(text: string, file: string): MpEntry[] {
+  const p = parse(text, file);
+  const entry = (m: Map<string, string>, where: string, name?: string): MpEntry => {
+    checkKeys(m, ['MP_HOST', 'MP_PORT'], file, where);
+    const host = m.get('MP_HOST');
+    if (!host || !m.has('MP_PORT'))
+      throw new DmError(E.CONFIG, `${file}: ${where} needs mp_host and mp_port`, '003 7.1.2');
+    const e: MpEntry = { host, port: port(m.get('MP_PORT'), 'MP_PORT', file) };
+    if (name !== undefined) e.name = name;
+    return e;
+  };
+  if (p.globals.length && p.sections.length)
+    throw new DmError(
+      E.CONFIG,
+      `${file}: mixes the single form (mp_host/mp_port without a section) with [MP] sections`,
+      '003 7.1.2, 7.3.2',
+    );
+  if (p.globals.length) return [entry(unique(p.globals, file, 'the global part'), 'the global part')];
+  if (!p.sections.length) throw new DmError(E.CONFIG, `${file}: no mp_host/mp_port`, '003 7.1.2');
+  const out: MpEntry[] = [];
+  for (const s of p.sections) {
+    if (out.some((e) => e.name?.toUpperCase() === s.name.toUpperCase()))
+      throw new DmError(E.CONFIG, `${file}: section [${s.name}] appears twice`, '003 7.3.2');
+    out.push(entry(unique(s.entries, file, `[${s.name}]`), `[${s.name}]`, s.name));
+  }
+  const seen = new Set<string>();
+  for (const e of out) {
+    const k = `${e.host}:${e.port}`;
+    if (seen.has(k)) throw new DmError(E.CONFIG, `${file}: two MPs at ${k}`, '003 7.3.2');
+    seen.add(k);
+  }
+  return out;
+}
+
+export function loadMpIni(ini: DmIni): { file: string; entries: MpEntry[] } {
+  const file = path.join(ini.configPath, 'mp.ini');
+  const text = readText(file, 'mp.ini (every DMDPC instance has one in its CONFIG_PATH)', '003 7.1.2');
+  return { file, entries: parseMpIni(text, file) };
 }
 
 /** The instance names an archive targets (a DMDSC target lists its nodes joined by '/', 7.5.1). */

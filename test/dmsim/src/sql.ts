@@ -18,11 +18,29 @@ export type Stmt =
   | { kind: 'mal_inst_add'; args: (string | number)[] }
   | { kind: 'mal_config_apply' }
   | { kind: 'select'; cols: { expr: string; alias: string }[]; from?: string; where: [string, string][] }
-  | { kind: 'shutdown'; how: string };
+  | { kind: 'shutdown'; how: string }
+  | { kind: 'dpc_proc'; name: DpcProc; args: (string | number | null)[] };
+
+/** The MP's registration procedures (003 7.1.4). */
+export const DPC_PROCS = [
+  'SP_CREATE_DPC_INSTANCE',
+  'SP_CREATE_DPC_RAFT',
+  'SP_CREATE_DPC_BP_GROUP',
+  'SP_BP_GROUP_ADD_RAFT',
+  'SP_CREATE_FAULT_DOMAIN',
+  'SP_FAULT_DOMAIN_MV_INST',
+] as const;
+export type DpcProc = (typeof DPC_PROCS)[number];
 
 /** Parse the arguments of a procedure call: quoted strings and numbers. */
 export function parseArgs(s: string): (string | number)[] {
-  const out: (string | number)[] = [];
+  const out = parseArgsNull(s, false);
+  return out as (string | number)[];
+}
+
+/** Procedure arguments where NULL is allowed (the DMDPC procedures). */
+export function parseArgsNull(s: string, allowNull = true): (string | number | null)[] {
+  const out: (string | number | null)[] = [];
   let i = 0;
   const skip = () => {
     while (i < s.length && /\s/.test(s[i] ?? '')) i++;
@@ -48,6 +66,9 @@ export function parseArgs(s: string): (string | number)[] {
         v += s[i++];
       }
       out.push(v);
+    } else if (allowNull && /^NULL\b/i.test(s.slice(i))) {
+      out.push(null);
+      i += 4;
     } else {
       const m = /^-?\d+(\.\d+)?/.exec(s.slice(i));
       if (!m) throw new DmError(E.SYNTAX, `语法分析出错 near ${s.slice(i, i + 20)}`);
@@ -92,6 +113,8 @@ export function parseStmt(raw: string): Stmt {
     if (a.trim()) throw new DmError(E.SYNTAX, 'SF_MAL_CONFIG_APPLY() takes no arguments');
     return { kind: 'mal_config_apply' };
   }
+  for (const name of DPC_PROCS)
+    if ((a = call(sql, name)) !== undefined) return { kind: 'dpc_proc', name, args: parseArgsNull(a) };
   let m: RegExpExecArray | null;
   if ((m = /^ALTER\s+DATABASE\s+(PRIMARY|STANDBY|NORMAL)$/i.exec(sql)))
     return { kind: 'alter_mode', mode: (m[1] ?? '').toUpperCase() as 'PRIMARY' };

@@ -39,6 +39,50 @@ export interface DbState {
   lsn: number;
   created: string;
   params: Record<string, string>;
+  /** DMDPC (003 ch. 7): the role dminit gave, and what the database keeps for it. */
+  dpc?: DpcState;
+  /** The last run ended in a HALT (003 7.1.8): the next start replays REDO first. */
+  needsRedo?: boolean;
+}
+
+export type DpcRole = 'MP' | 'BP' | 'SP';
+
+export interface DpcState {
+  role: DpcRole;
+  /** MP: the cluster catalogue (DPC_* system tables), in the MP's database (so backups carry it). */
+  catalog?: DpcCatalog;
+  /** 7.5: restored as a shadow replica (BACKUP ... SHADOW or RESTORE ... TO SHADOW). */
+  shadow?: boolean;
+  /** Restored from a backup set and not yet run as a RAFT member. */
+  restored?: boolean;
+  /** 003:L778: a restored replica started normally (not MOUNT) before its RAFT start: its logs diverge. */
+  diverged?: boolean;
+  /** Has joined its RAFT group (been elected or followed a leader) at least once. */
+  raftJoined?: boolean;
+}
+
+export interface DpcInst {
+  raftId: number;
+  instId: number;
+  name: string;
+  mode: DpcRole;
+  xmalPort: number;
+  instPort: number;
+  ipInternal: string;
+  ipExternal: string;
+  sysMode: string;
+  sysStatus: number;
+  status: number;
+  description: string;
+  info1: number | null;
+}
+
+export interface DpcCatalog {
+  version: number;
+  rafts: { id: number; name: string; mode: DpcRole }[];
+  groups: { id: number; name: string; description: string; rafts: number[] }[];
+  insts: DpcInst[];
+  fdoms: { name: string; description: string; insts: string[] }[];
 }
 
 export interface NodeRuntime {

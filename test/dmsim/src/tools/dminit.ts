@@ -48,6 +48,9 @@ const KEYS = [
   'CONTROL',
   'DB_STARTUP_PARAMS',
   'ENCRYPT_NAME',
+  // DMDPC (003 7.1.1)
+  'DPC_MODE',
+  'AP_PORT_NUM',
 ];
 
 export async function dminit(argv: string[]): Promise<number> {
@@ -81,6 +84,30 @@ export async function dminit(argv: string[]): Promise<number> {
     throw new DmError(E.INVALID_ARG, 'dminit: INSTANCE_NAME is longer than 16 characters', '§5.1');
   if (!Number.isInteger(port) || port < 1024 || port > 65534)
     throw new DmError(E.INVALID_ARG, 'dminit: PORT_NUM must be 1024~65534', '§5.1');
+  // DMDPC (003 7.1.1): dpc_mode=MP|BP|SP (any case) and the XMAL port ap_port_num
+  const dpcRaw = args.kv.get('DPC_MODE');
+  let dpcMode: 'MP' | 'BP' | 'SP' | undefined;
+  if (dpcRaw !== undefined) {
+    const r = dpcRaw.toUpperCase();
+    if (r !== 'MP' && r !== 'BP' && r !== 'SP')
+      throw new DmError(E.INVALID_ARG, `dminit: DPC_MODE ${dpcRaw} must be MP, BP or SP`, '003 7.1.1');
+    dpcMode = r;
+  }
+  const apRaw = args.kv.get('AP_PORT_NUM');
+  let apPort: number | undefined;
+  if (apRaw !== undefined) {
+    apPort = Number(apRaw);
+    if (!/^\d+$/.test(apRaw) || apPort < 1024 || apPort > 65534)
+      throw new DmError(E.INVALID_ARG, 'dminit: AP_PORT_NUM must be 1024~65534', '003 7.1.1');
+    if (apPort === port)
+      throw new DmError(E.INVALID_ARG, 'dminit: AP_PORT_NUM must differ from PORT_NUM', '003 7.1.1');
+  }
+  if (dpcMode && apPort === undefined)
+    throw new DmError(
+      E.INVALID_ARG,
+      'dminit: a DMDPC instance needs AP_PORT_NUM (its XMAL port, registered as XMAL_PORT; dmsim gives it no default)',
+      '003 7.1.1',
+    );
   const dir = path.join(base, dbName);
   const overwrite = args.kv.get('AUTO_OVERWRITE') ?? '0';
   if (fs.existsSync(path.join(dir, 'dm.ctl')) || fs.existsSync(path.join(dir, 'dm.ini'))) {
@@ -108,9 +135,23 @@ export async function dminit(argv: string[]): Promise<number> {
   const params: Record<string, string> = {};
   for (const [k, v] of args.kv) if (!/PWD$/.test(k)) params[k] = v;
   const state = newState(dbName, password, params);
+  if (dpcMode) state.dpc = { role: dpcMode };
   writeState(path.join(dir, 'dm.ctl'), state);
-  fs.writeFileSync(path.join(dir, 'dm.ini'), dmIniText({ dir, instanceName, port }));
-  logAction('dminit', { path: base, dbName, dir });
+  let iniText = dmIniText({ dir, instanceName, port });
+  // the role is kept in the database (dm.ctl), as dminit records it; dm.ini gets only the port
+  if (apPort !== undefined) {
+    const row = (k: string, v: string | number, c: string) =>
+      `\t\t${k.padEnd(32)}= ${String(v).padEnd(24)}#${c}`;
+    iniText += ['', '#DMDPC', ''].join('\n');
+    if (apPort !== undefined) iniText += row('AP_PORT_NUM', apPort, 'XMAL port (DMDPC)') + '\n';
+  }
+  fs.writeFileSync(path.join(dir, 'dm.ini'), iniText);
+  logAction('dminit', {
+    path: base,
+    dbName,
+    dir,
+    ...(dpcMode ? { dpcMode, instance: instanceName, apPort } : {}),
+  });
   banner([path.join(dir, `${dbName}01.log`), path.join(dir, `${dbName}02.log`)], dir);
   return 0;
 }

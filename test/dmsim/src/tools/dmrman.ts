@@ -74,22 +74,22 @@ async function run(stmt: string, paths: PathMap): Promise<string> {
   let m: RegExpExecArray | null;
   if (
     (m =
-      /^BACKUP\s+DATABASE\s+'([^']+)'(?:\s+FULL)?(?:\s+TO\s+([A-Za-z_][\w$#]*))?\s+BACKUPSET\s+'([^']+)'(?:\s+(.*))?$/is.exec(
+      /^BACKUP\s+DATABASE\s+'([^']+)'(?:\s+FULL)?(\s+SHADOW)?(?:\s+TO\s+([A-Za-z_][\w$#]*))?\s+BACKUPSET\s+'([^']+)'(?:\s+(.*))?$/is.exec(
         stmt,
       ))
   ) {
     const ini = loadDmIni(m[1] ?? '', paths);
     if (
-      m[4] &&
+      m[5] &&
       !/^((COMPRESSED(\s+LEVEL\s+\d)?|PARALLEL\s+\d+|BACKUPINFO\s+'[^']*'|MAXPIECESIZE\s+\d+)\s*)+$/i.test(
-        m[4],
+        m[5],
       )
     )
-      throw new DmError(E.SYNTAX, `语法分析出错: BACKUP option ${m[4]} is not modelled`);
-    return backup(ini, m[3] ?? '', m[2]);
+      throw new DmError(E.SYNTAX, `语法分析出错: BACKUP option ${m[5]} is not modelled`);
+    return backup(ini, m[4] ?? '', m[3], !!m[2]);
   }
-  if ((m = /^RESTORE\s+DATABASE\s+'([^']+)'\s+FROM\s+BACKUPSET\s+'([^']+)'$/is.exec(stmt)))
-    return restore(loadDmIni(m[1] ?? '', paths), m[2] ?? '');
+  if ((m = /^RESTORE\s+DATABASE\s+'([^']+)'(\s+TO\s+SHADOW)?\s+FROM\s+BACKUPSET\s+'([^']+)'$/is.exec(stmt)))
+    return restore(loadDmIni(m[1] ?? '', paths), m[3] ?? '', !!m[2]);
   if ((m = /^RECOVER\s+DATABASE\s+'([^']+)'(\s+FOR\s+STANDBY)?\s+FROM\s+BACKUPSET\s+'([^']+)'$/is.exec(stmt)))
     return recoverFrom(loadDmIni(m[1] ?? '', paths), m[3] ?? '', !!m[2]);
   if ((m = /^RECOVER\s+DATABASE\s+'([^']+)'\s+UPDATE\s+DB_MAGIC$/is.exec(stmt)))
@@ -100,9 +100,15 @@ async function run(stmt: string, paths: PathMap): Promise<string> {
   );
 }
 
-async function backup(ini: DmIni, dir: string, name?: string): Promise<string> {
+async function backup(ini: DmIni, dir: string, name?: string, shadow = false): Promise<string> {
   assertNotRunning(ini, 'offline BACKUP', '7.1.1');
   const s = readState(ini.ctlPath);
+  if (shadow && (!s.dpc || s.dpc.role === 'SP'))
+    throw new DmError(
+      E.BACKUP,
+      'BACKUP ... SHADOW is for the RAFT primary of a DMDPC BP or MP group; this database is not one',
+      '003 7.5.1',
+    );
   if (!s.firstNormalStartDone)
     throw new DmError(
       E.STATE,
@@ -124,8 +130,8 @@ async function backup(ini: DmIni, dir: string, name?: string): Promise<string> {
     );
   if (s.dscNodes) checkDscArchiveLogs(ini, s);
   await opDelay('backup');
-  const meta = writeBackupSet(dir, name ?? defaultBackupName(s.dbName), false, ini.instanceName, s);
-  logAction('backup', { online: false, ini: ini.file, dir, name: meta.name });
+  const meta = writeBackupSet(dir, name ?? defaultBackupName(s.dbName), false, ini.instanceName, s, shadow);
+  logAction('backup', { online: false, ini: ini.file, dir, name: meta.name, ...(shadow ? { shadow } : {}) });
   return 'backup successfully!';
 }
 
@@ -184,10 +190,17 @@ function hasLocalArchive(ini: DmIni): boolean {
   }
 }
 
-async function restore(ini: DmIni, dir: string): Promise<string> {
+async function restore(ini: DmIni, dir: string, toShadow = false): Promise<string> {
   assertNotRunning(ini, 'RESTORE onto a running database', '7.1.1');
   const target = readState(ini.ctlPath);
   const meta = readBackupSet(dir);
+  const shadow = toShadow || meta.shadow === true;
+  if (shadow && (!meta.source.dpc || meta.source.dpc.role === 'SP'))
+    throw new DmError(
+      E.BACKUP,
+      `RESTORE ... TO SHADOW: backup set ${dir} is not of a DMDPC BP or MP; a shadow replica is a RAFT replica`,
+      '003 7.5.1',
+    );
   await opDelay('restore');
   updateState(ini.ctlPath, (s) => {
     s.dbId = crypto.randomUUID();
@@ -204,8 +217,22 @@ async function restore(ini: DmIni, dir: string): Promise<string> {
     s.restoredFrom = { backupSet: path.resolve(dir), online: meta.online };
     if (target.dscNodes) s.dscNodes = target.dscNodes;
     else delete s.dscNodes;
+    // DMDPC: the backup carries the role and an MP's catalogue (003 7.3.6); the replica is new
+    if (meta.source.dpc) {
+      s.dpc = { role: meta.source.dpc.role, restored: true };
+      if (meta.source.dpc.catalog) s.dpc.catalog = meta.source.dpc.catalog;
+      if (shadow) s.dpc.shadow = true;
+    } else delete s.dpc;
+    delete s.needsRedo;
   });
-  logAction('restore', { ini: ini.file, dir, from: meta.source.instance, online: meta.online });
+  logAction('restore', {
+    ini: ini.file,
+    dir,
+    from: meta.source.instance,
+    online: meta.online,
+    ...(meta.source.dpc ? { dpcMode: meta.source.dpc.role } : {}),
+    ...(shadow ? { shadow } : {}),
+  });
   return 'restore successfully.';
 }
 

@@ -64,6 +64,7 @@ import {
 } from '../state';
 import { parseStmt, selectFrom, type Cell, type Stmt, type View } from '../sql';
 import { defaultBackupName, writeBackupSet } from '../backup';
+import { DPC_TABLES, DpcNode } from '../dpc';
 
 export interface InstanceInfo {
   instance: string;
@@ -102,7 +103,7 @@ interface WatcherSeen {
 
 export async function dmserver(argv: string[]): Promise<number> {
   const args = parseDmArgs(argv);
-  allowKeys(args, 'dmserver', ['PATH', 'DCR_INI', 'DCR_SEQNO']);
+  allowKeys(args, 'dmserver', ['PATH', 'DCR_INI', 'DCR_SEQNO', 'DPC_MODE']);
   let iniPath = args.kv.get('PATH');
   let mount = false;
   let noconsole = false;
@@ -110,7 +111,9 @@ export async function dmserver(argv: string[]): Promise<number> {
     if (/^mount$/i.test(w)) mount = true;
     else if (/^-noconsole$/i.test(w)) noconsole = true;
     else if (/^-?help$/i.test(w)) {
-      process.stdout.write('dmserver [path=]<dm.ini> [mount] [DCR_INI=<dmdcr.ini>] [-noconsole]\n');
+      process.stdout.write(
+        'dmserver [path=]<dm.ini> [dpc_mode=MP|BP|SP] [mount] [DCR_INI=<dmdcr.ini>] [-noconsole]\n',
+      );
       return 0;
     } else if (!iniPath && !w.startsWith('-')) iniPath = w;
     else throw new DmError(E.INVALID_ARG, `dmserver: invalid parameter ${w}`);
@@ -118,7 +121,7 @@ export async function dmserver(argv: string[]): Promise<number> {
   if (!iniPath) throw new DmError(E.INVALID_ARG, 'dmserver: the path of dm.ini is required');
   if (process.env.DMSIM_DAEMON === '1' && process.env.DMSIM_DAEMON_CHILD !== '1')
     return daemonize(argv, path.resolve(iniPath));
-  const server = new Server(path.resolve(iniPath), args.kv.get('DCR_INI'), mount);
+  const server = new Server(path.resolve(iniPath), args.kv.get('DCR_INI'), mount, args.kv.get('DPC_MODE'));
   await server.start();
   if (!noconsole && !process.stdin.isTTY && process.env.DMSIM_DAEMON_CHILD !== '1') server.console();
   return new Promise<number>(() => undefined); // runs until shutdown exits the process
@@ -219,6 +222,8 @@ class Server {
   /** Put in MOUNT by ALTER DATABASE MOUNT (7.10.4 item 2), until opened again. */
   mountedBySql = false;
   servers: net.Server[] = [];
+  /** DMDPC (003 ch. 7): the MP/BP/SP side of this instance. */
+  dpc?: DpcNode;
   startTime = new Date();
   shuttingDown = false;
   timers: NodeJS.Timeout[] = [];
@@ -227,6 +232,7 @@ class Server {
     readonly iniPath: string,
     readonly dcrIniPath: string | undefined,
     readonly mountArg: boolean,
+    readonly dpcMode?: string,
   ) {}
 
   get ctl(): string {
@@ -239,16 +245,31 @@ class Server {
     this.ini = loadDmIni(this.iniPath, paths);
     for (const [k, v] of this.ini.values) this.params.set(k, v);
     this.state = readState(this.ctl);
-    logAction('start', { ini: this.iniPath, mount: this.mountArg, dcrIni: this.dcrIniPath });
+    logAction('start', {
+      ini: this.iniPath,
+      mount: this.mountArg,
+      dcrIni: this.dcrIniPath,
+      ...(this.dpcMode !== undefined ? { dpcMode: this.dpcMode.toUpperCase() } : {}),
+    });
     this.checkStartable();
     this.loadConfigs();
+    if (this.state.dpc || this.dpcMode !== undefined) {
+      this.dpc = new DpcNode(this, this.dpcMode, this.mountArg);
+      await this.dpc.check();
+    }
     await opDelay('start');
     // §6.2: a Primary/Standby database always comes up in MOUNT; a Normal one opens unless `mount`
     this.status = this.state.mode !== 'NORMAL' || this.mountArg ? 'MOUNT' : 'OPEN';
     await this.listen();
     if (this.status === 'OPEN') this.everOpenNormal = true;
+    if (this.state.needsRedo)
+      logAction('redo', {
+        instance: this.ini.instanceName,
+        reason: 'the last run ended in a HALT: REDO is replayed before the instance comes up (003 7.1.8)',
+      });
     this.state = updateState(this.ctl, (s) => {
       s.lastShutdown = 'ABNORMAL'; // until a normal shutdown says otherwise
+      delete s.needsRedo;
     });
     this.writeRuntime();
     if (this.status === 'OPEN') this.opened('startup');
@@ -269,6 +290,7 @@ class Server {
     for (const sig of ['SIGTERM', 'SIGINT'] as const)
       process.on(sig, () => void this.shutdown('signal ' + sig));
     process.on('SIGHUP', () => undefined);
+    this.dpc?.started();
     logAction('ready', { instance: this.ini.instanceName, status: this.status, mode: this.state.mode });
     const text = this.readyText();
     process.stdout.write(text);
@@ -390,6 +412,16 @@ class Server {
       for (const a of this.archives) {
         if (a.type === 'LOCAL') {
           fs.mkdirSync(ini.paths.map(a.dest), { recursive: true });
+          continue;
+        }
+        if (a.type === 'RAFT') {
+          // checked against the MP's registration by the DMDPC start (003 7.2.7.3)
+          if (!this.state.dpc || this.state.dpc.role === 'SP')
+            throw new DmError(
+              E.CONFIG,
+              `dmarch.ini [${a.section}] is a RAFT archive: those are for DMDPC BP and MP replicas only`,
+              '003 7.2.7.3',
+            );
           continue;
         }
         if (!this.mal)
@@ -522,6 +554,7 @@ class Server {
     try {
       for (const a of this.listenAddrs())
         this.servers.push(await serveJson(a, this.ini.portNum, (m, c) => this.onSql(m, c)));
+      if (this.dpc) await this.dpc.listen();
       if (this.self) {
         this.servers.push(await serveJson(this.self.host, this.self.port, (m) => this.onMal(m)));
         this.servers.push(
@@ -599,6 +632,10 @@ class Server {
     const st = (status: ArchStat['status'], reason?: string): ArchStat =>
       reason ? { type: a.type, dest: a.dest, status, reason } : { type: a.type, dest: a.dest, status };
     if (a.type === 'LOCAL') return st(fs.existsSync(this.ini.paths.map(a.dest)) ? 'VALID' : 'INVALID');
+    if (a.type === 'RAFT')
+      return this.dpc?.raftArchiveValid(a)
+        ? st('VALID')
+        : st('INVALID', 'RAFT archives are sent by the leader to the replicas following it (003 7.2.7.3)');
     if (a.type !== 'REMOTE' && a.type !== 'ASYNC' && s.mode !== 'PRIMARY')
       return st('INVALID', `${a.type} archives are sent only in PRIMARY mode (§2.2.3)`);
     if (a.type === 'ASYNC' && s.mode === 'NORMAL')
@@ -852,6 +889,12 @@ class Server {
         return { kind: 'proc' };
       }
       case 'alter_mode': {
+        if (this.dpc?.raft)
+          throw new DmError(
+            E.ALTER_MODE,
+            `ALTER DATABASE ${st.mode} refused: ${this.ini.instanceName} is a replica of RAFT group ${this.dpc.raft.group}, whose mode the group's election sets (ALTER_MODE_STATUS = 0)`,
+            '003 7.2.7.2 (003:L458)',
+          );
         this.assertManualChange(`ALTER DATABASE ${st.mode}`, { needMount: true, normalExempt: true });
         const s = this.refresh();
         if (s.dscNodes) {
@@ -1007,6 +1050,15 @@ class Server {
       case 'shutdown':
         setTimeout(() => void this.shutdown('SQL SHUTDOWN ' + st.how), 20);
         return { kind: 'done' };
+      case 'dpc_proc':
+        if (!this.dpc)
+          throw new DmError(
+            E.STATE,
+            `${st.name} refused: ${this.ini.instanceName} is not a DMDPC MP; registration is done logged in to the MP`,
+            '003 7.1.4 (003:L81)',
+          );
+        await opDelay('sql');
+        return this.dpc.proc(st.name, st.args);
       case 'select': {
         const v = await this.select(st);
         return { kind: 'rows', columns: v.columns, rows: v.rows };
@@ -1086,6 +1138,13 @@ class Server {
   }
 
   async select(st: Extract<Stmt, { kind: 'select' }>): Promise<View> {
+    const from = (st.from ?? '').replace(/^SYS\./, '');
+    if (this.dpc && DPC_TABLES.includes(from)) {
+      const t = this.dpc.table(from);
+      if (t) return selectFrom(t, st, from);
+    }
+    // 003:L189-192, L580-586: on an SP every query but a V$ view fails while a BP group is unusable
+    if (this.dpc?.role === 'SP' && !from.startsWith('V$')) await this.dpc.assertUsable();
     if (!st.from || st.from === 'DUAL') {
       const s = this.refresh();
       const vals: Cell[] = st.cols.map((c) => {
@@ -1107,37 +1166,53 @@ class Server {
   async view(name: string): Promise<View | undefined> {
     const s = this.refresh();
     switch (name) {
-      case 'V$INSTANCE':
-        return {
-          columns: [
-            'INSTANCE_NAME',
-            'INSTANCE_NUMBER',
-            'HOST_NAME',
-            'SVR_VERSION',
-            'DB_VERSION',
-            'START_TIME',
-            'STATUS$',
-            'MODE$',
-            'OGUID',
-            'DSC_SEQNO',
-            'DSC_ROLE',
-          ],
-          rows: [
-            [
-              this.ini.instanceName,
-              1,
-              os.hostname(),
-              'DM Database Server 64 V8 (dmsim)',
-              'DB Version: 0x7000c',
-              nowStamp(this.startTime),
-              this.status,
-              s.mode,
-              s.oguid,
-              s.dscNodes ? s.dscNodes.indexOf(this.ini.instanceName) : 0,
-              s.dscNodes ? (s.dscNodes[0] === this.ini.instanceName ? 'CONTROL' : 'NORMAL') : 'NULL',
-            ],
-          ],
-        };
+      case 'V$INSTANCE': {
+        const v = this.instanceView(s);
+        // 003:L200: on an SP, V$INSTANCE shows the instances of every RAFT group
+        if (this.dpc?.role === 'SP' && v.rows[0])
+          v.rows = await this.dpc.spInstanceRows(v.rows[0], v.columns);
+        return v;
+      }
+      default:
+        return this.otherView(name, s);
+    }
+  }
+
+  instanceView(s: DbState): View {
+    return {
+      columns: [
+        'INSTANCE_NAME',
+        'INSTANCE_NUMBER',
+        'HOST_NAME',
+        'SVR_VERSION',
+        'DB_VERSION',
+        'START_TIME',
+        'STATUS$',
+        'MODE$',
+        'OGUID',
+        'DSC_SEQNO',
+        'DSC_ROLE',
+      ],
+      rows: [
+        [
+          this.ini.instanceName,
+          1,
+          os.hostname(),
+          'DM Database Server 64 V8 (dmsim)',
+          'DB Version: 0x7000c',
+          nowStamp(this.startTime),
+          this.status,
+          s.mode,
+          s.oguid,
+          s.dscNodes ? s.dscNodes.indexOf(this.ini.instanceName) : 0,
+          s.dscNodes ? (s.dscNodes[0] === this.ini.instanceName ? 'CONTROL' : 'NORMAL') : 'NULL',
+        ],
+      ],
+    };
+  }
+
+  async otherView(name: string, s: DbState): Promise<View | undefined> {
+    switch (name) {
       case 'V$DATABASE':
         return {
           columns: [
@@ -1313,6 +1388,11 @@ class Server {
     const rl = readline.createInterface({ input: process.stdin });
     rl.on('line', (l) => {
       if (/^\s*exit\s*$/i.test(l)) void this.shutdown('console exit');
+      // 003 7.2.10: `exit all` on a RAFT replica is the group's coordinated exit
+      else if (/^\s*exit\s+all\s*$/i.test(l)) {
+        if (this.dpc) void this.dpc.exitAll('console exit all');
+        else void this.shutdown('console exit');
+      }
     });
     rl.on('close', () => undefined);
   }
@@ -1355,6 +1435,30 @@ class Server {
     logAction('shutdown', { instance: this.ini.instanceName, why, normal: lastShutdown === 'NORMAL' });
     process.stdout.write(`shutdown ${lastShutdown === 'NORMAL' ? 'successfully' : 'abnormally'} (${why}).\n`);
     setTimeout(() => process.exit(0), 10);
+  }
+
+  /**
+   * DMDPC HALT (003 7.1.8 注意): the instance goes down at once, abnormally; the next start replays
+   * REDO (it still starts).
+   */
+  async halt(reason: string): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    for (const t of this.timers) clearInterval(t);
+    logAction('halt', { instance: this.ini.instanceName, reason });
+    for (const srv of this.servers) srv.close();
+    this.writeRuntime('SHUTDOWN');
+    try {
+      updateState(this.ctl, (st) => {
+        st.lastShutdown = 'ABNORMAL';
+        st.needsRedo = true;
+      });
+    } catch {
+      /* control file gone */
+    }
+    logAction('shutdown', { instance: this.ini.instanceName, why: `HALT: ${reason}`, normal: false });
+    process.stdout.write(`HALT: ${reason}\nshutdown abnormally.\n`);
+    setTimeout(() => process.exit(1), 10);
   }
 
   /** The instance goes down at once, as after a crash: no archive, the control file says ABNORMAL. */
