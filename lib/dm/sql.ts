@@ -93,6 +93,8 @@ export const rman = {
   backup: (ini: string, name: string, dir: string) =>
     `BACKUP DATABASE '${ini}' FULL TO ${name} BACKUPSET '${dir}'`,
   restore: (ini: string, dir: string) => `RESTORE DATABASE '${ini}' FROM BACKUPSET '${dir}'`,
+  /** DMDPC shadow replica, 003 7.5.1 method 2. */
+  restoreShadow: (ini: string, dir: string) => `RESTORE DATABASE '${ini}' TO SHADOW FROM BACKUPSET '${dir}'`,
   recover: (ini: string, dir: string) => `RECOVER DATABASE '${ini}' FOR STANDBY FROM BACKUPSET '${dir}'`,
   updateDbMagic: (ini: string) => `RECOVER DATABASE '${ini}' UPDATE DB_MAGIC`,
 };

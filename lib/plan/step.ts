@@ -111,6 +111,13 @@ export type StepParams =
       /** DMDPC: `dmserver <dm.ini> dpc_mode=<role>` (003 7.1.3, 7.1.6); stays up. */
       kind: 'dpc-start';
       mode: DpcRole;
+      /** A member of a multi-replica group: started in MOUNT, it takes part in its group's election (7.2.8). */
+      mount?: boolean;
+      /**
+       * MP1 of an MP RAFT group (7.3.3): its first start, normal, with these files written first
+       * (LOCAL-only dmarch.ini, ARCH_INI = 1); done once, so a formed group never sees it again.
+       */
+      bootstrap?: StepFile[];
     } & Server)
   | {
       /**
@@ -118,21 +125,50 @@ export type StepParams =
        * registered in the seed's order, a row that differs is refused.
        */
       kind: 'dpc-register';
-      mp: Server;
+      /** The MPs: the one that runs OPEN and is not a STANDBY takes the registrations. */
+      mps: (Server & { host: string })[];
       catalogue: DpcCatalogue;
+    }
+  | {
+      /** DMDPC (7.2.8, 7.3.7): one member PRIMARY/OPEN, the others STANDBY/OPEN. */
+      kind: 'raft-leader';
+      raft: string;
+      members: (Server & { host: string })[];
+    }
+  | {
+      /**
+       * DMDPC teardown (7.2.9, 7.3.8): SIGUSR1 to the PRIMARY member exits the group's valid
+       * members together; a member left running is then stopped alone.
+       */
+      kind: 'stop-raft-group';
+      raft: string;
+      members: (Server & { host: string })[];
     }
   | {
       /** DMDPC (003 7.1.6-7.1.7): every node OPEN; each SP lists every instance and answers. */
       kind: 'dpc-verify';
       nodes: (Server & { host: string; role: DpcRole })[];
       catalogue: DpcCatalogue;
-      mp: Server & { host: string };
+      mps: (Server & { host: string })[];
+      /** Multi-replica groups: each must have exactly one PRIMARY/OPEN member (003:L586). */
+      rafts: { name: string; members: string[] }[];
     }
-  | ({ kind: 'first-start' } & Server)
+  | ({
+      kind: 'first-start';
+      /**
+       * DMDPC (003 7.2.5, 7.3.3): the bootstrap member of a RAFT group starts with its role and
+       * a LOCAL-only dmarch.ini (so no election starts early), written first.
+       */
+      dpc?: { mode: DpcRole; files: StepFile[] };
+    } & Server)
   | ({
       kind: 'backup';
       backupDir: string;
       backupName: string;
+      /** DMDPC MP1 (003 7.3.5): stopped normally first, unless the set is made already. */
+      stopFirst?: boolean;
+      /** DMDPC (003 7.2.6): dmrman USE_AP=2. */
+      useAp?: 2;
       /** DMDSC: dmrman use_ap=2 dcr_ini=<this> (7.5.3.3), with every node stopped. */
       dcrIni?: string;
       nodes?: DscNode[];
@@ -162,6 +198,10 @@ export type StepParams =
       kind: 'restore';
       backupDir: string;
       forStandby: boolean;
+      /** DMDPC shadow replica (003 7.5.1, method 2): RESTORE ... TO SHADOW. */
+      shadow?: boolean;
+      /** DMDPC (003 7.2.6): dmrman USE_AP=2. */
+      useAp?: 2;
       /**
        * A standby that joins its group online once the group runs (7.9-7.10): then it is restored
        * from a fresh online backup of the running primary instead (7.10.1).

@@ -10,7 +10,7 @@ import { backup } from './kinds/backup';
 import { config } from './kinds/config';
 import { copyBackup } from './kinds/copy-backup';
 import { dminit } from './kinds/dminit';
-import { dpcRegister, dpcStart, dpcVerify } from './kinds/dpc';
+import { dpcRegister, dpcStart, dpcVerify, raftLeader, stopRaftGroup } from './kinds/dpc';
 import { dmdcr, dscRestart, stopAutoRestart } from './kinds/dsc';
 import { firstStart } from './kinds/first-start';
 import { join } from './kinds/join';
@@ -48,6 +48,8 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   'dpc-start': dpcStart,
   'dpc-register': dpcRegister,
   'dpc-verify': dpcVerify,
+  'raft-leader': raftLeader,
+  'stop-raft-group': stopRaftGroup,
   'stop-auto-restart': stopAutoRestart,
   'stop-monitor': stopMonitor,
   'stop-watcher': stopWatcher,

@@ -9,10 +9,8 @@ export const DPC_INSTANCE_QUERY =
   'SELECT RAFT_ID, NAME, DPC_MODE, XMAL_PORT, INST_PORT, IP_INTERNAL FROM DPC_INSTANCE';
 export const DPC_RAFT_QUERY = 'SELECT RAFT_ID, DPC_MODE, NAME FROM DPC_BP_RAFT';
 export const DPC_BP_GROUP_QUERY = 'SELECT NAME, RAFT_NUM, RAFT_INFO FROM DPC_BP_GROUP';
-/** On an SP: one row per instance of the system (003 7.1.7). */
+/** On an SP: one row per running instance of the system (003 7.1.7); on an MP or a BP, its own row. */
 export const SP_INSTANCES_QUERY = 'SELECT INSTANCE_NAME, STATUS$, MODE$ FROM V$INSTANCE';
-/** On any node: its own state. */
-export const DPC_NODE_QUERY = 'SELECT STATUS$, MODE$ FROM V$INSTANCE';
 /** 003 7.1.6: what an SP answers while no BP is usable. */
 export const INVALID_SYSTEM_STATE = '无效的系统状态';
 

@@ -7,8 +7,9 @@ import path from 'node:path/posix';
 import { fileOf } from '../../plan/parts';
 import { ALL_HOSTS, type DpcCatalogue, type Plan, type Step } from '../../plan/step';
 import { topoSort } from '../../plan/topo';
-import { dpcNodes, type DpcModel, type DpcNode } from './model';
-import { renderDpc } from './render';
+import { dpcNodes, isMultiReplica, type DpcModel, type DpcNode, type DpcRaft } from './model';
+import { bootstrapFiles, renderDpc } from './render';
+import { writeIni } from '../../render/ini';
 
 const server = (n: DpcNode) => ({ instance: n.name, iniPath: n.iniPath, port: n.port });
 
@@ -77,6 +78,9 @@ export function planDpc(model: DpcModel): Plan {
     },
   });
 
+  const rendered = (n: DpcNode, role: string) =>
+    files.filter((f) => f.instance === n.name && f.role === role).map(fileOf);
+  const initOf = new Map<string, string>();
   const configOf = new Map<string, string>();
   for (const n of nodes) {
     const init = add({
@@ -94,7 +98,12 @@ export function planDpc(model: DpcModel): Plan {
         ...server(n),
       },
     });
-    const mine = files.filter((f) => f.instance === n.name);
+    initOf.set(n.name, init);
+    // a RAFT member's dm.ini keys come with its RAFT configuration (raftConfig below); here its ports
+    const mine = [
+      ...rendered(n, 'mp.ini'),
+      ...(n.selfId === undefined ? rendered(n, 'dm.ini') : [fileOf(dmIniPorts(n))]),
+    ];
     configOf.set(
       n.name,
       add({
@@ -104,53 +113,199 @@ export function planDpc(model: DpcModel): Plan {
         title: `write ${mine.map((f) => path.basename(f.path)).join(', ')}`,
         manual: '003 7.1.2',
         after: [init],
-        params: { kind: 'config', instance: n.name, files: mine.map(fileOf) },
+        params: { kind: 'config', instance: n.name, files: mine },
       }),
     );
   }
+  const cfg = (n: DpcNode) => configOf.get(n.name) ?? preflight;
 
-  const start = (n: DpcNode, after: string[], manual: string) =>
+  const start = (n: DpcNode, after: string[], manual: string, extra: { mount?: boolean } = {}) =>
     add({
-      id: `${n.name}/start`,
-      phase: n.role === 'MP' ? 'mp-start' : 'dpc-start',
+      id: `${n.name}/${extra.mount ? 'mount' : 'start'}`,
+      phase: n.role === 'MP' && !extra.mount ? 'mp-start' : extra.mount ? 'mount' : 'dpc-start',
       host: n.host,
-      title: `dmserver ${n.iniPath} dpc_mode=${n.role}`,
+      title: `dmserver ${n.iniPath} dpc_mode=${n.role}${extra.mount ? ' MOUNT' : ''}`,
       manual,
       after,
-      params: { kind: 'dpc-start', mode: n.role, ...server(n) },
+      params: { kind: 'dpc-start', mode: n.role, ...server(n), ...(extra.mount ? { mount: true } : {}) },
     });
 
-  const mp = model.mp.members[0];
-  if (!mp) throw new Error(`${model.name}: no MP`);
-  // 003 7.1.3: the MP first, and it stays up the whole time DMDPC runs
-  const mpStart = start(mp, [configOf.get(mp.name) ?? preflight], '003 7.1.3');
+  const mps = model.mp.members;
+  const mp1 = mps[0];
+  if (!mp1) throw new Error(`${model.name}: no MP`);
+  const mpRaft = isMultiReplica(model.mp);
+  // 003 7.1.3 / 7.3.3: the MP (MP1 of an MP RAFT, bootstrapped alone) first; it stays up
+  const mp1Start = add({
+    id: `${mp1.name}/start`,
+    phase: 'mp-start',
+    host: mp1.host,
+    title: `dmserver ${mp1.iniPath} dpc_mode=MP${mpRaft ? ' (bootstrap: LOCAL archive only, 7.3.3)' : ''}`,
+    manual: mpRaft ? '003 7.3.3' : '003 7.1.3',
+    after: [cfg(mp1)],
+    params: {
+      kind: 'dpc-start',
+      mode: 'MP',
+      ...server(mp1),
+      ...(mpRaft ? { bootstrap: bootstrapFiles(model, mp1).map(fileOf) } : {}),
+    },
+  });
   const catalogue = dpcCatalogue(model);
+  const mpServers = mps.map((m) => ({ ...server(m), host: m.host }));
   const register = add({
     id: 'cluster/register',
     phase: 'register',
-    host: mp.host,
-    title: `register ${catalogue.instances.length} instances, ${catalogue.rafts.length} RAFT groups and ${catalogue.bpGroups.length} BP groups on ${mp.name}`,
-    manual: '003 7.1.4, 7.1.5',
-    after: [mpStart],
-    params: { kind: 'dpc-register', mp: server(mp), catalogue },
+    host: mp1.host,
+    title: `register ${catalogue.instances.length} instances, ${catalogue.rafts.length} RAFT groups and ${catalogue.bpGroups.length} BP groups on ${mp1.name}`,
+    manual: mpRaft ? '003 7.3.4, 7.3.5' : '003 7.1.4, 7.1.5',
+    after: [mp1Start],
+    params: { kind: 'dpc-register', mps: mpServers, catalogue },
   });
-  // 003 7.1.6: SPs and BPs in any order, each only once registered (7.1.4's note)
-  const started = nodes
-    .filter((n) => n.role !== 'MP')
-    .map((n) => start(n, [register, configOf.get(n.name) ?? preflight], '003 7.1.6'));
+
+  /**
+   * A multi-replica group (7.2.5-7.2.8, 7.3.5-7.3.7): its first member's offline backup (after
+   * `bootstrapped`), restored to the others (never another group's, 003:L414), every member's
+   * RAFT configuration, all started in MOUNT, one leader elected. Returns the leader step.
+   */
+  const formGroup = (raft: DpcRaft, bootstrapped: string, stopFirst: boolean): string => {
+    const [m0, ...rest] = raft.members;
+    if (!m0) throw new Error(`${raft.name}: no member`);
+    const backupDir = path.join(m0.initPath, BACKUP_SET);
+    const backup = add({
+      id: `${m0.name}/backup`,
+      phase: 'backup',
+      host: m0.host,
+      title: `offline full backup of ${m0.name} to ${backupDir}${stopFirst ? ', after its normal stop' : ''}`,
+      manual: raft.role === 'MP' ? '003 7.3.5' : '003 7.2.6',
+      after: [bootstrapped],
+      params: {
+        kind: 'backup',
+        ...server(m0),
+        backupDir,
+        backupName: BACKUP_SET,
+        useAp: 2,
+        ...(stopFirst ? { stopFirst: true } : {}),
+      },
+    });
+    const copies = new Map<string, string>();
+    for (const h of [...new Set(rest.map((m) => m.host))].filter((h) => h !== m0.host))
+      copies.set(
+        h,
+        add({
+          id: `${h}/copy-backup-${raft.name}`,
+          phase: 'copy',
+          host: h,
+          title: `copy ${m0.host}:${backupDir} here`,
+          manual: raft.role === 'MP' ? '003 7.3.5' : '003 7.2.6',
+          after: [backup],
+          params: {
+            kind: 'copy-backup',
+            fromHost: m0.host,
+            backupDir,
+            serves: { group: raft.name, instances: rest.filter((m) => m.host === h).map((m) => m.name) },
+          },
+        }),
+      );
+    const mounts = raft.members.map((m) => {
+      const built =
+        m === m0
+          ? backup
+          : add({
+              id: `${m.name}/restore`,
+              phase: 'restore',
+              host: m.host,
+              title: `RESTORE ${m.name}${m.shadow ? ' TO SHADOW' : ''} from ${m0.name}'s set, UPDATE DB_MAGIC`,
+              manual: m.shadow ? '003 7.5.1' : raft.role === 'MP' ? '003 7.3.5' : '003 7.2.6',
+              after: [backup, cfg(m), ...(copies.has(m.host) ? [copies.get(m.host) ?? ''] : [])],
+              params: {
+                kind: 'restore',
+                ...server(m),
+                backupDir,
+                forStandby: false,
+                useAp: 2,
+                ...(m.shadow ? { shadow: true } : {}),
+              },
+            });
+      const raftConfig = add({
+        id: `${m.name}/raft-config`,
+        phase: 'standby-config',
+        host: m.host,
+        title: `dm.ini ARCH_INI = 1, ALTER_MODE_STATUS = 0; RAFT dmarch.ini (self id ${m.selfId ?? '-'}, vote ${m.voteInterval ?? '-'})`,
+        manual: raft.role === 'MP' ? '003 7.3.6' : '003 7.2.7',
+        after: [built],
+        params: {
+          kind: 'config',
+          instance: m.name,
+          files: [...rendered(m, 'dm.ini'), ...rendered(m, 'dmarch.ini')],
+        },
+      });
+      // 7.2.8 / 7.3.7: every member in MOUNT (MP2/MP3 never started otherwise, 003:L778)
+      return start(
+        m,
+        [raftConfig, ...(m.role === 'MP' ? [] : [register])],
+        raft.role === 'MP' ? '003 7.3.7' : '003 7.2.8',
+        {
+          mount: true,
+        },
+      );
+    });
+    return add({
+      id: `${raft.name}/leader`,
+      phase: 'mode',
+      host: m0.host,
+      title: `${raft.name}: one member PRIMARY/OPEN, the others STANDBY/OPEN`,
+      manual: raft.role === 'MP' ? '003 7.3.7' : '003 7.2.8',
+      after: mounts,
+      params: {
+        kind: 'raft-leader',
+        raft: raft.name,
+        members: raft.members.map((m) => ({ ...server(m), host: m.host })),
+      },
+    });
+  };
+
+  // 7.3.5: MP1's registrations are in its backup, so the other MPs hold them too
+  const mpReady = mpRaft ? formGroup(model.mp, register, true) : mp1Start;
+
+  const ready: string[] = [];
+  for (const raft of model.bpRafts) {
+    if (!isMultiReplica(raft)) continue;
+    const m0 = raft.members[0];
+    if (!m0) continue;
+    // 7.2.5: the first member alone, LOCAL archive only, opened and stopped normally
+    const boot = add({
+      id: `${m0.name}/first-start`,
+      phase: 'first-start',
+      host: m0.host,
+      title: `bootstrap ${m0.name}: LOCAL archive only, start dpc_mode=BP, OPEN, stop normally`,
+      manual: '003 7.2.5',
+      after: [register, mpReady, cfg(m0)],
+      params: {
+        kind: 'first-start',
+        ...server(m0),
+        dpc: { mode: 'BP', files: bootstrapFiles(model, m0).map(fileOf) },
+      },
+    });
+    ready.push(formGroup(raft, boot, false));
+  }
+  // 7.1.6, 7.2.8, 7.3.8: SPs and single BPs start normally once registered (and the MP group leads)
+  for (const n of nodes.filter((x) => x.role !== 'MP' && x.selfId === undefined))
+    ready.push(start(n, [register, mpReady, cfg(n)], '003 7.1.6'));
 
   add({
     id: 'cluster/verify',
     phase: 'verify',
     host: ALL_HOSTS,
-    title: 'every node OPEN; each SP lists every instance and answers a query',
-    manual: '003 7.1.6, 7.1.7',
-    after: started,
+    title: 'every node OPEN, one PRIMARY per RAFT group; each SP lists every instance and answers a query',
+    manual: '003 7.1.6, 7.1.7, 7.2.8',
+    after: [mpReady, ...ready],
     params: {
       kind: 'dpc-verify',
       nodes: nodes.map((n) => ({ ...server(n), host: n.host, role: n.role })),
       catalogue,
-      mp: { ...server(mp), host: mp.host },
+      mps: mpServers,
+      rafts: [model.mp, ...model.bpRafts]
+        .filter(isMultiReplica)
+        .map((r) => ({ name: r.name, members: r.members.map((m) => m.name) })),
     },
   });
 
@@ -167,6 +322,26 @@ export function planDpc(model: DpcModel): Plan {
   };
 }
 
+/** A RAFT member's ports alone, written before its RAFT configuration (which brings the rest of dm.ini). */
+function dmIniPorts(n: DpcNode) {
+  return {
+    host: n.host,
+    path: n.iniPath,
+    role: 'dm.ini' as const,
+    kind: 'ini-patch' as const,
+    content: writeIni({
+      globals: [
+        ['PORT_NUM', n.port],
+        ['AP_PORT_NUM', n.apPort],
+      ],
+      sections: [],
+    }),
+  };
+}
+
+/** The offline backup set of a RAFT group's first member (003 7.2.6: BACKUP_01). */
+export const BACKUP_SET = 'BACKUP_01';
+
 /** 003 7.1.8: exit the SPs, then the BPs, then the MP; a wrong order may bring the rest down. Data kept unless purgeData. */
 function planDpcTeardown(model: DpcModel): Step[] {
   const stop = (n: DpcNode, phase: 'stop-sp' | 'stop-bp' | 'stop-mp'): Step => ({
@@ -178,15 +353,38 @@ function planDpcTeardown(model: DpcModel): Step[] {
     after: [],
     params: { kind: 'stop-server', ...server(n) },
   });
+  // 7.2.9, 7.3.8: a multi-replica group exits together, by SIGUSR1 to its PRIMARY
+  const group = (r: DpcRaft, phase: 'stop-bp' | 'stop-mp'): Step[] =>
+    isMultiReplica(r)
+      ? [
+          {
+            id: `${r.name}/stop-group`,
+            phase,
+            host: r.members[0]?.host ?? ALL_HOSTS,
+            title: `stop ${r.name}: SIGUSR1 to its PRIMARY (its valid members exit together), then any member left alone`,
+            manual: r.role === 'MP' ? '003 7.3.8' : '003 7.2.9',
+            after: [],
+            params: {
+              kind: 'stop-raft-group',
+              raft: r.name,
+              members: r.members.map((m) => ({ ...server(m), host: m.host })),
+            },
+          },
+        ]
+      : r.members.map((n) => stop(n, phase));
   const out: Step[] = [
     ...model.spRafts.flatMap((r) => r.members.map((n) => stop(n, 'stop-sp'))),
-    ...model.bpRafts.flatMap((r) => r.members.map((n) => stop(n, 'stop-bp'))),
-    ...model.mp.members.map((n) => stop(n, 'stop-mp')),
+    ...model.bpRafts.flatMap((r) => group(r, 'stop-bp')),
+    ...group(model.mp, 'stop-mp'),
   ];
   if (model.purgeData) {
     const byHost = new Map<string, string[]>();
     for (const n of dpcNodes(model))
-      byHost.set(n.host, [...(byHost.get(n.host) ?? []), path.join(n.initPath, n.dbName)]);
+      byHost.set(n.host, [
+        ...(byHost.get(n.host) ?? []),
+        path.join(n.initPath, n.dbName),
+        ...(n.selfId === 1 ? [path.join(n.initPath, BACKUP_SET)] : []),
+      ]);
     for (const [host, paths] of [...byHost].sort(([a], [b]) => (a < b ? -1 : 1)))
       out.push({
         id: `${host}/purge`,

@@ -5,7 +5,7 @@
 import path from 'node:path/posix';
 import { CLIENT_HOST, type RenderedFile } from '../../render/file';
 import { writeIni, type IniDoc, type IniEntry } from '../../render/ini';
-import { dpcNodes, type DpcModel, type DpcNode } from './model';
+import { isMultiReplica, type DpcModel, type DpcNode, type DpcRaft } from './model';
 
 /**
  * mp.ini: one MP gives the single form, `mp_host`/`mp_port` in lower case without a section
@@ -22,14 +22,86 @@ export function renderMpIni(model: DpcModel): IniDoc {
   return { globals: [], sections: mps.map((m) => ({ name: m.name, entries: entries(m) })) };
 }
 
-/** The dm.ini keys of a node: its ports (dminit wrote them; drift shows here) and the spec's dmIni. */
+/**
+ * The dm.ini keys of a node: its ports (dminit wrote them; drift shows here), for a member of a
+ * multi-replica group ARCH_INI = 1 and ALTER_MODE_STATUS = 0 (003 7.2.7.1), and the spec's dmIni.
+ */
 export function renderDpcDmIni(model: DpcModel, n: DpcNode): IniEntry[] {
   const entries: IniEntry[] = [
     ['PORT_NUM', n.port],
     ['AP_PORT_NUM', n.apPort],
+    ...(n.selfId !== undefined
+      ? ([
+          ['ARCH_INI', 1],
+          ['ALTER_MODE_STATUS', 0],
+        ] as IniEntry[])
+      : []),
   ];
   for (const [k, v] of Object.entries(model.dmIni)) entries.push([k.toUpperCase(), v]);
   return entries;
+}
+
+const localArchive = (model: DpcModel, n: DpcNode) => ({
+  name: 'ARCHIVE_LOCAL1',
+  entries: [
+    ['ARCH_TYPE', 'LOCAL'],
+    ['ARCH_DEST', n.archiveDir],
+    ['ARCH_FILE_SIZE', model.archive.fileSize],
+    ['ARCH_SPACE_LIMIT', model.archive.spaceLimit],
+  ] as IniEntry[],
+});
+
+/**
+ * The RAFT dmarch.ini of a member (003 7.2.7.3, 7.3.6.4): the group's heartbeats, its own vote
+ * interval and self id, one ARCHIVE_RAFT section per other member in id order (ARCH_DEST is the
+ * peer's instance name, 003:L465), then its LOCAL archive.
+ */
+export function renderRaftArch(model: DpcModel, raft: DpcRaft, n: DpcNode): IniDoc {
+  return {
+    globals: [
+      ['XMAL_HB_INTERVAL', model.raft.xmalHbInterval],
+      ['RAFT_HB_INTERVAL', model.raft.hbInterval],
+      ['RAFT_VOTE_INTERVAL', n.voteInterval ?? 0],
+      ['RAFT_SELF_ID', n.selfId ?? 0],
+    ],
+    sections: [
+      ...raft.members
+        .filter((m) => m !== n)
+        .map((m, i) => ({
+          name: `ARCHIVE_RAFT${i + 1}`,
+          entries: [
+            ['ARCH_TYPE', 'RAFT'],
+            ['ARCH_DEST', m.name],
+            ['ARCH_DEST_ID', m.selfId ?? 0],
+          ] as IniEntry[],
+        })),
+      localArchive(model, n),
+    ],
+  };
+}
+
+/**
+ * The bootstrap member's files for its first start (003 7.2.5, 7.3.3): ARCH_INI = 1 and a
+ * LOCAL-only dmarch.ini, "避免提前发起 RAFT 选举" (so no election starts early).
+ */
+export function bootstrapFiles(model: DpcModel, n: DpcNode): RenderedFile[] {
+  const base = { host: n.host, instance: n.name };
+  return [
+    {
+      ...base,
+      path: n.iniPath,
+      role: 'dm.ini',
+      kind: 'ini-patch',
+      content: writeIni({ globals: [['ARCH_INI', 1]], sections: [] }),
+    },
+    {
+      ...base,
+      path: path.join(n.configPath, 'dmarch.ini'),
+      role: 'dmarch.ini',
+      kind: 'file',
+      content: writeIni({ globals: [], sections: [localArchive(model, n)] }),
+    },
+  ];
 }
 
 /** The SPs' addresses: clients connect to SPs only (003 7.1.7). */
@@ -59,23 +131,32 @@ export function renderDpcDmSvc(model: DpcModel): string {
 export function renderDpc(model: DpcModel): RenderedFile[] {
   const mpIni = writeIni(renderMpIni(model));
   const files: RenderedFile[] = [];
-  for (const n of dpcNodes(model)) {
-    const base = { host: n.host, instance: n.name };
-    files.push({
-      ...base,
-      path: n.iniPath,
-      role: 'dm.ini',
-      kind: 'ini-patch',
-      content: writeIni({ globals: renderDpcDmIni(model, n), sections: [] }),
-    });
-    files.push({
-      ...base,
-      path: path.join(n.configPath, 'mp.ini'),
-      role: 'mp.ini',
-      kind: 'file',
-      content: mpIni,
-    });
-  }
+  for (const raft of [model.mp, ...model.bpRafts, ...model.spRafts])
+    for (const n of raft.members) {
+      const base = { host: n.host, instance: n.name };
+      if (isMultiReplica(raft))
+        files.push({
+          ...base,
+          path: path.join(n.configPath, 'dmarch.ini'),
+          role: 'dmarch.ini',
+          kind: 'file',
+          content: writeIni(renderRaftArch(model, raft, n)),
+        });
+      files.push({
+        ...base,
+        path: n.iniPath,
+        role: 'dm.ini',
+        kind: 'ini-patch',
+        content: writeIni({ globals: renderDpcDmIni(model, n), sections: [] }),
+      });
+      files.push({
+        ...base,
+        path: path.join(n.configPath, 'mp.ini'),
+        role: 'mp.ini',
+        kind: 'file',
+        content: mpIni,
+      });
+    }
   files.push({
     host: CLIENT_HOST,
     path: '/etc/dm_svc.conf',

@@ -7,6 +7,7 @@ import { rman } from '../../dm';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { runRman, stoppedOrFail } from './dsc';
+import { shutdownServer } from './server';
 import { awaitInFlight } from './in-flight';
 import { readDeployed } from '../deployed';
 import type { StepOf } from './types';
@@ -30,6 +31,8 @@ export const backup: StepKindImpl<StepOf<'backup'>> = {
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     const p = step.params;
+    // DMDPC MP1 (003 7.3.5): exit it first; the probe keeps a formed group from this
+    if (p.stopFirst) await shutdownServer(r, p);
     await stoppedOrFail(r, p.nodes ?? [{ ...p, host: step.host }], 'an offline backup (7.1.1, 7.5.3.3)');
     // a backup cut short leaves a partial set: dmrman refuses a non-empty directory, so start over
     await r.must(
@@ -44,6 +47,7 @@ export const backup: StepKindImpl<StepOf<'backup'>> = {
       'BACKUP DATABASE',
       'read the message; check the disk space under the backup directory, then apply again',
       this.timeoutMs,
+      p.useAp,
     );
     await r.writeRecord();
   },

@@ -5,12 +5,10 @@
 import type { StepContext, StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { dmMessage, bareRows } from '../../dm/disql';
-import { shJoin } from '../../ssh';
 import {
   catalogueDiff,
   DPC_BP_GROUP_QUERY,
   DPC_INSTANCE_QUERY,
-  DPC_NODE_QUERY,
   DPC_RAFT_QUERY,
   INVALID_SYSTEM_STATE,
   parseCatalogue,
@@ -18,35 +16,181 @@ import {
   type CatalogueDiff,
 } from '../../families/dpc/catalogue';
 import type { Step } from '../../plan';
+import { writeFiles } from './files';
+import { shutdownServer, startServer } from './server';
 import type { StepOf } from './types';
 
-/** `dmserver <dm.ini> dpc_mode=<role> -noconsole`, detached; resolves at SYSTEM IS READY or fails with its refusal. */
+/** `dmserver <dm.ini> dpc_mode=<role> [mount] -noconsole`, detached; resolves at SYSTEM IS READY or fails with its refusal. */
 export const dpcStart: StepKindImpl<StepOf<'dpc-start'>> = {
   timeoutMs: 10 * 60_000,
   mutates: true,
   async probe(ctx, step) {
     const r = new Remote(ctx, step);
-    return (await r.pidsOf('dmserver', step.params.iniPath)).length
-      ? `${step.params.instance} is running`
-      : undefined;
+    if ((await r.pidsOf('dmserver', step.params.iniPath)).length) return `${step.params.instance} is running`;
+    // MP1's bootstrap start happens once: after its backup the group's MOUNT start runs it (7.3.7)
+    if (step.params.bootstrap && (await r.hasRecord()))
+      return `${step.params.instance} was bootstrapped; it runs as a member of its RAFT group since`;
+    return undefined;
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     const p = step.params;
-    const argv = [r.bin('dmserver'), p.iniPath, `dpc_mode=${p.mode}`, '-noconsole'];
-    ctx.progress(shJoin(argv));
-    await r.startDetached(`dmserver_${p.instance}`, argv, 'SYSTEM IS READY', 5 * 60_000);
+    if (p.bootstrap) await writeFiles(r, p.bootstrap);
+    await startServer(r, p, { mount: p.mount ?? false, dpcMode: p.mode });
+    if (p.bootstrap) await r.writeRecord();
   },
   async verify(ctx, step) {
     const r = new Remote(ctx, step);
-    const res = await r.disql(step.params.port, [DPC_NODE_QUERY], 30_000);
-    const row = bareRows(res.stdout).find((x) => x.length >= 2 && /^[A-Z]/.test(x[0] ?? ''));
-    if (res.exitCode !== 0 || row?.[0] !== 'OPEN')
+    // a MOUNT start opens once its group elects a leader: the group's leader step checks that
+    if (step.params.mount) {
+      if (!(await r.pidsOf('dmserver', step.params.iniPath)).length)
+        r.fail(
+          `${step.params.instance} is not running after its start`,
+          '',
+          'read its dmserver output on the host',
+        );
+      return;
+    }
+    const st = await nodeState(r, step.params);
+    if (st.status !== 'OPEN')
       r.fail(
         `${step.params.instance} is not OPEN after its start`,
-        dmMessage(`${res.stdout}\n${res.stderr}`),
+        st.error ?? `${st.status} ${st.mode}`,
         'read the dmserver output named above; every MP, SP and BP must be OPEN (003 7.1.6)',
       );
+  },
+};
+
+/**
+ * STATUS$ and MODE$ of `instance` on `port` of r's host, or DM's message. An SP's V$INSTANCE lists
+ * every running instance of the system (003 7.1.7): its own row is the one with its name.
+ */
+async function nodeState(
+  r: Remote,
+  m: { instance: string; port: number },
+): Promise<{ status?: string; mode?: string; error?: string }> {
+  const res = await r.disql(m.port, [SP_INSTANCES_QUERY], 30_000);
+  const row = bareRows(res.stdout).find(
+    (x) => x.length >= 3 && x[0]?.toUpperCase() === m.instance.toUpperCase(),
+  );
+  if (res.exitCode !== 0 || !row) return { error: dmMessage(`${res.stdout}\n${res.stderr}`) || 'no answer' };
+  return { status: row[1], mode: row[2] };
+}
+
+type Member = { instance: string; host: string; port: number; iniPath: string };
+
+/** The MP that takes registrations: one MP, or the MP RAFT member that runs OPEN and is not a STANDBY. */
+async function activeMp(r: Remote, mps: readonly Member[]): Promise<Remote & { mp: Member }> {
+  const tried: string[] = [];
+  for (const m of mps) {
+    const at = new Remote(r.ctx, r.step, m.host);
+    const st = await nodeState(at, m);
+    if (st.status === 'OPEN' && st.mode !== 'STANDBY') return Object.assign(at, { mp: m });
+    tried.push(`${m.instance}: ${st.error ?? `${st.status} ${st.mode}`}`);
+  }
+  return r.fail(
+    'no MP is OPEN to take the registrations',
+    tried.join('; '),
+    'the MP must stay up the whole time DMDPC runs (003 7.1.3); start it, then apply again',
+  );
+}
+
+/** 003 7.2.8, 7.3.7: the members of a group, each with its state. */
+async function groupStates(ctx: StepContext, step: Step, members: readonly Member[]) {
+  return Promise.all(
+    members.map(async (m) => ({
+      m,
+      ...(await nodeState(new Remote(ctx, step, m.host), m).catch(
+        (e: Error) => ({ error: e.message }) as { status?: string; mode?: string; error?: string },
+      )),
+    })),
+  );
+}
+
+const leaderProblem = (
+  raft: string,
+  states: { m: Member; status?: string; mode?: string; error?: string }[],
+) => {
+  const leaders = states.filter((x) => x.mode === 'PRIMARY' && x.status === 'OPEN');
+  const show = states
+    .map((x) => `${x.m.instance} ${x.error ? `(${x.error})` : `${x.mode}/${x.status}`}`)
+    .join(', ');
+  if (leaders.length !== 1) return `${raft} has ${leaders.length} PRIMARY/OPEN members (${show})`;
+  const off = states.filter((x) => x !== leaders[0] && !(x.mode === 'STANDBY' && x.status === 'OPEN'));
+  return off.length
+    ? `${raft}: ${off.map((x) => x.m.instance).join(', ')} not STANDBY/OPEN (${show})`
+    : undefined;
+};
+
+/** 7.2.8 / 7.3.7: wait (bounded) for the group's election: one PRIMARY/OPEN, the others STANDBY/OPEN. */
+export const raftLeader: StepKindImpl<StepOf<'raft-leader'>> = {
+  timeoutMs: 5 * 60_000,
+  mutates: false,
+  hosts: (step) => step.params.members.map((m) => m.host),
+  probe: () => Promise.resolve(undefined),
+  act: () => Promise.resolve(),
+  async verify(ctx, step) {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const problem = leaderProblem(step.params.raft, await groupStates(ctx, step, step.params.members));
+      if (!problem) return ctx.progress(`${step.params.raft} elected its leader`);
+      if (Date.now() > deadline)
+        new Remote(ctx, step).fail(
+          `${step.params.raft} elected no leader within 120 s`,
+          problem,
+          'check each member started in MOUNT with ARCH_INI = 1, ALTER_MODE_STATUS = 0 and its RAFT dmarch.ini, restored from its own group\'s backup with UPDATE DB_MAGIC (003 7.2.7, "无法选主")',
+        );
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  },
+};
+
+/**
+ * 7.2.9, 7.3.8: SIGUSR1 ("kill -10") to the group's PRIMARY exits its valid members together;
+ * then any member left running (an invalid one) is stopped alone, by SHUTDOWN.
+ */
+export const stopRaftGroup: StepKindImpl<StepOf<'stop-raft-group'>> = {
+  timeoutMs: 10 * 60_000,
+  mutates: true,
+  hosts: (step) => step.params.members.map((m) => m.host),
+  async probe(ctx, step) {
+    for (const m of step.params.members)
+      if ((await new Remote(ctx, step, m.host).pidsOf('dmserver', m.iniPath)).length) return undefined;
+    return `no member of ${step.params.raft} is running`;
+  },
+  async act(ctx, step) {
+    const states = await groupStates(ctx, step, step.params.members);
+    const leader = states.find((x) => x.mode === 'PRIMARY' && x.status === 'OPEN')?.m;
+    if (leader) {
+      const r = new Remote(ctx, step, leader.host);
+      const pids = await r.pidsOf('dmserver', leader.iniPath);
+      ctx.progress(`kill -USR1 ${pids.join(' ')}: ${leader.instance} is ${step.params.raft}'s PRIMARY`);
+      await r.must(
+        `kill -USR1 ${pids.join(' ')}`,
+        `cannot signal ${leader.instance}`,
+        'stop the group by hand (exit all)',
+      );
+      // the valid members follow the leader out
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline && !(await this.probe(ctx, step))) {
+        const left = await Promise.all(
+          step.params.members.map(
+            async (m) => (await new Remote(ctx, step, m.host).pidsOf('dmserver', m.iniPath)).length,
+          ),
+        );
+        if (
+          left.every((n, i) => n === 0 || step.params.members[i] !== leader) &&
+          left.filter((n) => n > 0).length === 0
+        )
+          break;
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+    }
+    for (const m of step.params.members) await shutdownServer(new Remote(ctx, step, m.host), m);
+  },
+  async verify(ctx, step) {
+    if (!(await this.probe(ctx, step)))
+      new Remote(ctx, step).fail(`${step.params.raft} still runs a member`, '', 'stop it by hand (exit)');
   },
 };
 
@@ -68,8 +212,8 @@ async function readCatalogue(r: Remote, port: number): Promise<ReturnType<typeof
   );
 }
 
-async function diffOnMp(r: Remote, step: StepOf<'dpc-register'>): Promise<CatalogueDiff> {
-  const diff = catalogueDiff(step.params.catalogue, await readCatalogue(r, step.params.mp.port));
+async function diffOnMp(r: Remote & { mp: Member }, step: StepOf<'dpc-register'>): Promise<CatalogueDiff> {
+  const diff = catalogueDiff(step.params.catalogue, await readCatalogue(r, r.mp.port));
   if (diff.conflicts.length)
     r.fail(
       `the MP's catalogue contradicts the spec: ${diff.conflicts.join('; ')}`,
@@ -84,31 +228,31 @@ export const dpcRegister: StepKindImpl<StepOf<'dpc-register'>> = {
   timeoutMs: 10 * 60_000,
   mutates: true,
   async probe(ctx, step) {
-    const r = new Remote(ctx, step);
+    const r = await activeMp(new Remote(ctx, step), step.params.mps);
     const diff = await diffOnMp(r, step);
     if (diff.extra.length)
       ctx.progress(`registered but not in the spec (left as they are): ${diff.extra.join(', ')}`);
     return diff.statements.length ? undefined : 'every instance, RAFT group and BP group is registered';
   },
   async act(ctx, step) {
-    const r = new Remote(ctx, step);
+    const r = await activeMp(new Remote(ctx, step), step.params.mps);
     const { statements } = await diffOnMp(r, step);
     // one statement per session: a refusal names its statement, and what ran before it is said
     const done: string[] = [];
     for (const stmt of statements) {
-      const res = await r.disql(step.params.mp.port, [stmt], 60_000);
+      const res = await r.disql(r.mp.port, [stmt], 60_000);
       if (res.exitCode !== 0)
         r.fail(
-          `${stmt} on ${step.params.mp.instance} failed${done.length ? ` (${done.length} registered before it)` : ''}`,
+          `${stmt} on ${r.mp.instance} failed${done.length ? ` (${done.length} registered before it)` : ''}`,
           dmMessage(`${res.stdout}\n${res.stderr}`),
           "read the MP's message; fix the spec or the MP, then apply again (what is registered stays)",
         );
       done.push(stmt);
     }
-    ctx.progress(`${done.length} registrations on ${step.params.mp.instance}`);
+    ctx.progress(`${done.length} registrations on ${r.mp.instance}`);
   },
   async verify(ctx, step) {
-    const r = new Remote(ctx, step);
+    const r = await activeMp(new Remote(ctx, step), step.params.mps);
     const left = (await diffOnMp(r, step)).statements;
     if (left.length)
       r.fail(
@@ -143,12 +287,9 @@ export async function collectDpcStatus(ctx: StepContext, step: StepOf<'dpc-verif
     p.nodes.map(async (n): Promise<DpcNodeStatus> => {
       const base = { instance: n.instance, host: n.host, role: n.role };
       try {
-        const r = new Remote(ctx, step as Step, n.host);
-        const res = await r.disql(n.port, [DPC_NODE_QUERY], 30_000);
-        const row = bareRows(res.stdout).find((x) => x.length >= 2 && /^[A-Z]/.test(x[0] ?? ''));
-        if (res.exitCode !== 0 || !row)
-          return { ...base, unreachable: dmMessage(`${res.stdout}\n${res.stderr}`) || 'no answer' };
-        return { ...base, status: row[0], mode: row[1] };
+        const st = await nodeState(new Remote(ctx, step as Step, n.host), n);
+        if (st.error) return { ...base, unreachable: st.error };
+        return { ...base, status: st.status, mode: st.mode };
       } catch (e) {
         return { ...base, unreachable: (e as Error).message };
       }
@@ -190,9 +331,14 @@ export async function collectDpcStatus(ctx: StepContext, step: StepOf<'dpc-verif
       problems.push(`SP ${s.instance}'s V$INSTANCE lacks ${missing.join(', ')} (003 7.1.7)`);
   }
 
+  for (const g of p.rafts) {
+    const members = p.nodes.filter((n) => g.members.includes(n.instance));
+    const problem = leaderProblem(g.name, await groupStates(ctx, step as Step, members));
+    if (problem) problems.push(`${problem} (003 7.2.8: one leader PRIMARY/OPEN)`);
+  }
   try {
-    const r = new Remote(ctx, step as Step, p.mp.host);
-    const diff = catalogueDiff(p.catalogue, await readCatalogue(r, p.mp.port));
+    const r = await activeMp(new Remote(ctx, step as Step), p.mps);
+    const diff = catalogueDiff(p.catalogue, await readCatalogue(r, r.mp.port));
     if (diff.statements.length) problems.push(`the MP lacks registrations: ${diff.statements.join('; ')}`);
     for (const c of diff.conflicts) problems.push(`the MP's catalogue contradicts the spec: ${c}`);
   } catch (e) {

@@ -22,6 +22,7 @@ export async function runRman(
   what: string,
   hint: string,
   timeoutMs: number,
+  useAp?: 2,
 ): Promise<void> {
   const res = dcrIni
     ? await r.must(
@@ -30,9 +31,13 @@ export async function runRman(
         hint,
         { stdin: `${stmt};\nexit;\n`, timeoutMs },
       )
-    : await r.must(`${shQuote(r.bin('dmrman'))} ${shQuote(`CTLSTMT=${stmt}`)}`, `${what} failed`, hint, {
-        timeoutMs,
-      });
+    : await r.must(
+        // DMDPC (003 7.2.6): USE_AP=2, dmrman works on the files itself without the dmap service
+        `${shQuote(r.bin('dmrman'))} ${shQuote(`CTLSTMT=${stmt}`)}${useAp ? ` USE_AP=${useAp}` : ''}`,
+        `${what} failed`,
+        hint,
+        { timeoutMs },
+      );
   r.ctx.progress(res.stdout.trim().split('\n').slice(-1)[0] ?? `${what} done`);
 }
 

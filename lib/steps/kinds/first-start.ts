@@ -6,6 +6,7 @@ import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import type { StepOf } from './types';
 import { shutdownServer, startServer } from './server';
+import { writeFiles } from './files';
 
 export const firstStart: StepKindImpl<StepOf<'first-start'>> = {
   timeoutMs: 10 * 60_000,
@@ -24,8 +25,10 @@ export const firstStart: StepKindImpl<StepOf<'first-start'>> = {
     const p = step.params;
     // a run cut short may have left our start up: then only the normal shutdown is owed
     if (!(await r.pidsOf('dmserver', p.iniPath)).length) {
+      // DMDPC (003 7.2.5): the bootstrap member's LOCAL-only archive and ARCH_INI = 1 first
+      if (p.dpc) await writeFiles(r, p.dpc.files);
       await r.writeRecord(`${step.id}#started`);
-      await startServer(r, p, { mount: false });
+      await startServer(r, p, { mount: false, ...(p.dpc ? { dpcMode: p.dpc.mode } : {}) });
     }
     await shutdownServer(r, p);
     await r.writeRecord();

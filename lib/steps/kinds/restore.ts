@@ -128,10 +128,14 @@ export const restore: StepKindImpl<StepOf<'restore'>> = {
         what,
         'read the message; check the backup set and the standby paths, then apply again',
         this.timeoutMs,
+        p.useAp,
       );
     await stoppedOrFail(r, p.nodes ?? [{ ...p, host: step.host }], 'RESTORE (7.1.1)');
     if (!(await r.hasRecord(stage(step.id, 'restored')))) {
-      await run(rman.restore(p.iniPath, p.backupDir), 'RESTORE DATABASE');
+      await run(
+        p.shadow ? rman.restoreShadow(p.iniPath, p.backupDir) : rman.restore(p.iniPath, p.backupDir),
+        p.shadow ? 'RESTORE DATABASE ... TO SHADOW' : 'RESTORE DATABASE',
+      );
       await r.writeRecord(stage(step.id, 'restored'));
     }
     if (p.forStandby && !(await r.hasRecord(stage(step.id, 'recovered')))) {

@@ -12,11 +12,13 @@ interface Server {
 export async function startServer(
   r: Remote,
   s: Server,
-  o: { mount: boolean; dcrIni?: string },
+  o: { mount: boolean; dcrIni?: string; dpcMode?: string },
 ): Promise<void> {
   const argv = [
     r.bin('dmserver'),
     s.iniPath,
+    // DMDPC (003 7.1.3): the role dminit gave it
+    ...(o.dpcMode ? [`dpc_mode=${o.dpcMode}`] : []),
     ...(o.mount ? ['mount'] : []),
     ...(o.dcrIni ? [`DCR_INI=${o.dcrIni}`] : []),
     '-noconsole',
