@@ -91,14 +91,8 @@ describe('DpcCluster spec', () => {
     ['DPC_PATH', (s: Spec) => void (s.sp[0] = { ...s.sp[0], path: '/dm/dpc_data/bp1' })],
     ['DPC_ARCHIVE_RANGE', (s: Spec) => void (s.archive = { fileSize: 10 })],
     ['DPC_DM_INI_MANAGED_KEY', (s: Spec) => void (s.dmIni = { dpc_mode: 'BP' })],
-    [
-      'DPC_RAFT_NOT_BUILT',
-      (s: Spec) =>
-        void s.bp[0]?.replicas.push(
-          { name: 'BP12', host: 'H1', path: '/dm/d/bp12', port: 5240, apPort: 6004 },
-          { name: 'BP13', host: 'H1', path: '/dm/d/bp13', port: 5241, apPort: 6005 },
-        ),
-    ],
+    ['DPC_NOT_BUILT', (s: Spec) => void (s.faultDomains = [{ name: 'F', instances: ['MP'] }])],
+    ['DPC_NOT_BUILT', (s: Spec) => void (s.shadowMethod = 'backup')],
     [
       'DPC_RAFT_SIZE',
       (s: Spec) =>
