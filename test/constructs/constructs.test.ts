@@ -12,6 +12,7 @@ import { App, Testing, TerraformStack } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import {
   AsyncStandby,
+  DpcCluster,
   DscPrimary,
   epConnections,
   MppGroup,
@@ -84,6 +85,18 @@ const mpp74 = (stack: TerraformStack) =>
     dmdeploy: DMDEPLOY,
   });
 
+const dpc71 = (stack: TerraformStack) =>
+  new DpcCluster(stack, 'DPC1', {
+    ...withoutKind(example<'DpcCluster'>('7.1-dpc-single-replica.yaml')),
+    dmdeploy: DMDEPLOY,
+  });
+
+const dpc72 = (stack: TerraformStack) =>
+  new DpcCluster(stack, 'DPC2', {
+    ...withoutKind(example<'DpcCluster'>('7.2-dpc-bp-raft.yaml')),
+    dmdeploy: DMDEPLOY,
+  });
+
 const dsc75 = (stack: TerraformStack) =>
   new DscPrimary(stack, 'GRP1', {
     ...withoutKind(example<'DscPrimary'>('7.5-dsc-primary.yaml')),
@@ -124,11 +137,14 @@ const CASES: [string, string, (stack: TerraformStack) => DmCluster][] = [
   ['7.5 DMDSC primary', '7.5-dsc-primary.yaml', dsc75],
   ['7.6 async cascade (AsyncStandby children)', '7.6-async-cascade.yaml', cascade76],
   ['7.7 sync standby (SyncStandby child)', '7.7-sync-standby.yaml', sync77],
+  ['003 7.1 DMDPC single replica', '7.1-dpc-single-replica.yaml', dpc71],
+  ['003 7.2 DMDPC BP RAFT groups', '7.2-dpc-bp-raft.yaml', dpc72],
 ];
 
 /** The outputs every cluster has; an MppGroup adds MPP_OUTPUTS. */
 const OUTPUTS = ['client_service_name', 'connection_string', 'disql_connect', 'dm_svc_conf', 'plan_steps'];
 const MPP_OUTPUTS = ['ep_connections', 'mpp_service_name'];
+const DPC_OUTPUTS = ['sp_connections'];
 
 /** The addresses of the dm_svc.conf service line `<service>=(a,b,...)`. */
 const serviceLine = (conf: unknown, service: string): string[] => {
@@ -301,9 +317,34 @@ describe.each(CASES)('%s', (_title, file, build) => {
   });
 
   it('has exactly the outputs of its kind, each described', () => {
-    const expected = cluster.kind === 'MppGroup' ? [...OUTPUTS, ...MPP_OUTPUTS] : OUTPUTS;
+    const expected =
+      cluster.kind === 'MppGroup'
+        ? [...OUTPUTS, ...MPP_OUTPUTS]
+        : cluster.kind === 'DpcCluster'
+          ? [...OUTPUTS, ...DPC_OUTPUTS]
+          : OUTPUTS;
     expect(Object.keys(json.output).sort()).toEqual([...expected].sort());
     for (const [name, o] of Object.entries(json.output)) expect(o.description, name).toBeTruthy();
+  });
+});
+
+describe('DpcCluster (003 7.1)', () => {
+  it('outputs each SP, the only nodes clients use (003 7.1.7), and a dm_svc.conf over the SPs alone', () => {
+    const stack = new TerraformStack(Testing.app(), 'dpc');
+    dpc71(stack);
+    const json = JSON.parse(Testing.synth(stack)) as { output: Record<string, { value: unknown }> };
+    expect(json.output.sp_connections?.value).toEqual({ SP1: '223.254.30.136:5236' });
+    expect(serviceLine(json.output.dm_svc_conf?.value, 'DPC1')).toEqual(['223.254.30.136:5236']);
+  });
+
+  it('stops synth with the DMDPC rule that names the field', () => {
+    const stack = new TerraformStack(Testing.app(), 'dpcbad');
+    const spec = withoutKind(example<'DpcCluster'>('7.1-dpc-single-replica.yaml'));
+    new DpcCluster(stack, 'DPC1', {
+      ...spec,
+      mp: { replicas: [{ ...spec.mp.replicas[0], mpPort: 6001 } as never] },
+    });
+    expect(synthErrors(stack)).toContain('DPC_MP_PORT_VS_AP mp.replicas[0].mpPort [dpcbad/DPC1]');
   });
 });
 

@@ -23,6 +23,10 @@ export const backup: StepKindImpl<StepOf<'backup'>> = {
     await awaitInFlight(r, { tool: 'dmrman', iniPath, ...(dcrIni ? { dcrIni } : {}) }, this.timeoutMs);
     if ((await r.hasRecord()) && (await ctx.ex.exists(step.host, step.params.backupDir)))
       return `backup set ${step.params.backupDir} exists`;
+    // DMDPC: the set seeds its RAFT group once; its source runs as a member since, and is never
+    // stopped for another backup (a removed set is not made again)
+    if (step.params.useAp && (await r.hasRecord()))
+      return `the set of ${step.params.instance} was made and its RAFT group built from it`;
     // the offline backup only seeds the first build's standbys: once the cluster was verified
     // healthy, a changed backup directory needs no new one (it would stop a running primary)
     if (await readDeployed(ctx)) return 'the cluster was built and verified; its standbys were restored';
