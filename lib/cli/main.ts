@@ -1,4 +1,4 @@
-/** dmdeploy: validate, render, plan, run the steps of and check DM8 data-guard clusters from a spec. */
+/** dmdeploy: validate, render, plan, run the steps of and check DM8 clusters (data guard and DMDPC) from a spec. */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatFinding, hasErrors, type Finding } from '../validate';

@@ -3,7 +3,7 @@
  * the step-only entry point (step-main.ts), so a bad call gets the same answer from both.
  */
 
-export const HELP = `dmdeploy - infrastructure as code for DM8 data-guard clusters
+export const HELP = `dmdeploy - infrastructure as code for DM8 clusters (data guard and DMDPC)
 
 Usage:
   dmdeploy validate <spec.yaml>             check a spec against the manual's rules

@@ -232,4 +232,27 @@ describe('the DpcCluster plan (003 7.1)', () => {
     expect(teardownBefore(bp1, mp)).toBe(true);
     expect(teardownBefore(mp, sp)).toBe(false);
   });
+
+  it("purgeData: the data directories (and a group's backup set) go last, after every stop", () => {
+    const raft = parse(
+      readFileSync(path.join(__dirname, '../../examples/7.2-dpc-bp-raft.yaml'), 'utf8'),
+    ) as Spec;
+    const t = planCluster(model({ ...raft, purgeData: true })).teardown;
+    expect(t.map((s) => s.id)).toEqual([
+      'SP1/stop-server',
+      'RAFT_1/stop-group',
+      'RAFT_2/stop-group',
+      'MP/stop-server',
+      'H1/purge',
+    ]);
+    const purge = t.at(-1)?.params;
+    expect(purge?.kind === 'purge' ? purge.paths : []).toEqual(
+      expect.arrayContaining([
+        '/dm/dpc_data/bp11/DAMENG',
+        '/dm/dpc_data/bp11/BACKUP_01',
+        '/dm/dpc_data/mp/DAMENG',
+      ]),
+    );
+    expect(planCluster(model(raft)).teardown.some((s) => s.phase === 'purge')).toBe(false);
+  });
 });
