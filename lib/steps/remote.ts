@@ -15,13 +15,24 @@ import {
   type InstanceState,
 } from '../dm';
 import { resourceName } from '../plan/manifest';
-import type { Step } from '../plan/step';
+import type { Plan, Step } from '../plan/step';
 import type { StepContext } from './context';
 import { describeSource } from './secrets';
 import { StepError } from './error';
 
 /** Shell: is a pid alive (a zombie is not)? */
 const ALIVE = 'alive() { s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }';
+
+/**
+ * Whether a plan builds an MPP system: it makes dmmpp.ctl (7.4.3.4). Read from what the plan
+ * does, not from its kind's name; once per plan.
+ */
+const mppPlans = new WeakMap<Plan, boolean>();
+export function isMppPlan(plan: Plan): boolean {
+  let v = mppPlans.get(plan);
+  if (v === undefined) mppPlans.set(plan, (v = plan.steps.some((s) => s.params.kind === 'mpp-ctl')));
+  return v;
+}
 
 export class Remote {
   constructor(
@@ -95,7 +106,7 @@ export class Remote {
     const address = this.ctx.plan.hosts[this.host]?.public ?? this.host;
     // 7.4.3.6: an MPP instance in MOUNT takes OGUID and mode only in a LOCAL session; views are
     // read per instance too (no effect on a non-MPP system)
-    const mppLocal = this.ctx.plan.kind === 'MppGroup';
+    const mppLocal = isMppPlan(this.ctx.plan);
     const stdin = disqlInput({ password: this.password(), address, port, mppLocal }, statements);
     if (!o.lock) return this.tool('disql', ['-S', '/nolog'], { stdin, timeoutMs });
     const wait = String(Math.ceil(timeoutMs / 1000));
