@@ -10,7 +10,7 @@
  * are up: the MPP-wide service. `mppEndpoints` gives the direct address of each EP.
  */
 import { dmSvcAddresses } from '../lib/render/dmsvc';
-import type { ClientModel, ClusterModel } from '../lib/spec/model';
+import { isMpp, type ClientModel, type ClusterModel } from '../lib/spec/model';
 
 /** The JDBC URL of 7.3.9.1 with the service name in place of host:port. */
 export function jdbcUrl(client: Pick<ClientModel, 'serviceName'> & Partial<ClientModel>): string {
@@ -44,9 +44,9 @@ export interface MppEndpoint {
  * model that is not MPP.
  */
 export function mppEndpoints(model: ClusterModel): MppEndpoint[] {
-  if (!model.mpp) return [];
+  if (!isMpp(model)) return [];
   return model.groups
-    .map((g, i) => ({ g, seqNo: g.mppSeqNo ?? i }))
+    .map((g) => ({ g, seqNo: g.mppSeqNo }))
     .sort((a, b) => a.seqNo - b.seqNo)
     .map(({ g, seqNo }) => {
       const primary = g.databases.find((d) => d.role === 'primary');

@@ -7,7 +7,7 @@ import { renderCluster } from '../render';
 import { renderDmArch } from '../render/dmarch';
 import { deployedRecord, recordDigest } from './deployed';
 import { watcherUnits } from '../render/topology';
-import type { ClusterModel } from '../spec/model';
+import { isMpp, type ClusterModel } from '../spec/model';
 import { ALL_HOSTS, type Plan, type Step, type VerifyGroup } from './step';
 import { topoSort } from './topo';
 import { planDpc } from '../families/dpc/plan';
@@ -35,7 +35,7 @@ export function planDataGuard(model: ClusterModel): Plan {
     return s.id;
   };
   const dscNodes = model.groups.flatMap((g) =>
-    g.databases.filter((d) => d.dsc).flatMap((d) => d.instances.map(dscNode)),
+    g.databases.filter((d) => d.layout === 'dsc').flatMap((d) => d.instances.map(dscNode)),
   );
 
   const preflight = add({
@@ -82,7 +82,7 @@ export function planDataGuard(model: ClusterModel): Plan {
   const b: PlanBuilder = { model, files, steps, add, preflight, mppCtlId, mppAfter };
   for (const group of model.groups) {
     const planned = planGroup(b, group, lastMppJoin);
-    if (model.mpp) lastMppJoin = planned.lastJoin;
+    if (isMpp(model)) lastMppJoin = planned.lastJoin;
     modeSteps.set(group.name, planned.modes);
   }
 
@@ -91,11 +91,11 @@ export function planDataGuard(model: ClusterModel): Plan {
   const watchers = watcherUnits(model).map((unit) => {
     const first = unit.entries[0]?.inst;
     return add({
-      id: `${model.mpp ? unit.host : (first?.name ?? unit.host)}/watcher`,
+      id: `${isMpp(model) ? unit.host : (first?.name ?? unit.host)}/watcher`,
       phase: 'watch',
       host: unit.host,
       title: `start dmwatcher ${unit.iniPath}`,
-      manual: model.mpp ? '7.4.9' : unit.entries.some((e) => e.db.dsc) ? '7.5.14' : '7.2.6',
+      manual: isMpp(model) ? '7.4.9' : unit.entries.some((e) => e.db.layout === 'dsc') ? '7.5.14' : '7.2.6',
       after: [...new Set(unit.entries.flatMap((e) => modeSteps.get(e.group.name) ?? []))],
       params: { kind: 'watcher', iniPath: unit.iniPath, instances: unit.entries.map((e) => server(e.inst)) },
     });
@@ -113,7 +113,7 @@ export function planDataGuard(model: ClusterModel): Plan {
         (/^\s*MON_MID\s*=/m.test(f.content)
           ? '; its online log files are not initialised first (4.2.2.2.2 is not in the sources, docs/manual-deviations.md)'
           : ''),
-      manual: model.mpp ? '7.4.8, 7.4.10' : '7.2.5, 7.2.7',
+      manual: isMpp(model) ? '7.4.8, 7.4.10' : '7.2.5, 7.2.7',
       after: watchers,
       params: {
         kind: 'monitor',
@@ -154,7 +154,7 @@ export function planDataGuard(model: ClusterModel): Plan {
     host: ALL_HOSTS,
     title:
       'one PRIMARY/OPEN per group, every standby STANDBY/OPEN, archives VALID, watchers OPEN, the monitor sees all' +
-      (model.mpp ? ', dmmpp.ctl identical everywhere' : ''),
+      (isMpp(model) ? ', dmmpp.ctl identical everywhere' : ''),
     manual: '7.2.7, §4.4',
     after: monitors.length ? monitors : watchers,
     params: {
@@ -163,7 +163,7 @@ export function planDataGuard(model: ClusterModel): Plan {
       ...(mon
         ? { monitor: { host: mon.host, iniPath: mon.path, confirm: model.monitor?.confirm ?? false } }
         : {}),
-      ...(model.mpp
+      ...(isMpp(model)
         ? {
             mppCtl: mppInstances(model).map((i) => ({
               host: i.host,

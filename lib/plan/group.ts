@@ -4,7 +4,7 @@
  * steps that change a running group: standbys joining (7.9-7.11), standbys leaving, and the rolling
  * restart (§6.19).
  */
-import type { DatabaseModel, GroupModel, InstanceModel } from '../spec/model';
+import { isMpp, type DatabaseModel, type GroupModel, type InstanceModel } from '../spec/model';
 import type { JoinTarget } from './step';
 import { planMembership } from './membership';
 import { planPrimaryBackup } from './primary';
@@ -32,7 +32,7 @@ export function planGroup(
   const p = node0(primary);
   const backupDir = backupDirOf(group);
   // the chapter that builds this kind of group: 7.4 MPP, 7.5 DMDSC, else 7.2
-  const ch = model.mpp ? '7.4' : group.databases.some((d) => d.dsc) ? '7.5' : '7.2';
+  const ch = isMpp(model) ? '7.4' : group.databases.some((d) => d.layout === 'dsc') ? '7.5' : '7.2';
   const init = (i: InstanceModel) =>
     add({
       id: `${i.name}/dminit`,
@@ -51,7 +51,7 @@ export function planGroup(
       title: 'write dm.ini settings, dmmal.ini, dmarch.ini, dmtimer.ini, dmwatcher.ini',
       manual: {
         '7.4': '7.4.3.1-7.4.3.3, 7.4.7',
-        '7.5': db.dsc && db === primary ? '7.5.3.1-7.5.3.2, 7.5.5-7.5.8' : '7.5.5-7.5.8',
+        '7.5': db.layout === 'dsc' && db === primary ? '7.5.3.1-7.5.3.2, 7.5.5-7.5.8' : '7.5.5-7.5.8',
         '7.2': '7.2.3-7.2.4',
       }[ch],
       after: [after],
@@ -64,7 +64,7 @@ export function planGroup(
   /** 7.5.10: dmcss restarts the node in MOUNT once dmdcr.ini says so and dmcss was restarted. */
   const dmdcr = (i: InstanceModel, db: DatabaseModel, after: string): string => {
     const f = files.find((x) => x.role === 'dmdcr.ini' && x.instance === i.name);
-    if (!f || db.dmcssRestartInterval === undefined) return after;
+    if (!f || db.layout !== 'dsc' || db.dmcssRestartInterval === undefined) return after;
     return add({
       id: `${i.name}/dmdcr`,
       phase: 'dmdcr',
@@ -85,10 +85,14 @@ export function planGroup(
       id: `${i.name}/mount`,
       phase: 'mount',
       host: i.host,
-      title: `start dmserver in MOUNT${i.dcrIni && db.dsc ? ` with DCR_INI=${i.dcrIni}` : ''}`,
+      title: `start dmserver in MOUNT${i.dcrIni && db.layout === 'dsc' ? ` with DCR_INI=${i.dcrIni}` : ''}`,
       manual: { '7.4': '7.4.3.5', '7.5': '7.5.11', '7.2': '7.2.3.5' }[ch],
       after: [after, ...(mppCtlId ? [mppCtlId] : [])],
-      params: { kind: 'mount', ...server(i), ...(db.dsc && i.dcrIni ? { dcrIni: i.dcrIni } : {}) },
+      params: {
+        kind: 'mount',
+        ...server(i),
+        ...(db.layout === 'dsc' && i.dcrIni ? { dcrIni: i.dcrIni } : {}),
+      },
     });
   /** Every node in MOUNT, then OGUID and mode through node 0 (7.5.12-7.5.13: any one node). */
   const mountAndMode = (db: DatabaseModel, m: 'PRIMARY' | 'STANDBY', after: string, also: string[]) => {
@@ -98,7 +102,7 @@ export function planGroup(
       id: `${i.name}/mode`,
       phase: 'mode',
       host: i.host,
-      title: `ALTER_MODE_STATUS 1, SP_SET_OGUID(${group.oguid}), ALTER DATABASE ${m}, ALTER_MODE_STATUS 0${model.mpp ? ' (MPP_TYPE=LOCAL session)' : ''}`,
+      title: `ALTER_MODE_STATUS 1, SP_SET_OGUID(${group.oguid}), ALTER DATABASE ${m}, ALTER_MODE_STATUS 0${isMpp(model) ? ' (MPP_TYPE=LOCAL session)' : ''}`,
       manual: {
         '7.4': '7.4.3.6-7.4.3.7',
         '7.5': '7.5.12-7.5.13',
@@ -124,7 +128,7 @@ export function planGroup(
         }
       : undefined;
   // MPP: the groups share the watchers of a host and one MAL: one join at a time across them
-  let lastJoin: string | undefined = model.mpp ? lastMppJoin : undefined;
+  let lastJoin: string | undefined = isMpp(model) ? lastMppJoin : undefined;
   const copies = new Map<string, string>();
   const copyTo = (host: string): string => {
     if (host === p.host) return backup;
@@ -157,22 +161,23 @@ export function planGroup(
   for (const db of group.databases) {
     if (db === primary) continue;
     const s = node0(db);
-    const nodes = db.dsc ? db.instances.map(dscNode) : undefined;
+    const nodes = db.layout === 'dsc' ? db.instances.map(dscNode) : undefined;
     const restore = add({
       id: `${s.name}/restore`,
       phase: 'restore',
       host: s.host,
-      title: db.dsc
-        ? `RESTORE DATABASE onto the DMDSC database through dmrman use_ap=2 dcr_ini=${s.dcrIni ?? ''}, then UPDATE DB_MAGIC`
-        : `RESTORE DATABASE, ${primary.dsc ? 'RECOVER ... FOR STANDBY, ' : ''}then RECOVER DATABASE ... UPDATE DB_MAGIC`,
-      manual: primary.dsc ? '7.5.4' : db.dsc ? '7.1.1, 7.5.1' : '7.1.1',
+      title:
+        db.layout === 'dsc'
+          ? `RESTORE DATABASE onto the DMDSC database through dmrman use_ap=2 dcr_ini=${s.dcrIni ?? ''}, then UPDATE DB_MAGIC`
+          : `RESTORE DATABASE, ${primary.layout === 'dsc' ? 'RECOVER ... FOR STANDBY, ' : ''}then RECOVER DATABASE ... UPDATE DB_MAGIC`,
+      manual: primary.layout === 'dsc' ? '7.5.4' : db.layout === 'dsc' ? '7.1.1, 7.5.1' : '7.1.1',
       // a DMDSC standby is an existing database: no dminit (7.5.1)
-      after: [db.dsc ? preflight : init(s), copyTo(s.host)],
+      after: [db.layout === 'dsc' ? preflight : init(s), copyTo(s.host)],
       params: {
         kind: 'restore',
         backupDir,
         // 7.5.4 recovers the DMDSC set FOR STANDBY; an offline single-node set needs no RECOVER (7.1.1)
-        forStandby: primary.dsc,
+        forStandby: primary.layout === 'dsc',
         ...optional('join', joinTarget(db)),
         ...server(s),
         ...(nodes ? { dcrIni: nodes[0]?.dcrIni ?? '', nodes } : {}),
@@ -203,7 +208,7 @@ export function planGroup(
           kind: 'join',
           join,
           // 7.4.3.2: every instance of an MPP system holds the same dmmal.ini
-          malGroups: model.mpp ? model.groups.map((g) => g.name) : [group.name],
+          malGroups: isMpp(model) ? model.groups.map((g) => g.name) : [group.name],
           ...server(s),
         },
       });

@@ -7,6 +7,7 @@ import path from 'node:path/posix';
 import type { RenderedFile } from '../render';
 import {
   isGuardMember,
+  isMpp,
   type ClusterModel,
   type DatabaseModel,
   type GroupModel,
@@ -35,7 +36,7 @@ export function backupDirOf(group: GroupModel): string {
   const db = primaryOf(group);
   const p = db.instances[0];
   // 7.5.3.3: a DMDSC primary's set goes where the model says (resolve gives the default)
-  if (db.dsc) {
+  if (db.layout === 'dsc') {
     if (!db.backupDir) throw new Error(`DMDSC database ${db.id} has no backup directory in its model`);
     return db.backupDir;
   }
@@ -84,11 +85,12 @@ export const INSTANCE_FILES = new Set(['dm.ini', 'dmmal.ini', 'dmarch.ini', 'dmt
  */
 export function joinsOnline(model: ClusterModel, group: GroupModel, db: DatabaseModel): boolean {
   // an MPP group: a single-instance realtime standby, by 7.10 within its group (J7)
-  if (model.mpp) return db.role === 'standby' && !db.dsc && db.instances.length === 1;
+  if (isMpp(model)) return db.role === 'standby' && db.layout !== 'dsc' && db.instances.length === 1;
   // 7.11: a DMDSC standby, only where the group has no other DMDSC database
-  if (db.dsc)
+  if (db.layout === 'dsc')
     return (
-      db.role === 'standby' && group.databases.every((d) => d === db || (!d.dsc && d.instances.length === 1))
+      db.role === 'standby' &&
+      group.databases.every((d) => d === db || (d.layout !== 'dsc' && d.instances.length === 1))
     );
   if (db.instances.length !== 1) return false;
   // with a DMDSC primary, every node takes the MAL entry and the archive destination (7.5.3.1:
@@ -100,7 +102,7 @@ export function joinsOnline(model: ClusterModel, group: GroupModel, db: Database
 
 /** A group of single-instance databases outside an MPP system: joins and rolling restarts are built for it. */
 export function joinsGroup(model: ClusterModel, group: GroupModel): boolean {
-  return !model.mpp && group.databases.every((d) => !d.dsc && d.instances.length === 1);
+  return !isMpp(model) && group.databases.every((d) => d.layout !== 'dsc' && d.instances.length === 1);
 }
 
 export const optional = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>

@@ -21,7 +21,7 @@ export function planPrimaryBackup(
 ): string {
   const { add, preflight, mppAfter } = b;
   const p = node0(primary);
-  if (primary.dsc) {
+  if (primary.layout === 'dsc') {
     // 7.5.3: an existing DMDSC cluster; its nodes get their files, run once so that archives
     // exist, and are backed up offline through dmrman use_ap=2 dcr_ini=
     const configs = primary.instances.map((i) => config(i, primary, preflight));

@@ -18,9 +18,11 @@ export function planTeardown(model: ClusterModel, files: readonly RenderedFile[]
     out.push({ ...s, manual: s.manual ?? (s.phase === 'purge' ? 'purgeData' : '§6.4') });
   };
   const restarting = model.groups.filter((g) =>
-    g.databases.some((d) => d.dsc && d.dmcssRestartInterval !== undefined),
+    g.databases.some((d) => d.layout === 'dsc' && d.dmcssRestartInterval !== undefined),
   );
-  const first = restarting[0]?.databases.find((d) => d.dsc && d.dmcssRestartInterval !== undefined);
+  const first = restarting[0]?.databases.find(
+    (d) => d.layout === 'dsc' && d.dmcssRestartInterval !== undefined,
+  );
   if (first && restarting.length)
     add({
       id: `${node0(first).name}/stop-auto-restart`,
@@ -95,7 +97,7 @@ export function planTeardown(model: ClusterModel, files: readonly RenderedFile[]
       const p = node0(primaryOf(g));
       purge(p.host, backupDirOf(g));
       for (const d of g.databases)
-        if (!d.dsc)
+        if (d.layout !== 'dsc')
           for (const i of d.instances) {
             purge(i.host, path.join(i.initPath ?? path.dirname(i.configPath), i.dbName ?? 'DAMENG'));
             purge(i.host, backupDirOf(g));

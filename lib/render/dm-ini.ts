@@ -1,6 +1,7 @@
 /** dm.ini: the keys dmdeploy sets in the dm.ini that dminit wrote (7.2.3.1, 7.4.3.1, 7.5.5, 7.6.3.1). */
 import {
   isGuardMember,
+  isMpp,
   type ClusterModel,
   type DatabaseModel,
   type GroupModel,
@@ -29,7 +30,7 @@ export function renderDmIniPatch(
   // 7.6.3.1 / 7.6.5.1: every instance that sends to an async standby runs the timer
   if (asyncTargetsOf(group, db).length > 0) entries.push(['TIMER_INI', 1]);
   // §5.1, 7.4.3.1: MPP_INI on MPP primaries and GLOBAL standbys
-  if (model.mpp && isGuardMember(db)) entries.push(['MPP_INI', 1]);
+  if (isMpp(model) && isGuardMember(db)) entries.push(['MPP_INI', 1]);
   entries.push(['RLOG_SEND_APPLY_MON', 64]);
   // extra settings from the spec; the derived keys above are protected by DM_INI_MANAGED_KEY
   const have = new Map(entries.map(([k], i) => [k, i]));

@@ -30,7 +30,7 @@ export function renderDmArch(
     ['ARCH_FILE_SIZE', model.archive.fileSize],
     ['ARCH_SPACE_LIMIT', model.archive.spaceLimit],
   ]);
-  for (const other of db.dsc ? db.instances.filter((i) => i !== inst) : [])
+  for (const other of db.layout === 'dsc' ? db.instances.filter((i) => i !== inst) : [])
     add('REMOTE', [
       ['ARCH_TYPE', 'REMOTE'],
       ['ARCH_DEST', other.name],
@@ -54,7 +54,7 @@ export function renderDmArch(
     add('SYNC', [
       ['ARCH_TYPE', 'SYNC'],
       ['ARCH_DEST', archDestOf(target)],
-      ['ARCH_RECOVER_TIME', target.recoverTime ?? 1],
+      ['ARCH_RECOVER_TIME', target.recoverTime],
     ]);
   const globals: IniDoc['globals'] =
     group.archWaitApply !== undefined && peersOf(group, db).length > 0

@@ -7,7 +7,7 @@ export function renderDmDcrPatch(
   db: DatabaseModel,
   inst: InstanceModel,
 ): IniEntry[] | undefined {
-  if (!db.dsc || db.dmcssRestartInterval === undefined || !inst.dcrIni) return undefined;
+  if (db.layout !== 'dsc' || db.dmcssRestartInterval === undefined || !inst.dcrIni) return undefined;
   return [
     ['DMDCR_DB_RESTART_INTERVAL', db.dmcssRestartInterval],
     // 7.5.10: dmcss must restart the node in MOUNT, or it would open outside the watcher's control

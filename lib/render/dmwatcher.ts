@@ -11,7 +11,7 @@ export function renderDmWatcher(model: ClusterModel, unit: WatcherUnit): IniDoc 
   const w = model.watcher;
   const sections: IniSection[] = unit.entries.map(({ group, db, inst }) => {
     const global = isGlobalGroup(group) && (db.role === 'primary' || db.role === 'standby');
-    const autoRestart = db.dsc ? 0 : w.autoRestart ? 1 : 0;
+    const autoRestart = db.layout === 'dsc' ? 0 : w.autoRestart ? 1 : 0;
     const entries: IniSection['entries'] = global
       ? [
           ['DW_TYPE', 'GLOBAL'],

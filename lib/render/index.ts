@@ -3,7 +3,7 @@
  * model gives the same list, in the same order, with the same bytes.
  */
 import path from 'node:path/posix';
-import type { ClusterModel } from '../spec/model';
+import { isMpp, type ClusterModel } from '../spec/model';
 import { writeIni, type IniEntry } from './ini';
 import { renderDmIniPatch } from './dm-ini';
 import { renderDmMal } from './dmmal';
@@ -104,10 +104,9 @@ export function renderDataGuard(model: ClusterModel): RenderedFile[] {
       kind: 'file',
       content: writeIni(renderDmMonitor(model)),
     });
-  if (model.mpp) {
+  if (isMpp(model)) {
     // 7.4.3.4: written once, on the MPP node with sequence number 0, then converted to dmmpp.ctl
-    const first = [...model.groups].sort((a, b) => (a.mppSeqNo ?? 0) - (b.mppSeqNo ?? 0))[0]?.databases[0]
-      ?.instances[0];
+    const first = [...model.groups].sort((a, b) => a.mppSeqNo - b.mppSeqNo)[0]?.databases[0]?.instances[0];
     if (first)
       files.push({
         host: first.host,

@@ -4,10 +4,13 @@
  */
 import {
   isGuardMember,
+  isMpp,
+  type AsyncDatabaseModel,
   type ClusterModel,
   type DatabaseModel,
   type GroupModel,
   type InstanceModel,
+  type SyncDatabaseModel,
 } from '../spec/model';
 
 /**
@@ -15,18 +18,18 @@ import {
  * every Primary/Standby member, so whichever is primary keeps sending (7.6.4, §6.27 item 10);
  * a cascaded async standby is configured only on its single source (7.6.5.3, §2.8).
  */
-export function asyncTargetsOf(group: GroupModel, db: DatabaseModel): DatabaseModel[] {
+export function asyncTargetsOf(group: GroupModel, db: DatabaseModel): AsyncDatabaseModel[] {
   const byId = new Map(group.databases.map((d) => [d.id, d]));
-  return group.databases.filter((d) => {
+  return group.databases.filter((d): d is AsyncDatabaseModel => {
     if (d.role !== 'async') return false;
-    const src = byId.get(d.source ?? '');
+    const src = byId.get(d.source);
     if (!src) return false;
     return isGuardMember(src) ? isGuardMember(db) : src === db;
   });
 }
 
 /** Sync standbys are configured on every Primary/Standby member (7.7.3.3, 7.7.4.3). */
-export function syncTargetsOf(group: GroupModel, db: DatabaseModel): DatabaseModel[] {
+export function syncTargetsOf(group: GroupModel, db: DatabaseModel): SyncDatabaseModel[] {
   return isGuardMember(db) ? group.databases.filter((d) => d.role === 'sync') : [];
 }
 
@@ -87,7 +90,7 @@ export function watcherUnits(model: ClusterModel): WatcherUnit[] {
     for (const db of group.databases)
       for (const inst of db.instances) {
         const placed = { group, db, inst };
-        const shared = model.mpp
+        const shared = isMpp(model)
           ? units.find((u) => u.host === inst.host && !u.entries.some((e) => e.group === group))
           : undefined;
         if (shared) shared.entries.push(placed);

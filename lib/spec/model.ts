@@ -11,7 +11,7 @@ export type AnyModel = ClusterModel | DpcModel;
 
 export type ArchiveKind = 'REALTIME' | 'TIMELY';
 /** primary and standby take part in failover (GLOBAL watchers); async and sync are LOCAL. */
-export type DatabaseRole = 'primary' | 'standby' | 'async' | 'sync';
+export type DatabaseRole = DatabaseModel['role'];
 
 export interface HostModel {
   name: string;
@@ -64,29 +64,50 @@ export interface TimerModel {
 }
 
 /** One database of a group: a single node, or a DMDSC cluster of several nodes. */
-export interface DatabaseModel {
+export type DatabaseModel = DatabaseCommon & DatabaseRoleModel & DatabaseLayoutModel;
+
+/** What every database has, whatever its role and layout. */
+export interface DatabaseCommon {
   /** Name used for references: the instance name, or node 0's name for a DMDSC cluster. */
   id: string;
-  role: DatabaseRole;
   group: string;
   specPath: string;
-  dsc: boolean;
   instances: InstanceModel[];
-  /** async: the database it receives archives from. */
-  source?: string;
-  /** async: the source's timer. */
-  timer?: TimerModel;
-  /** async: ARCH_SEND_DELAY. */
-  sendDelay?: number;
-  /** sync: ARCH_RECOVER_TIME. */
-  recoverTime?: number;
-  /** DMDSC: backup set directory for the offline backup (7.5.3.3). */
-  backupDir?: string;
-  /** DMDSC: dmcss restart interval when auto restart is on (7.5.10). */
-  dmcssRestartInterval?: number;
   /** Its place among the group's databases in the spec: the MAL order (the group's retired included). */
   order?: number;
 }
+
+/** A database's role in its group, with what only that role has. */
+export type DatabaseRoleModel =
+  | { role: 'primary' | 'standby' }
+  | {
+      role: 'async';
+      /** The database it receives archives from. */
+      source: string;
+      /** The source's timer. */
+      timer?: TimerModel;
+      /** ARCH_SEND_DELAY. */
+      sendDelay?: number;
+    }
+  | {
+      role: 'sync';
+      /** ARCH_RECOVER_TIME. */
+      recoverTime: number;
+    };
+
+/** A single dmserver, or a DMDSC cluster of several nodes sharing one database. */
+export type DatabaseLayoutModel =
+  | { layout: 'single' }
+  | {
+      layout: 'dsc';
+      /** Backup set directory for the offline backup (7.5.3.3). */
+      backupDir: string;
+      /** dmcss restart interval when auto restart is on (7.5.10). */
+      dmcssRestartInterval?: number;
+    };
+
+export type AsyncDatabaseModel = Extract<DatabaseModel, { role: 'async' }>;
+export type SyncDatabaseModel = Extract<DatabaseModel, { role: 'sync' }>;
 
 export interface GroupModel {
   name: string;
@@ -95,8 +116,6 @@ export interface GroupModel {
   archiveType: ArchiveKind;
   /** ARCH_WAIT_APPLY when set explicitly; otherwise DM's default applies. */
   archWaitApply?: 0 | 1;
-  /** MPP_SEQ_NO of the group's primary (MppGroup only). */
-  mppSeqNo?: number;
   /** primary first, then standbys, async standbys and sync standbys, each in spec order. */
   databases: DatabaseModel[];
   /**
@@ -104,6 +123,12 @@ export interface GroupModel {
    * their MAL entry stays (every dmmal.ini names them); nothing else renders or plans them.
    */
   retired?: DatabaseModel[];
+}
+
+/** A data guard group of an MPP system: one MPP node (7.4). */
+export interface MppGroupModel extends GroupModel {
+  /** MPP_SEQ_NO of the group's primary. */
+  mppSeqNo: number;
 }
 
 export interface WatcherModel {
@@ -167,13 +192,32 @@ export interface SecretsModel {
   sshPassphrase: SecretSource;
 }
 
-export interface ClusterModel {
+/** The cluster: one data guard group, or an MPP system of several groups (7.4). */
+export type ClusterModel = SingleGroupClusterModel | MppClusterModel;
+
+export interface SingleGroupClusterModel extends ClusterCommon {
+  system: { kind: 'single-group' };
+  groups: GroupModel[];
+}
+
+/** MPP_INI = 1 on primaries and GLOBAL standbys (7.4). */
+export interface MppClusterModel extends ClusterCommon {
+  system: { kind: 'mpp' };
+  groups: MppGroupModel[];
+}
+
+/** An MPP system of data guard groups (7.4). */
+export function isMpp(model: ClusterModel): model is MppClusterModel {
+  return model.system.kind === 'mpp';
+}
+
+/** What every data guard cluster has, one group or MPP. */
+export interface ClusterCommon {
   kind: DataGuardKind;
   name: string;
   dmHome: string;
   ssh: SshModel;
   hosts: Record<string, HostModel>;
-  groups: GroupModel[];
   watcher: WatcherModel;
   monitor?: MonitorModel;
   mal: { checkInterval: number; connFailInterval: number };
@@ -181,16 +225,17 @@ export interface ClusterModel {
   /** Extra dm.ini settings from the spec, applied on every instance. */
   dmIni: Record<string, string | number>;
   client: ClientModel;
-  /** MPP_INI = 1 on primaries and GLOBAL standbys (7.4). */
-  mpp: boolean;
   purgeData: boolean;
   /** What an apply does with a setting a running dmserver reads only at its start. */
   restarts: 'refuse' | 'rolling';
   secrets: SecretsModel;
   /** The Terraform resource type of each step (the constructs' concern; not in the plan). */
   stepResource: StepResourceType;
-  /** The type the deployed steps have now, to be moved into `stepResource` (`moved` blocks). */
-  moveStepsFrom?: StepResourceType;
+  /**
+   * The type the deployed steps have now, to be moved into `stepResource` (`moved` blocks); the
+   * schema allows only null_resource (as SharedModel says).
+   */
+  moveStepsFrom?: Exclude<StepResourceType, 'terraform_data'>;
 }
 
 export function allDatabases(model: ClusterModel): DatabaseModel[] {

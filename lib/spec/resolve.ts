@@ -17,8 +17,10 @@ import {
 import type {
   ArchiveKind,
   ClusterModel,
+  ClusterCommon,
+  DatabaseCommon,
+  DatabaseLayoutModel,
   DatabaseModel,
-  DatabaseRole,
   GroupModel,
   InstanceModel,
   MonitorModel,
@@ -52,7 +54,6 @@ interface GroupInput {
   specPath: string;
   archiveType: ArchiveKind;
   archWaitApply?: 0 | 1;
-  mppSeqNo?: number;
   primary: DatabaseSpec;
   standbys: DatabaseSpec[];
   asyncStandbys: AsyncStandbySpec[];
@@ -83,7 +84,6 @@ function groupInputs(spec: DataGuardSpec): GroupInput[] {
         oguid: g.oguid,
         specPath: `groups[${i}]`,
         archiveType: 'REALTIME' as const, // manual 7.4: MPP data guard uses realtime archives
-        mppSeqNo: g.seqNo ?? i,
         primary: g.primary,
         standbys: g.standbys,
         asyncStandbys: g.asyncStandbys ?? [],
@@ -159,21 +159,20 @@ export function resolveSpec(spec: DataGuardSpec): ClusterModel {
       return inst;
     });
 
+  /** The database without its role: the caller adds the role and what only that role has. */
   const database = (
     db: DatabaseSpec | AsyncStandbySpec | SyncStandbySpec,
-    role: DatabaseRole,
     group: string,
     specPath: string,
-  ): DatabaseModel => {
+  ): DatabaseCommon & DatabaseLayoutModel => {
     if (isDscDatabase(db)) {
       const instances = dscNodes(db, specPath);
       const node0Dir = path.dirname(db.nodes[0]?.iniPath ?? '/');
       return {
         id: instances[0]?.name ?? '',
-        role,
         group,
         specPath,
-        dsc: true,
+        layout: 'dsc',
         instances,
         backupDir: db.backupDir ?? path.join(node0Dir, 'bak', 'db_full_bak_for_DSC'),
         dmcssRestartInterval: db.dmcssAutoRestart
@@ -182,26 +181,36 @@ export function resolveSpec(spec: DataGuardSpec): ClusterModel {
       };
     }
     const inst = single(db, specPath);
-    return { id: inst.name, role, group, specPath, dsc: false, instances: [inst] };
+    return { id: inst.name, group, specPath, layout: 'single', instances: [inst] };
   };
 
   const groups: GroupModel[] = inputs.map((g) => {
     const p = g.specPath;
+    const primary: DatabaseModel = { ...database(g.primary, g.group, join(p, 'primary')), role: 'primary' };
     const databases: DatabaseModel[] = [
-      database(g.primary, 'primary', g.group, join(p, 'primary')),
-      ...g.standbys.map((s, i) => database(s, 'standby', g.group, `${join(p, 'standbys')}[${i}]`)),
-      ...g.asyncStandbys.map((s, i) => {
-        const d = database(s, 'async', g.group, `${join(p, 'asyncStandbys')}[${i}]`);
-        d.source = s.source;
-        d.timer = resolveTimer(s.timer);
-        d.sendDelay = s.sendDelay;
-        return d;
-      }),
-      ...g.syncStandbys.map((s, i) => {
-        const d = database(s, 'sync', g.group, `${join(p, 'syncStandbys')}[${i}]`);
-        d.recoverTime = s.recoverTime ?? DEFAULTS.syncRecoverTime;
-        return d;
-      }),
+      primary,
+      ...g.standbys.map(
+        (s, i): DatabaseModel => ({
+          ...database(s, g.group, `${join(p, 'standbys')}[${i}]`),
+          role: 'standby',
+        }),
+      ),
+      ...g.asyncStandbys.map(
+        (s, i): DatabaseModel => ({
+          ...database(s, g.group, `${join(p, 'asyncStandbys')}[${i}]`),
+          role: 'async',
+          source: s.source ?? primary.id, // no source: the primary
+          timer: resolveTimer(s.timer),
+          sendDelay: s.sendDelay,
+        }),
+      ),
+      ...g.syncStandbys.map(
+        (s, i): DatabaseModel => ({
+          ...database(s, g.group, `${join(p, 'syncStandbys')}[${i}]`),
+          role: 'sync',
+          recoverTime: s.recoverTime ?? DEFAULTS.syncRecoverTime,
+        }),
+      ),
     ];
     databases.forEach((d, i) => (d.order = i));
     // standbys marked removed leave the group: only their MAL entry stays
@@ -211,10 +220,9 @@ export function resolveSpec(spec: DataGuardSpec): ClusterModel {
     const retired = databases.filter((d) => removed.has(d));
     const kept = databases.filter((d) => !removed.has(d));
     // An async standby's source is named by instance; refer to it by database id.
-    const primaryId = databases[0]?.id ?? '';
     for (const d of databases) {
       if (d.role !== 'async') continue;
-      const named = d.source ?? primaryId;
+      const named = d.source;
       const owner = databases.find((x) => x.instances.some((i) => i.name === named));
       d.source = owner ? owner.id : named;
     }
@@ -224,7 +232,6 @@ export function resolveSpec(spec: DataGuardSpec): ClusterModel {
       specPath: p,
       archiveType: g.archiveType,
       archWaitApply: g.archWaitApply,
-      mppSeqNo: g.mppSeqNo,
       databases: kept,
       ...(retired.length ? { retired } : {}),
     };
@@ -235,11 +242,10 @@ export function resolveSpec(spec: DataGuardSpec): ClusterModel {
 
   const watcherMode = spec.watcher?.mode ?? 'MANUAL'; // manual §6.27 item 8 recommends MANUAL
   const firstGroup = groups[0]?.name ?? 'DM';
-  return {
+  const common: ClusterCommon = {
     kind: spec.kind,
     name: spec.name ?? (spec.kind === 'MppGroup' ? groups.map((g) => g.name).join('_') : firstGroup),
     ...shared,
-    groups,
     watcher: {
       mode: watcherMode,
       dwErrorTime: spec.watcher?.dwErrorTime ?? DEFAULTS.dwErrorTime,
@@ -262,8 +268,14 @@ export function resolveSpec(spec: DataGuardSpec): ClusterModel {
       rwSeparate: spec.client?.rwSeparate ?? spec.kind === 'ReadWriteCluster',
       rwPercent: spec.client?.rwPercent ?? 25,
     },
-    mpp: spec.kind === 'MppGroup',
     restarts: spec.restarts ?? 'refuse',
+  };
+  if (spec.kind !== 'MppGroup') return { ...common, system: { kind: 'single-group' }, groups };
+  // groupInputs keeps spec.groups' order: group i is spec.groups[i]
+  return {
+    ...common,
+    system: { kind: 'mpp' },
+    groups: groups.map((g, i) => ({ ...g, mppSeqNo: spec.groups[i]?.seqNo ?? i })),
   };
 }
 

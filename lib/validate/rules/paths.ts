@@ -26,7 +26,8 @@ export const pathRules = [
       }
       abs(model.monitor?.path, 'monitor.path');
       abs(model.monitor?.logPath, 'monitor.logPath');
-      for (const d of allDatabases(model)) abs(d.backupDir, at(d.specPath, 'backupDir'));
+      for (const d of allDatabases(model))
+        if (d.layout === 'dsc') abs(d.backupDir, at(d.specPath, 'backupDir'));
     },
   }),
   defineRule({
@@ -48,7 +49,8 @@ export const pathRules = [
       }
       clean(model.monitor?.path, 'monitor.path');
       clean(model.monitor?.logPath, 'monitor.logPath');
-      for (const d of allDatabases(model)) clean(d.backupDir, at(d.specPath, 'backupDir'));
+      for (const d of allDatabases(model))
+        if (d.layout === 'dsc') clean(d.backupDir, at(d.specPath, 'backupDir'));
     },
   }),
   defineRule({

@@ -188,7 +188,11 @@ export const settingRules = [
     rule: 'DMDCR_DB_RESTART_INTERVAL for dmcss auto restart is a positive number of seconds.',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.dmcssRestartInterval !== undefined && !inRange(d.dmcssRestartInterval, 1, 86400))
+        if (
+          d.layout === 'dsc' &&
+          d.dmcssRestartInterval !== undefined &&
+          !inRange(d.dmcssRestartInterval, 1, 86400)
+        )
           report(
             `${d.specPath}.dmcssAutoRestart.interval`,
             `DMDCR_DB_RESTART_INTERVAL ${d.dmcssRestartInterval} is not 1-86400`,

@@ -2,6 +2,7 @@
 import {
   allDatabases,
   isGuardMember,
+  isMpp,
   type DatabaseModel,
   type GroupModel,
   type TimerModel,
@@ -10,8 +11,8 @@ import { at, defineRule, inRange, type Reporter } from '../rule';
 
 const MAX_TARGETS = 8;
 
-function role(g: GroupModel, r: DatabaseModel['role']): DatabaseModel[] {
-  return g.databases.filter((d) => d.role === r);
+function role<R extends DatabaseModel['role']>(g: GroupModel, r: R): (DatabaseModel & { role: R })[] {
+  return g.databases.filter((d): d is DatabaseModel & { role: R } => d.role === r);
 }
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?$/;
@@ -126,7 +127,7 @@ export const topologyRules = [
       });
       model.groups.forEach((g) => {
         for (const d of g.retired ?? [])
-          if (model.mpp || g.databases.some((x) => x.dsc || x.instances.length !== 1))
+          if (isMpp(model) || g.databases.some((x) => x.layout === 'dsc' || x.instances.length !== 1))
             report(
               at(d.specPath, 'removed'),
               `${d.id} cannot leave group ${g.name} online: dmdeploy removes a standby only from a group of single-instance databases outside an MPP system`,
@@ -177,8 +178,7 @@ export const topologyRules = [
     check({ model }, report) {
       model.groups.forEach((g) => {
         const bySource = new Map<string, DatabaseModel[]>();
-        for (const d of role(g, 'async'))
-          bySource.set(d.source ?? '', [...(bySource.get(d.source ?? '') ?? []), d]);
+        for (const d of role(g, 'async')) bySource.set(d.source, [...(bySource.get(d.source) ?? []), d]);
         // async standbys of the primary are also sent by every standby (7.6.4): count them together
         for (const [source, list] of bySource)
           if (list.length > MAX_TARGETS)
@@ -227,7 +227,7 @@ export const topologyRules = [
     rule: 'Timer fields are in the ranges §5.6 gives for the timer TYPE, times parse, the end is after the start, and IS_VALID = 1.',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.timer)
+        if (d.role === 'async' && d.timer)
           for (const p of timerProblems(d.timer))
             report(at(at(d.specPath, 'timer'), p.field), p.message, p.fix);
     },
@@ -310,7 +310,7 @@ export const topologyRules = [
         const byId = new Map(g.databases.map((d) => [d.id, d]));
         for (const d of role(g, 'async')) {
           const seen = new Set<string>([d.id]);
-          let cur = byId.get(d.source ?? '');
+          let cur = byId.get(d.source);
           while (cur && cur.role === 'async') {
             if (seen.has(cur.id)) {
               report(
@@ -321,7 +321,7 @@ export const topologyRules = [
               break;
             }
             seen.add(cur.id);
-            cur = byId.get(cur.source ?? '');
+            cur = byId.get(cur.source);
           }
         }
       });
@@ -334,7 +334,7 @@ export const topologyRules = [
     rule: 'ARCH_SEND_DELAY is 0-1440 minutes.',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.sendDelay !== undefined && !inRange(d.sendDelay, 0, 1440))
+        if (d.role === 'async' && d.sendDelay !== undefined && !inRange(d.sendDelay, 0, 1440))
           report(
             at(d.specPath, 'sendDelay'),
             `ARCH_SEND_DELAY ${d.sendDelay} is outside 0-1440`,
@@ -349,7 +349,7 @@ export const topologyRules = [
     rule: 'ARCH_RECOVER_TIME of a sync standby is a positive number of seconds.',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.recoverTime !== undefined && !inRange(d.recoverTime, 1, 86400))
+        if (d.role === 'sync' && !inRange(d.recoverTime, 1, 86400))
           report(
             at(d.specPath, 'recoverTime'),
             `ARCH_RECOVER_TIME ${d.recoverTime} is not 1-86400`,
@@ -364,7 +364,7 @@ export const topologyRules = [
     rule: 'A DMDSC database has at least two nodes.',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.dsc && d.instances.length < 2)
+        if (d.layout === 'dsc' && d.instances.length < 2)
           report(
             at(d.specPath, 'nodes'),
             `DMDSC database ${d.id} has ${d.instances.length} node`,
@@ -379,7 +379,7 @@ export const topologyRules = [
     rule: 'Every DMDSC node names its dmdcr.ini (DCR_INI of its watcher and dmserver).',
     check({ model }, report) {
       for (const d of allDatabases(model))
-        if (d.dsc)
+        if (d.layout === 'dsc')
           for (const i of d.instances)
             if (!i.dcrIni)
               report(
@@ -396,7 +396,7 @@ export const topologyRules = [
     rule: 'Each DMDSC node has its own local archive directory (another node receives it as REMOTE ARCH_INCOMING_PATH).',
     check({ model }, report) {
       for (const d of allDatabases(model)) {
-        if (!d.dsc) continue;
+        if (d.layout !== 'dsc') continue;
         const seen = new Map<string, string>();
         for (const i of d.instances) {
           const first = seen.get(i.archiveDir);
@@ -419,9 +419,9 @@ export const topologyRules = [
     check({ model }, report) {
       model.groups.forEach((g) => {
         const members = g.databases.filter(isGuardMember);
-        if (!members[0]?.dsc) return;
+        if (members[0]?.layout !== 'dsc') return;
         for (const d of members.slice(1))
-          if (d.dsc)
+          if (d.layout === 'dsc')
             report(
               at(d.specPath, 'nodes'),
               `standby ${d.id} is a DMDSC cluster and so is the primary`,
@@ -436,9 +436,9 @@ export const topologyRules = [
     manual: '§2.5 table 2.3',
     rule: 'MPP data guard does not support DMDSC.',
     check({ model }, report) {
-      if (!model.mpp) return;
+      if (!isMpp(model)) return;
       for (const d of allDatabases(model))
-        if (d.dsc)
+        if (d.layout === 'dsc')
           report(
             at(d.specPath, 'nodes'),
             `${d.id} is a DMDSC cluster inside an MPP group`,
@@ -452,7 +452,7 @@ export const topologyRules = [
     manual: '7.4.1',
     rule: 'An MppGroup has at least two MPP nodes (groups).',
     check({ model }, report) {
-      if (model.mpp && model.groups.length < 2)
+      if (isMpp(model) && model.groups.length < 2)
         report(
           'groups',
           `an MPP system needs at least 2 nodes, got ${model.groups.length}`,
@@ -466,11 +466,11 @@ export const topologyRules = [
     manual: '§2.5.2, 7.4.3.4',
     rule: 'MPP_SEQ_NO values are 0..N-1, each used once.',
     check({ model }, report) {
-      if (!model.mpp) return;
+      if (!isMpp(model)) return;
       const n = model.groups.length;
       const seen = new Set<number>();
       for (const g of model.groups) {
-        const s = g.mppSeqNo ?? -1;
+        const s = g.mppSeqNo;
         if (!inRange(s, 0, n - 1))
           report(
             at(g.specPath, 'seqNo'),
