@@ -99,6 +99,11 @@ export type StepParams =
       deployed?: string;
       /** `restarts: rolling`: a static setting on a running member is written, then restarted. */
       restarts?: 'rolling';
+      /**
+       * DMDPC: the system as registered (DpcRecord), which the registration writes to every host;
+       * a spec that differs from a host's record is refused before anything is touched.
+       */
+      dpc?: DpcRecord;
     }
   | ({
       kind: 'dminit';
@@ -118,6 +123,8 @@ export type StepParams =
        * (LOCAL-only dmarch.ini, ARCH_INI = 1); done once, so a formed group never sees it again.
        */
       bootstrap?: StepFile[];
+      /** With `bootstrap`: the MP group, started in MOUNT instead once it was formed (7.3.7). */
+      group?: (Server & { host: string })[];
     } & Server)
   | {
       /**
@@ -128,6 +135,8 @@ export type StepParams =
       /** The MPs: the one that runs OPEN and is not a STANDBY takes the registrations. */
       mps: (Server & { host: string })[];
       catalogue: DpcCatalogue;
+      /** Written to every host once registered (preflight holds later specs to it). */
+      record: DpcRecord;
     }
   | {
       /** DMDPC (7.2.8, 7.3.7): one member PRIMARY/OPEN, the others STANDBY/OPEN. */
@@ -269,9 +278,20 @@ export type StepParams =
   | { kind: 'stop-monitor'; iniPath: string }
   | { kind: 'stop-watcher'; iniPath: string }
   | ({ kind: 'stop-server' } & Server)
-  | { kind: 'purge'; paths: string[] };
+  | {
+      kind: 'purge';
+      paths: string[];
+      /** Step records of this host that describe the removed data (a later deploy builds it anew). */
+      records?: string[];
+    };
 
 export type StepKind = StepParams['kind'];
+
+/** Where a DMDPC system's registered shape is kept on each host, and what it is (canonical JSON). */
+export interface DpcRecord {
+  path: string;
+  content: string;
+}
 
 /** What the MP's catalogue must hold (003 7.1.4-7.1.5). */
 export interface DpcCatalogue {

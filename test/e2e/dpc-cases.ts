@@ -21,7 +21,7 @@ import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { terraformForTests } from '../tf/availability';
 import { TfCrash, type TfRunner } from '../tf';
 import { mutatingCommands, perInstance, readLogs } from './dmsim-log';
-import { dmdeployStatus, filesNotAsRendered, filesUnder, synthStack } from './stack';
+import { dmdeployStatus, filesNotAsRendered, filesUnder, resynth, synthStack } from './stack';
 import type { Lab } from '../lab/lab';
 
 export interface DpcTopology {
@@ -71,6 +71,7 @@ export function describeDpc(t: DpcTopology): void {
     let specFile = '';
     let tf: TfRunner;
     let output: string[] = [];
+    let specPath = '';
     let plan: Plan;
     let spec: ClusterSpec;
     const log = () => readLogs(lab(), HOSTS);
@@ -83,6 +84,7 @@ export function describeDpc(t: DpcTopology): void {
       if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
       plan = planCluster(v.model);
       ({ dir, specFile, tf, output } = synthStack(t.id, spec, plan.cluster));
+      specPath = specFile;
     }, 60_000);
 
     afterAll(async () => {
@@ -211,6 +213,25 @@ export function describeDpc(t: DpcTopology): void {
       ).toEqual([]);
     }, 300_000);
 
+    it('a changed shape of the registered system is refused before any host is touched', async () => {
+      // the last member of the last group moved to another port: its registration says otherwise
+      const changed = structuredClone(spec) as unknown as { sp: Record<string, unknown>[] };
+      const sp = changed.sp[0] ?? {};
+      sp.port = Number(sp.port ?? 5236) + 1000;
+      resynth(dir, specPath, changed);
+      const before = mutatingCommands(log()).length;
+      const err = await tf.apply().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(output.join('\n')).toMatch(
+        /differs from the DMDPC system registered on the MP; nothing was touched/,
+      );
+      expect(mutatingCommands(log()).slice(before)).toEqual([]);
+      // put back, it applies as before
+      resynth(dir, specPath, spec);
+      await tf.apply();
+      expect(mutatingCommands(log()).slice(before)).toEqual([]);
+    }, 300_000);
+
     it('destroy stops the SPs, then the BPs, then the MPs, each normally; the password is nowhere', async () => {
       const from = Date.now();
       await tf.destroy();
@@ -237,6 +258,24 @@ export function describeDpc(t: DpcTopology): void {
         ...HOSTS.map((h): [string, string] => [h, readFileSync(lab().dmPath(h, '/dm/dmsim.log'), 'utf8')]),
       ];
       expect(places.filter(([, x]) => x.includes(PASSWORD)).map(([w]) => w)).toEqual([]);
+    }, 300_000);
+
+    it('deployed again after that destroy (data kept), it comes back as it was: no dminit, no restore, one leader per group', async () => {
+      const before = log().length;
+      await tf.apply();
+      const since = log().slice(before);
+      expect(
+        since.filter((r) => r.event === 'dminit' || r.event === 'restore' || r.event === 'backup'),
+      ).toEqual([]);
+      expect(
+        since
+          .filter((r) => r.event === 'dpc-start' && r.mount !== true && /^(BP|MP)/.test(String(r.instance)))
+          .map((r) => String(r.instance))
+          .filter((i) => plan.steps.some((x) => x.id === `${i}/raft-config`)),
+      ).toEqual([]);
+      const s = await dmdeployStatus(specFile);
+      expect(s.problems).toEqual([]);
+      await tf.destroy();
     }, 300_000);
   });
 }

@@ -94,6 +94,12 @@ describe('DpcCluster spec', () => {
     ['DPC_NOT_BUILT', (s: Spec) => void (s.faultDomains = [{ name: 'F', instances: ['MP'] }])],
     ['DPC_NOT_BUILT', (s: Spec) => void (s.shadowMethod = 'backup')],
     [
+      'DPC_VOTE_INTERVAL_SINGLE',
+      (s: Spec) => void (s.bp[0] = { replicas: [{ ...s.bp[0]?.replicas[0], voteInterval: 1500 }] }),
+    ],
+    ['DPC_CLIENT_SERVICE_NAME', (s: Spec) => void (s.client = { serviceName: 'a-b' })],
+    ['SECRET_ENV_NAME', (s: Spec) => void (s.secrets = { sysdbaPassword: { env: 'TF_VAR_pw' } })],
+    [
       'DPC_RAFT_SIZE',
       (s: Spec) =>
         void s.bp[0]?.replicas.push({
@@ -188,6 +194,16 @@ describe('the MP catalogue', () => {
     expect(d.conflicts).toEqual(['BP1 is registered with XMAL_PORT 6011 (spec AP_PORT_NUM 6001)']);
     expect(d.extra).toEqual(['instance SP2']);
   });
+
+  it('a RAFT group registered in another BP group is a conflict; a BP group or member the spec lacks is said', () => {
+    const d = catalogueDiff(
+      want,
+      parseCatalogue(rows.rafts, rows.instances, 'BG_1 1 0x0100\nBG_9 1 0x0200\n'),
+    );
+    expect(d.statements).toEqual([]);
+    expect(d.conflicts).toEqual(['RAFT group RAFT_2 is in BP group BG_9 (spec BG_1)']);
+    expect(d.extra).toEqual(['BP group BG_9']);
+  });
 });
 
 describe('the DpcCluster plan (003 7.1)', () => {
@@ -249,10 +265,34 @@ describe('the DpcCluster plan (003 7.1)', () => {
     expect(purge?.kind === 'purge' ? purge.paths : []).toEqual(
       expect.arrayContaining([
         '/dm/dpc_data/bp11/DAMENG',
-        '/dm/dpc_data/bp11/BACKUP_01',
+        '/dm/dpc_data/bp11/BACKUP_01_RAFT_1',
+        '/dm/dpc_data/bp21/BACKUP_01_RAFT_2',
         '/dm/dpc_data/mp/DAMENG',
       ]),
     );
+    // and the records of what was built there, so that a later deploy builds it anew
+    expect(purge?.kind === 'purge' ? purge.records : []).toEqual(
+      expect.arrayContaining(['BP11/first-start', 'BP11/backup', 'BP12/restore', 'MP/start']),
+    );
     expect(planCluster(model(raft)).teardown.some((s) => s.phase === 'purge')).toBe(false);
+  });
+
+  it('SPs and single BPs start only after every bootstrap member was stopped and backed up (7.2.6, 7.2.8)', () => {
+    const raft = parse(
+      readFileSync(path.join(__dirname, '../../examples/7.2-dpc-bp-raft.yaml'), 'utf8'),
+    ) as Spec;
+    const p = planCluster(model(raft));
+    const sp = p.steps.find((s) => s.id === 'SP1/start');
+    expect(sp?.after).toEqual(expect.arrayContaining(['BP11/backup', 'BP21/backup', 'cluster/register']));
+    // each group's set is named by it, and restored only to its own members (003:L414)
+    const restores = p.steps.flatMap((s) =>
+      s.params.kind === 'restore' ? [[s.id, s.params.backupDir]] : [],
+    );
+    expect(restores).toEqual([
+      ['BP12/restore', '/dm/dpc_data/bp11/BACKUP_01_RAFT_1'],
+      ['BP13/restore', '/dm/dpc_data/bp11/BACKUP_01_RAFT_1'],
+      ['BP22/restore', '/dm/dpc_data/bp21/BACKUP_01_RAFT_2'],
+      ['BP23/restore', '/dm/dpc_data/bp21/BACKUP_01_RAFT_2'],
+    ]);
   });
 });

@@ -11,6 +11,8 @@ export const DPC_RAFT_QUERY = 'SELECT RAFT_ID, DPC_MODE, NAME FROM DPC_BP_RAFT';
 export const DPC_BP_GROUP_QUERY = 'SELECT NAME, RAFT_NUM, RAFT_INFO FROM DPC_BP_GROUP';
 /** On an SP: one row per running instance of the system (003 7.1.7); on an MP or a BP, its own row. */
 export const SP_INSTANCES_QUERY = 'SELECT INSTANCE_NAME, STATUS$, MODE$ FROM V$INSTANCE';
+/** On an SP: a query that needs a usable BP, as any client's does (a V$ view answers without). */
+export const SP_DATA_QUERY = 'SELECT 1';
 /** 003 7.1.6: what an SP answers while no BP is usable. */
 export const INVALID_SYSTEM_STATE = '无效的系统状态';
 
@@ -113,13 +115,29 @@ export function catalogueDiff(want: DpcCatalogue, have: CatalogueRows): Catalogu
     raft(r);
     for (const i of want.instances.filter((x) => x.raft === r.name)) instance(i);
   }
+  const groupOf = new Map<string, string>();
+  for (const row of have.groups)
+    for (const id of row.raftIds)
+      groupOf.set((raftNameById.get(id) ?? `RAFT_ID ${id}`).toUpperCase(), row.name);
+  const extraGroups: string[] = [];
   for (const g of want.bpGroups) {
     const row = have.groups.find((x) => x.name.toUpperCase() === g.name.toUpperCase());
     if (!row) statements.push(`SP_CREATE_DPC_BP_GROUP(${q(g.name)}, ${q(g.description)})`);
-    const inGroup = new Set((row?.raftIds ?? []).map((id) => (raftNameById.get(id) ?? '').toUpperCase()));
-    for (const r of g.rafts)
-      if (!inGroup.has(r.toUpperCase())) statements.push(`SP_BP_GROUP_ADD_RAFT(${q(g.name)}, ${q(r)})`);
+    for (const r of g.rafts) {
+      const owner = groupOf.get(r.toUpperCase());
+      if (!owner) statements.push(`SP_BP_GROUP_ADD_RAFT(${q(g.name)}, ${q(r)})`);
+      else if (owner.toUpperCase() !== g.name.toUpperCase())
+        conflicts.push(`RAFT group ${r} is in BP group ${owner} (spec ${g.name})`);
+    }
+    const wanted = new Set(g.rafts.map((r) => r.toUpperCase()));
+    for (const id of row?.raftIds ?? []) {
+      const name = raftNameById.get(id) ?? `RAFT_ID ${id}`;
+      if (!wanted.has(name.toUpperCase())) extraGroups.push(`${name} in BP group ${g.name}`);
+    }
   }
+  const wantGroups = new Set(want.bpGroups.map((g) => g.name.toUpperCase()));
+  for (const row of have.groups)
+    if (!wantGroups.has(row.name.toUpperCase())) extraGroups.push(`BP group ${row.name}`);
   for (const r of want.rafts.filter((x) => x.role === 'SP')) {
     raft(r);
     for (const i of want.instances.filter((x) => x.raft === r.name)) instance(i);
@@ -130,6 +148,7 @@ export function catalogueDiff(want: DpcCatalogue, have: CatalogueRows): Catalogu
   const extra = [
     ...have.instances.filter((i) => !wantInst.has(i.name.toUpperCase())).map((i) => `instance ${i.name}`),
     ...have.rafts.filter((r) => !wantRaft.has(r.name.toUpperCase())).map((r) => `RAFT group ${r.name}`),
+    ...extraGroups,
   ];
   return { statements, conflicts, extra };
 }

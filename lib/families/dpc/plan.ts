@@ -5,7 +5,7 @@
  */
 import path from 'node:path/posix';
 import { fileOf } from '../../plan/parts';
-import { ALL_HOSTS, type DpcCatalogue, type Plan, type Step } from '../../plan/step';
+import { ALL_HOSTS, type DpcCatalogue, type DpcRecord, type Plan, type Step } from '../../plan/step';
 import { topoSort } from '../../plan/topo';
 import { dpcNodes, isMultiReplica, type DpcModel, type DpcNode, type DpcRaft } from './model';
 import { bootstrapFiles, renderDpc } from './render';
@@ -48,9 +48,38 @@ export function dpcCatalogue(model: DpcModel): DpcCatalogue {
   };
 }
 
+/**
+ * The registered shape of the system: every RAFT group with its members in order (name, host,
+ * ports, path, self id, vote interval, shadow) and the BP groups. dmdeploy builds a DMDPC system
+ * but does not change one yet: once registered, a spec of another shape is refused.
+ */
+export function dpcRecord(model: DpcModel): DpcRecord {
+  const member = (n: DpcNode) => ({
+    name: n.name,
+    host: n.host,
+    path: n.initPath,
+    port: n.port,
+    apPort: n.apPort,
+    ...(n.mpPort !== undefined ? { mpPort: n.mpPort } : {}),
+    ...(n.selfId !== undefined ? { selfId: n.selfId, voteInterval: n.voteInterval } : {}),
+    ...(n.shadow ? { shadow: true } : {}),
+  });
+  const content = JSON.stringify({
+    cluster: model.name,
+    rafts: [model.mp, ...model.bpRafts, ...model.spRafts].map((r) => ({
+      name: r.name,
+      role: r.role,
+      members: r.members.map(member),
+    })),
+    bpGroups: model.bpGroups.map((g) => ({ name: g.name, rafts: g.rafts })),
+  });
+  return { path: path.join(model.dmHome, 'dmdeploy', `dpc-${model.name}.json`), content };
+}
+
 export function planDpc(model: DpcModel): Plan {
   const files = renderDpc(model);
   const nodes = dpcNodes(model);
+  const record = dpcRecord(model);
   const steps: Step[] = [];
   const add = (s: Step): string => {
     steps.push(s);
@@ -75,6 +104,7 @@ export function planDpc(model: DpcModel): Plan {
         })),
       ),
       paths: nodes.map((n) => ({ host: n.host, path: n.initPath })),
+      dpc: record,
     },
   });
 
@@ -146,7 +176,12 @@ export function planDpc(model: DpcModel): Plan {
       kind: 'dpc-start',
       mode: 'MP',
       ...server(mp1),
-      ...(mpRaft ? { bootstrap: bootstrapFiles(model, mp1).map(fileOf) } : {}),
+      ...(mpRaft
+        ? {
+            bootstrap: bootstrapFiles(model, mp1).map(fileOf),
+            group: mps.map((m) => ({ ...server(m), host: m.host })),
+          }
+        : {}),
     },
   });
   const catalogue = dpcCatalogue(model);
@@ -158,7 +193,7 @@ export function planDpc(model: DpcModel): Plan {
     title: `register ${catalogue.instances.length} instances, ${catalogue.rafts.length} RAFT groups and ${catalogue.bpGroups.length} BP groups on ${mp1.name}`,
     manual: mpRaft ? '003 7.3.4, 7.3.5' : '003 7.1.4, 7.1.5',
     after: [mp1Start],
-    params: { kind: 'dpc-register', mps: mpServers, catalogue },
+    params: { kind: 'dpc-register', mps: mpServers, catalogue, record },
   });
 
   /**
@@ -166,10 +201,12 @@ export function planDpc(model: DpcModel): Plan {
    * `bootstrapped`), restored to the others (never another group's, 003:L414), every member's
    * RAFT configuration, all started in MOUNT, one leader elected. Returns the leader step.
    */
+  const backups: string[] = [];
   const formGroup = (raft: DpcRaft, bootstrapped: string, stopFirst: boolean): string => {
     const [m0, ...rest] = raft.members;
     if (!m0) throw new Error(`${raft.name}: no member`);
-    const backupDir = path.join(m0.initPath, BACKUP_SET);
+    // named by its group: a set is restored to its own group's members only (003:L414)
+    const backupDir = backupDirOf(raft, m0);
     const backup = add({
       id: `${m0.name}/backup`,
       phase: 'backup',
@@ -186,6 +223,7 @@ export function planDpc(model: DpcModel): Plan {
         ...(stopFirst ? { stopFirst: true } : {}),
       },
     });
+    backups.push(backup);
     const copies = new Map<string, string>();
     for (const h of [...new Set(rest.map((m) => m.host))].filter((h) => h !== m0.host))
       copies.set(
@@ -288,8 +326,11 @@ export function planDpc(model: DpcModel): Plan {
     ready.push(formGroup(raft, boot, false));
   }
   // 7.1.6, 7.2.8, 7.3.8: SPs and single BPs start normally once registered (and the MP group leads)
+  // 7.2.8: after every bootstrap member was stopped and backed up (7.2.6), so that none stops
+  // under a running SP (003:L611)
+  const bpBackups = backups.filter((b) => !mps.some((m) => b === `${m.name}/backup`));
   for (const n of nodes.filter((x) => x.role !== 'MP' && x.selfId === undefined))
-    ready.push(start(n, [register, mpReady, cfg(n)], '003 7.1.6'));
+    ready.push(start(n, [register, mpReady, cfg(n), ...bpBackups], '003 7.1.6, 7.2.8'));
 
   add({
     id: 'cluster/verify',
@@ -318,7 +359,7 @@ export function planDpc(model: DpcModel): Plan {
     secrets: model.secrets,
     hosts: model.hosts,
     steps: topoSort(steps),
-    teardown: planDpcTeardown(model),
+    teardown: planDpcTeardown(model, steps),
   };
 }
 
@@ -342,8 +383,12 @@ function dmIniPorts(n: DpcNode) {
 /** The offline backup set of a RAFT group's first member (003 7.2.6: BACKUP_01). */
 export const BACKUP_SET = 'BACKUP_01';
 
+/** <first member's path>/BACKUP_01_<group>: copies land at the same path, never one group's in another's. */
+export const backupDirOf = (raft: DpcRaft, m0: DpcNode): string =>
+  path.join(m0.initPath, `${BACKUP_SET}_${raft.name}`);
+
 /** 003 7.1.8: exit the SPs, then the BPs, then the MP; a wrong order may bring the rest down. Data kept unless purgeData. */
-function planDpcTeardown(model: DpcModel): Step[] {
+function planDpcTeardown(model: DpcModel, deploySteps: readonly Step[]): Step[] {
   const stop = (n: DpcNode, phase: 'stop-sp' | 'stop-bp' | 'stop-mp'): Step => ({
     id: `${n.name}/stop-server`,
     phase,
@@ -379,11 +424,17 @@ function planDpcTeardown(model: DpcModel): Step[] {
   ];
   if (model.purgeData) {
     const byHost = new Map<string, string[]>();
+    const recordsOf = new Map<string, string[]>();
+    for (const s of deploySteps)
+      if (s.host !== ALL_HOSTS) recordsOf.set(s.host, [...(recordsOf.get(s.host) ?? []), s.id]);
     for (const n of dpcNodes(model))
       byHost.set(n.host, [
         ...(byHost.get(n.host) ?? []),
         path.join(n.initPath, n.dbName),
-        ...(n.selfId === 1 ? [path.join(n.initPath, BACKUP_SET)] : []),
+        ...[model.mp, ...model.bpRafts]
+          .filter((r) => isMultiReplica(r) && r.members.some((m) => m.host === n.host))
+          .map((r) => backupDirOf(r, r.members[0] ?? n))
+          .filter((d, i, all) => all.indexOf(d) === i && !(byHost.get(n.host) ?? []).includes(d)),
       ]);
     for (const [host, paths] of [...byHost].sort(([a], [b]) => (a < b ? -1 : 1)))
       out.push({
@@ -393,7 +444,8 @@ function planDpcTeardown(model: DpcModel): Step[] {
         title: `remove ${paths.join(', ')}`,
         manual: 'purgeData',
         after: [],
-        params: { kind: 'purge', paths },
+        // the step records of the removed data go too: a later deploy builds it anew
+        params: { kind: 'purge', paths, records: recordsOf.get(host) ?? [] },
       });
   }
   return out;

@@ -2,6 +2,7 @@
 import path from 'node:path/posix';
 import { at, defineRule, inRange, type Rule } from '../../validate/rule';
 import { MANAGED_DM_INI_KEYS } from '../../validate/rules/settings';
+import { terraformRules } from '../../validate/rules/terraform';
 import { dpcNodes, isMultiReplica, type DpcModel, type DpcPortField } from './model';
 import { MP_RAFT } from './resolve';
 import type { DpcClusterSpec } from './schema';
@@ -31,7 +32,7 @@ function portsOf(m: DpcModel) {
   );
 }
 
-export const dpcRules: readonly Rule<DpcRuleContext>[] = [
+const ownRules: readonly Rule<DpcRuleContext>[] = [
   rule({
     code: 'DPC_ROLE_COUNT',
     severity: 'error',
@@ -363,6 +364,39 @@ export const dpcRules: readonly Rule<DpcRuleContext>[] = [
     },
   }),
   rule({
+    code: 'DPC_VOTE_INTERVAL_SINGLE',
+    severity: 'error',
+    manual: '003 7.2.7.3',
+    rule: 'voteInterval and shadow belong to members of a multi-replica group (a single replica has no RAFT archive).',
+    check({ spec }, report) {
+      const single = (replicas: { voteInterval?: number; shadow?: boolean }[], at0: string) => {
+        if (replicas.length !== 1) return;
+        if (replicas[0]?.voteInterval !== undefined)
+          report(
+            `${at0}[0].voteInterval`,
+            'a single replica takes part in no election: its voteInterval would be dropped',
+            'remove voteInterval, or add replicas to make a RAFT group of 3 or more',
+          );
+      };
+      single(spec.mp.replicas, 'mp.replicas');
+      spec.bp.forEach((g, i) => single(g.replicas, `bp[${i}].replicas`));
+    },
+  }),
+  rule({
+    code: 'DPC_CLIENT_SERVICE_NAME',
+    severity: 'error',
+    manual: '§5.8',
+    rule: 'The dm_svc.conf service name over the SPs is a plain identifier.',
+    check({ model }, report) {
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(model.client.serviceName))
+        report(
+          'client.serviceName',
+          `service name "${model.client.serviceName}" is not a plain identifier`,
+          'use letters, digits and underscores',
+        );
+    },
+  }),
+  rule({
     code: 'DPC_NOT_BUILT',
     severity: 'error',
     manual: '003 7.1.4, 7.5.1',
@@ -383,3 +417,6 @@ export const dpcRules: readonly Rule<DpcRuleContext>[] = [
     },
   }),
 ];
+
+/** Every rule a DpcCluster is held to: its own, and the Terraform ones every family shares. */
+export const dpcRules: readonly Rule<DpcRuleContext>[] = [...ownRules, ...terraformRules];

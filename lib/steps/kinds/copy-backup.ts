@@ -50,6 +50,11 @@ export async function streamSet(r: Remote, fromHost: string, dir: string): Promi
  */
 async function notNeeded(ctx: StepContext, step: StepOf<'copy-backup'>): Promise<string | undefined> {
   const { group, instances } = step.params.serves;
+  // each standby it serves was restored here already (its restore step's record)
+  const here = new Remote(ctx, step);
+  const restored = await Promise.all(instances.map((i) => here.hasRecord(`${i}/restore`)));
+  if (instances.length && restored.every(Boolean))
+    return `${instances.join(', ')}: restored on ${step.host}; this set is not needed`;
   const record = await readDeployed(ctx);
   if (!record || !instances.length) return undefined;
   const joins = new Set(ctx.plan.steps.flatMap((s) => (s.params.kind === 'join' ? [s.params.instance] : [])));

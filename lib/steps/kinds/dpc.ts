@@ -12,10 +12,14 @@ import {
   DPC_RAFT_QUERY,
   INVALID_SYSTEM_STATE,
   parseCatalogue,
+  SP_DATA_QUERY,
   SP_INSTANCES_QUERY,
   type CatalogueDiff,
 } from '../../families/dpc/catalogue';
-import type { Step } from '../../plan';
+import type { DpcRecord, Step } from '../../plan';
+import path from 'node:path/posix';
+import { shQuote } from '../../ssh';
+import { everyHost } from '../context';
 import { writeFiles } from './files';
 import { shutdownServer, startServer } from './server';
 import type { StepOf } from './types';
@@ -24,17 +28,20 @@ import type { StepOf } from './types';
 export const dpcStart: StepKindImpl<StepOf<'dpc-start'>> = {
   timeoutMs: 10 * 60_000,
   mutates: true,
+  // MP1 of a formed MP RAFT group starts its whole group (startGroup)
+  hosts: (step) => (step.params.group ?? []).map((m) => m.host),
   async probe(ctx, step) {
     const r = new Remote(ctx, step);
     if ((await r.pidsOf('dmserver', step.params.iniPath)).length) return `${step.params.instance} is running`;
-    // MP1's bootstrap start happens once: after its backup the group's MOUNT start runs it (7.3.7)
-    if (step.params.bootstrap && (await r.hasRecord()))
-      return `${step.params.instance} was bootstrapped; it runs as a member of its RAFT group since`;
     return undefined;
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     const p = step.params;
+    // MP1's bootstrap start happens once; once its group formed, starting the MP is starting the
+    // group in MOUNT (7.3.7) and waiting for its leader (a deploy after a destroy that kept data)
+    if (p.bootstrap && (await r.hasRecord()))
+      return startGroup(ctx, step, p.group ?? [p].map((m) => ({ ...m, host: step.host })));
     if (p.bootstrap) await writeFiles(r, p.bootstrap);
     await startServer(r, p, { mount: p.mount ?? false, dpcMode: p.mode });
     if (p.bootstrap) await r.writeRecord();
@@ -42,7 +49,7 @@ export const dpcStart: StepKindImpl<StepOf<'dpc-start'>> = {
   async verify(ctx, step) {
     const r = new Remote(ctx, step);
     // a MOUNT start opens once its group elects a leader: the group's leader step checks that
-    if (step.params.mount) {
+    if (step.params.mount || (step.params.bootstrap && step.params.group && (await r.hasRecord()))) {
       if (!(await r.pidsOf('dmserver', step.params.iniPath)).length)
         r.fail(
           `${step.params.instance} is not running after its start`,
@@ -78,6 +85,42 @@ async function nodeState(
 }
 
 type Member = { instance: string; host: string; port: number; iniPath: string };
+
+/** Every member of a formed group not running is started in MOUNT; then its election is awaited. */
+async function startGroup(
+  ctx: StepContext,
+  step: StepOf<'dpc-start'>,
+  members: readonly Member[],
+): Promise<void> {
+  for (const m of members) {
+    const at = new Remote(ctx, step, m.host);
+    if ((await at.pidsOf('dmserver', m.iniPath)).length) continue;
+    ctx.progress(`${m.instance}: its group was formed; started in MOUNT (003 7.3.7)`);
+    await startServer(at, m, { mount: true, dpcMode: step.params.mode });
+  }
+  await awaitLeader(ctx, step, 'MP_RAFT', members);
+}
+
+/** Bounded wait for one PRIMARY/OPEN member and the others STANDBY/OPEN. */
+async function awaitLeader(
+  ctx: StepContext,
+  step: Step,
+  raft: string,
+  members: readonly Member[],
+): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const problem = leaderProblem(raft, await groupStates(ctx, step, members));
+    if (!problem) return ctx.progress(`${raft} elected its leader`);
+    if (Date.now() > deadline)
+      new Remote(ctx, step).fail(
+        `${raft} elected no leader within 120 s`,
+        problem,
+        'check each member started in MOUNT with ARCH_INI = 1, ALTER_MODE_STATUS = 0 and its RAFT dmarch.ini, restored from its own group\'s backup with UPDATE DB_MAGIC (003 7.2.7, "无法选主")',
+      );
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
 
 /** The MP that takes registrations: one MP, or the MP RAFT member that runs OPEN and is not a STANDBY. */
 async function activeMp(r: Remote, mps: readonly Member[]): Promise<Remote & { mp: Member }> {
@@ -130,18 +173,7 @@ export const raftLeader: StepKindImpl<StepOf<'raft-leader'>> = {
   probe: () => Promise.resolve(undefined),
   act: () => Promise.resolve(),
   async verify(ctx, step) {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const problem = leaderProblem(step.params.raft, await groupStates(ctx, step, step.params.members));
-      if (!problem) return ctx.progress(`${step.params.raft} elected its leader`);
-      if (Date.now() > deadline)
-        new Remote(ctx, step).fail(
-          `${step.params.raft} elected no leader within 120 s`,
-          problem,
-          'check each member started in MOUNT with ARCH_INI = 1, ALTER_MODE_STATUS = 0 and its RAFT dmarch.ini, restored from its own group\'s backup with UPDATE DB_MAGIC (003 7.2.7, "无法选主")',
-        );
-      await new Promise((res) => setTimeout(res, 1000));
-    }
+    await awaitLeader(ctx, step, step.params.raft, step.params.members);
   },
 };
 
@@ -170,20 +202,22 @@ export const stopRaftGroup: StepKindImpl<StepOf<'stop-raft-group'>> = {
         `cannot signal ${leader.instance}`,
         'stop the group by hand (exit all)',
       );
-      // the valid members follow the leader out
-      const deadline = Date.now() + 120_000;
-      while (Date.now() < deadline && !(await this.probe(ctx, step))) {
-        const left = await Promise.all(
-          step.params.members.map(
-            async (m) => (await new Remote(ctx, step, m.host).pidsOf('dmserver', m.iniPath)).length,
-          ),
-        );
-        if (
-          left.every((n, i) => n === 0 || step.params.members[i] !== leader) &&
-          left.filter((n) => n > 0).length === 0
-        )
-          break;
+      // the valid members follow the leader out; an invalid one stays, and is stopped alone below
+      const deadline = Date.now() + 60_000;
+      const running = async () =>
+        (
+          await Promise.all(
+            step.params.members.map(
+              async (m) => (await new Remote(ctx, step, m.host).pidsOf('dmserver', m.iniPath)).length > 0,
+            ),
+          )
+        ).filter(Boolean).length;
+      let last = await running();
+      for (let stable = 0; last > 0 && stable < 5 && Date.now() < deadline; ) {
         await new Promise((res) => setTimeout(res, 1000));
+        const now = await running();
+        stable = now === last ? stable + 1 : 0;
+        last = now;
       }
     }
     for (const m of step.params.members) await shutdownServer(new Remote(ctx, step, m.host), m);
@@ -193,6 +227,67 @@ export const stopRaftGroup: StepKindImpl<StepOf<'stop-raft-group'>> = {
       new Remote(ctx, step).fail(`${step.params.raft} still runs a member`, '', 'stop it by hand (exit)');
   },
 };
+
+/** Hosts whose record of the registered system is missing or not this plan's. */
+async function recordsMissing(ctx: StepContext, step: StepOf<'dpc-register'>): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of Object.keys(ctx.plan.hosts)) {
+    const have = (await ctx.ex.exists(h, step.params.record.path))
+      ? (await ctx.ex.readFile(h, step.params.record.path)).toString('utf8')
+      : undefined;
+    if (have !== step.params.record.content) out.push(h);
+  }
+  return out;
+}
+
+async function writeAtomic(r: Remote, file: string, content: string): Promise<void> {
+  await r.must(`mkdir -p ${shQuote(path.dirname(file))}`, 'mkdir', 'check the permissions of dmHome');
+  await r.ctx.ex.writeFile(r.host, file, content, { mode: 0o644 });
+}
+
+/**
+ * Preflight (DMDPC): the hosts' record of the registered system against this plan's. dmdeploy
+ * builds a DMDPC system but does not change one yet; a member reordered, added or moved, another
+ * port or a shadow flipped would have steps stop, bootstrap or restore members of a formed group.
+ */
+export async function dpcRecordRefusals(ctx: StepContext, record: DpcRecord): Promise<string[]> {
+  const out: string[] = [];
+  for (const h of Object.keys(ctx.plan.hosts)) {
+    if (!(await ctx.ex.exists(h, record.path))) continue;
+    const have = (await ctx.ex.readFile(h, record.path)).toString('utf8');
+    if (have === record.content) continue;
+    out.push(`${h}: ${recordDiff(have, record.content)} (the registered system, ${record.path})`);
+  }
+  return out;
+}
+
+/** What differs between two records, group by group (one line). */
+function recordDiff(have: string, want: string): string {
+  type Rec = { rafts: { name: string; members: Record<string, unknown>[] }[]; bpGroups: unknown[] };
+  let a: Rec;
+  let b: Rec;
+  try {
+    a = JSON.parse(have) as Rec;
+    b = JSON.parse(want) as Rec;
+  } catch {
+    return 'the record is not readable';
+  }
+  const diffs: string[] = [];
+  const names = [...new Set([...a.rafts, ...b.rafts].map((r) => r.name))];
+  for (const n of names) {
+    const x = a.rafts.find((r) => r.name === n);
+    const y = b.rafts.find((r) => r.name === n);
+    if (!x) diffs.push(`${n} is not registered`);
+    else if (!y) diffs.push(`${n} is registered but not in the spec`);
+    else if (JSON.stringify(x) !== JSON.stringify(y))
+      diffs.push(
+        `${n} registered as ${x.members.map((m) => JSON.stringify(m)).join(', ')}; the spec says ${y.members.map((m) => JSON.stringify(m)).join(', ')}`,
+      );
+  }
+  if (JSON.stringify(a.bpGroups) !== JSON.stringify(b.bpGroups))
+    diffs.push(`BP groups registered as ${JSON.stringify(a.bpGroups)}`);
+  return diffs.join('; ') || 'the record differs';
+}
 
 async function readCatalogue(r: Remote, port: number): Promise<ReturnType<typeof parseCatalogue>> {
   const ask = async (sql: string) => {
@@ -227,12 +322,17 @@ async function diffOnMp(r: Remote & { mp: Member }, step: StepOf<'dpc-register'>
 export const dpcRegister: StepKindImpl<StepOf<'dpc-register'>> = {
   timeoutMs: 10 * 60_000,
   mutates: true,
+  // the MP that leads now, and every host, which keeps the record of what was registered
+  hosts: (step, plan) => [...step.params.mps.map((m) => m.host), ...everyHost(plan)],
   async probe(ctx, step) {
     const r = await activeMp(new Remote(ctx, step), step.params.mps);
     const diff = await diffOnMp(r, step);
     if (diff.extra.length)
       ctx.progress(`registered but not in the spec (left as they are): ${diff.extra.join(', ')}`);
-    return diff.statements.length ? undefined : 'every instance, RAFT group and BP group is registered';
+    if (diff.statements.length) return undefined;
+    return (await recordsMissing(ctx, step)).length
+      ? undefined
+      : 'every instance, RAFT group and BP group is registered';
   },
   async act(ctx, step) {
     const r = await activeMp(new Remote(ctx, step), step.params.mps);
@@ -250,6 +350,9 @@ export const dpcRegister: StepKindImpl<StepOf<'dpc-register'>> = {
       done.push(stmt);
     }
     ctx.progress(`${done.length} registrations on ${r.mp.instance}`);
+    // what is registered now binds later specs (preflight): on every host, once registered
+    for (const h of await recordsMissing(ctx, step))
+      await writeAtomic(new Remote(ctx, step, h), step.params.record.path, step.params.record.content);
   },
   async verify(ctx, step) {
     const r = await activeMp(new Remote(ctx, step), step.params.mps);
@@ -306,7 +409,8 @@ export async function collectDpcStatus(ctx: StepContext, step: StepOf<'dpc-verif
       .filter((n) => n.role === 'SP')
       .map(async (n) => {
         const r = new Remote(ctx, step as Step, n.host);
-        const res = await r.disql(n.port, [SP_INSTANCES_QUERY], 30_000).catch((e: Error) => ({
+        // a V$ view answers even with no usable BP; a query of data does not (003 7.1.6)
+        const res = await r.disql(n.port, [SP_INSTANCES_QUERY, SP_DATA_QUERY], 30_000).catch((e: Error) => ({
           exitCode: 1,
           stdout: '',
           stderr: e.message,

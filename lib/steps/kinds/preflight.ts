@@ -12,6 +12,7 @@ import { formatChange, formatRefusal, type LiveRefusal } from '../../plan/deploy
 import type { StepContext } from '../context';
 import type { Step } from '../../plan';
 import type { StepOf } from './types';
+import { dpcRecordRefusals } from './dpc';
 
 const TOOLS = ['dminit', 'dmserver', 'disql', 'dmrman', 'dmwatcher', 'dmmonitor'];
 const MAX_CLOCK_SKEW_S = 5;
@@ -84,8 +85,18 @@ async function checkLiveOguids(ctx: StepContext, step: Step, ours: (host: string
 export const preflight = checkOnly<StepOf<'preflight'>>(
   5 * 60_000,
   async (ctx, step) => {
-    const recorded = await checkLiveChanges(ctx, step);
     const p = step.params;
+    // DMDPC: once registered, a spec of another shape is refused before anything is touched
+    const dpcChanged = p.dpc ? await dpcRecordRefusals(ctx, p.dpc) : [];
+    if (dpcChanged.length)
+      throw new StepError(
+        step.host,
+        step.id,
+        'the spec differs from the DMDPC system registered on the MP; nothing was touched',
+        dpcChanged.join('\n'),
+        'dmdeploy does not change a deployed DMDPC system yet: put the spec back as registered (the record named), or destroy with purgeData and deploy anew',
+      );
+    const recorded = await checkLiveChanges(ctx, step);
     const found: string[] = [];
     const byHost = new Map<string, Facts>();
     await Promise.all(

@@ -58,6 +58,8 @@ export const purge: StepKindImpl<StepOf<'purge'>> = {
       if (running.includes(p))
         r.fail(`a process still uses ${p}`, '', 'stop the cluster first (this step runs last in destroy)');
     await r.must(`rm -rf ${step.params.paths.map(shQuote).join(' ')}`, 'rm failed', 'check the permissions');
+    // the records of what was built on the removed data: a later deploy builds it anew
+    for (const id of step.params.records ?? []) await r.removeRecord(id);
   },
   async verify(ctx, step) {
     if (!(await this.probe(ctx, step)))

@@ -4,7 +4,14 @@
  * secret out of Terraform and out of other users' reach, and a deployed stack's steps in place.
  */
 import type { SecretSource } from '../../spec/schema';
-import { defineRule } from '../rule';
+import type { SharedModel } from '../../spec/resolve-shared';
+import { defineRule, type Rule } from '../rule';
+
+/** What these rules read: the parts of a spec and model every cluster family has. */
+export interface SharedRuleContext {
+  spec: { secrets?: { sysdbaPassword?: SecretSource; sshPassphrase?: SecretSource } };
+  model: Pick<SharedModel, 'stepResource' | 'moveStepsFrom'>;
+}
 
 const sources = (spec: { secrets?: { sysdbaPassword?: SecretSource; sshPassphrase?: SecretSource } }) =>
   (['sysdbaPassword', 'sshPassphrase'] as const).flatMap((k) => {
@@ -12,8 +19,9 @@ const sources = (spec: { secrets?: { sysdbaPassword?: SecretSource; sshPassphras
     return s ? [{ path: `secrets.${k}`, source: s }] : [];
   });
 
-export const terraformRules = [
-  defineRule({
+/** Every family runs these (lib/families). */
+export const terraformRules: readonly Rule<SharedRuleContext>[] = [
+  defineRule<SharedRuleContext>({
     code: 'SECRET_ENV_NAME',
     severity: 'error',
     manual: 'DESIGN §5 (secrets)',
@@ -36,7 +44,7 @@ export const terraformRules = [
         }
     },
   }),
-  defineRule({
+  defineRule<SharedRuleContext>({
     code: 'SECRET_FILE_PATH',
     severity: 'error',
     manual: 'DESIGN §5 (secrets)',
@@ -47,7 +55,7 @@ export const terraformRules = [
           report(`${path}.file`, `"${source.file}" is a relative path`, 'write the full path from / (or ~/)');
     },
   }),
-  defineRule({
+  defineRule<SharedRuleContext>({
     code: 'STEP_MOVE_SAME_TYPE',
     severity: 'error',
     manual: 'DESIGN §5 (step resources)',
