@@ -92,6 +92,9 @@ export function parseWatchers(output: string): { group: string; status: string }
 export const rman = {
   backup: (ini: string, name: string, dir: string) =>
     `BACKUP DATABASE '${ini}' FULL TO ${name} BACKUPSET '${dir}'`,
+  /** 003 7.5.1 method 1: a set that restores as a shadow replica (003:L1076). */
+  backupShadow: (ini: string, name: string, dir: string) =>
+    `BACKUP DATABASE '${ini}' FULL SHADOW TO ${name} BACKUPSET '${dir}'`,
   restore: (ini: string, dir: string) => `RESTORE DATABASE '${ini}' FROM BACKUPSET '${dir}'`,
   /** DMDPC shadow replica, 003 7.5.1 method 2. */
   restoreShadow: (ini: string, dir: string) => `RESTORE DATABASE '${ini}' TO SHADOW FROM BACKUPSET '${dir}'`,

@@ -178,6 +178,8 @@ export type StepParams =
       stopFirst?: boolean;
       /** DMDPC (003 7.2.6): dmrman USE_AP=2. */
       useAp?: 2;
+      /** DMDPC shadow replicas (003 7.5.1, method 1): BACKUP ... FULL SHADOW. */
+      shadow?: boolean;
       /** DMDSC: dmrman use_ap=2 dcr_ini=<this> (7.5.3.3), with every node stopped. */
       dcrIni?: string;
       nodes?: DscNode[];
@@ -312,6 +314,11 @@ export interface DpcCatalogue {
     description: string;
   }[];
   bpGroups: { name: string; description: string; rafts: string[] }[];
+  /**
+   * Optional (003 7.1.4 "可选"), created in this order after everything else: the k-th is read
+   * back as DPC_INSTANCE.INFO1 = k × 65536 on each instance moved into it (003:L145-161, L372-378).
+   */
+  faultDomains?: { name: string; description: string; instances: string[] }[];
 }
 
 /** A group and standbys of it (a copy step may serve several; the others name one). */

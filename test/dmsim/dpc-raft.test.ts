@@ -353,6 +353,14 @@ describe('7.3 MP multi-replica', () => {
         `SP_BP_GROUP_ADD_RAFT('BG_1', 'BPRAFT_1')`,
         `SP_CREATE_DPC_RAFT('SP', 'SPRAFT_1')`,
         `SP_CREATE_DPC_INSTANCE('SPRAFT_1', 'SP1', 'SP', ${sp.ap}, ${sp.port}, '${h.priv}', '','NORMAL', 1, 'SP instance')`,
+        // 003:L720-729
+        `SP_CREATE_FAULT_DOMAIN ('FDOM_1', 'shanghai_1')`,
+        `SP_CREATE_FAULT_DOMAIN ('FDOM_2', 'shanghai_2')`,
+        `SP_CREATE_FAULT_DOMAIN ('FDOM_3', 'shanghai_3')`,
+        `SP_FAULT_DOMAIN_MV_INST('FDOM_1', 'MP1')`,
+        `SP_FAULT_DOMAIN_MV_INST('FDOM_1', 'BP1')`,
+        `SP_FAULT_DOMAIN_MV_INST('FDOM_2', 'MP2')`,
+        `SP_FAULT_DOMAIN_MV_INST('FDOM_3', 'MP3')`,
       ]),
       'register on MP1',
     );

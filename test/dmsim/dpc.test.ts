@@ -387,7 +387,15 @@ describe('the MP catalogue refuses what the manual orders otherwise (003:L78, L9
       /fault domain FDOM_1 already exists/,
     );
     expect(await sqlErr(`SP_FAULT_DOMAIN_MV_INST('FDOM_1','BP9')`)).toMatch(/instance BP9 is not registered/);
+    const info1 = async () =>
+      (await h.query(mp.port, 'SELECT NAME, INFO1 FROM DPC_INSTANCE')).find((r) => r.NAME === 'BP1')?.INFO1;
+    expect(await info1()).toBeNull();
     ok(await h.sql(mp.port, [`SP_FAULT_DOMAIN_MV_INST('FDOM_1','BP1')`]), 'MV_INST');
+    // the domain shows only as INFO1 = id × 65536 (003:L145-161)
+    expect(await info1()).toBe(65536);
+    ok(await h.sql(mp.port, [`SP_CREATE_FAULT_DOMAIN('FDOM_2','beijing')`]), 'FDOM_2');
+    ok(await h.sql(mp.port, [`SP_FAULT_DOMAIN_MV_INST('FDOM_2','BP1')`]), 'moved on');
+    expect(await info1()).toBe(131072);
   });
 
   it("the procedures and the DPC_* tables are the MP's: a BP refuses them (003:L81)", async () => {

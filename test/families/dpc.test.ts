@@ -10,6 +10,7 @@ import { isDpcModel } from '../../lib/families';
 import type { DpcModel } from '../../lib/families/dpc/model';
 import { catalogueDiff, parseCatalogue, raftInfoIds } from '../../lib/families/dpc/catalogue';
 import { dpcCatalogue } from '../../lib/families/dpc/plan';
+import type { DpcCatalogue } from '../../lib/plan/step';
 import { teardownBefore } from '../../lib/plan';
 
 type Spec = Record<string, unknown> & {
@@ -91,8 +92,14 @@ describe('DpcCluster spec', () => {
     ['DPC_PATH', (s: Spec) => void (s.sp[0] = { ...s.sp[0], path: '/dm/dpc_data/bp1' })],
     ['DPC_ARCHIVE_RANGE', (s: Spec) => void (s.archive = { fileSize: 10 })],
     ['DPC_DM_INI_MANAGED_KEY', (s: Spec) => void (s.dmIni = { dpc_mode: 'BP' })],
-    ['DPC_NOT_BUILT', (s: Spec) => void (s.faultDomains = [{ name: 'F', instances: ['MP'] }])],
-    ['DPC_NOT_BUILT', (s: Spec) => void (s.shadowMethod = 'backup')],
+    [
+      'DPC_FAULT_DOMAIN_REF',
+      (s: Spec) =>
+        void (s.faultDomains = [
+          { name: 'F', instances: ['MP'] },
+          { name: 'G', instances: ['MP'] },
+        ]),
+    ],
     [
       'DPC_VOTE_INTERVAL_SINGLE',
       (s: Spec) => void (s.bp[0] = { replicas: [{ ...s.bp[0]?.replicas[0], voteInterval: 1500 }] }),
@@ -195,6 +202,69 @@ describe('the MP catalogue', () => {
     expect(d.extra).toEqual(['instance SP2']);
   });
 
+  const fdoms = (): DpcCatalogue => {
+    const s = example();
+    s.faultDomains = [
+      { name: 'FDOM_1', description: 'shanghai', instances: ['MP', 'BP1'] },
+      { name: 'FDOM_2', instances: ['BP2'] },
+    ];
+    return dpcCatalogue(model(s));
+  };
+  it('fault domains last (003:L111-116), each created before its instances move in', () => {
+    const d = catalogueDiff(fdoms(), parseCatalogue(rows.rafts, rows.instances, rows.groups));
+    expect(d).toEqual({
+      statements: [
+        "SP_CREATE_FAULT_DOMAIN('FDOM_1', 'shanghai')",
+        "SP_FAULT_DOMAIN_MV_INST('FDOM_1', 'MP')",
+        "SP_FAULT_DOMAIN_MV_INST('FDOM_1', 'BP1')",
+        "SP_CREATE_FAULT_DOMAIN('FDOM_2', 'FDOM_2')",
+        "SP_FAULT_DOMAIN_MV_INST('FDOM_2', 'BP2')",
+      ],
+      conflicts: [],
+      extra: [],
+    });
+  });
+
+  // INFO1 = the k-th domain × 65536 (003:L145-161, L372-378)
+  const withInfo1 = (info: Record<string, string>) =>
+    rows.instances
+      .trim()
+      .split('\n')
+      .map((l) => `${l} ${info[l.split(' ')[1] ?? ''] ?? 'NULL'}`)
+      .join('\n');
+  it('a fault domain read back through INFO1: after a crash part-way only the missing moves; complete, nothing', () => {
+    const half = catalogueDiff(fdoms(), parseCatalogue(rows.rafts, withInfo1({ MP: '65536' }), rows.groups));
+    expect(half.statements).toEqual([
+      "SP_FAULT_DOMAIN_MV_INST('FDOM_1', 'BP1')",
+      "SP_CREATE_FAULT_DOMAIN('FDOM_2', 'FDOM_2')",
+      "SP_FAULT_DOMAIN_MV_INST('FDOM_2', 'BP2')",
+    ]);
+    const all = catalogueDiff(
+      fdoms(),
+      parseCatalogue(rows.rafts, withInfo1({ MP: '65536', BP1: '65536', BP2: '131072' }), rows.groups),
+    );
+    expect(all).toEqual({ statements: [], conflicts: [], extra: [] });
+  });
+
+  it('an instance in another fault domain is a conflict (never moved on its own); one the spec leaves out is said', () => {
+    const d = catalogueDiff(
+      fdoms(),
+      parseCatalogue(
+        rows.rafts,
+        withInfo1({ MP: '65536', BP1: '131072', BP2: '131072', SP1: '65536' }),
+        rows.groups,
+      ),
+    );
+    expect(d.statements).toEqual([]);
+    expect(d.conflicts).toEqual([
+      'BP1 is in fault domain 2 (INFO1 131072); the spec puts it in FDOM_1, domain 1',
+    ]);
+    expect(d.extra).toEqual(['SP1 in fault domain 1']);
+    // without fault domains in the spec, nothing is registered and what is there is said
+    const none = catalogueDiff(want, parseCatalogue(rows.rafts, withInfo1({ MP: '65536' }), rows.groups));
+    expect(none).toEqual({ statements: [], conflicts: [], extra: ['MP in fault domain 1'] });
+  });
+
   it('a RAFT group registered in another BP group is a conflict; a BP group or member the spec lacks is said', () => {
     const d = catalogueDiff(
       want,
@@ -294,5 +364,45 @@ describe('the DpcCluster plan (003 7.1)', () => {
       ['BP22/restore', '/dm/dpc_data/bp21/BACKUP_01_RAFT_2'],
       ['BP23/restore', '/dm/dpc_data/bp21/BACKUP_01_RAFT_2'],
     ]);
+  });
+
+  const shadow = (method: 'restore' | 'backup') => {
+    const s = parse(readFileSync(path.join(__dirname, '../../examples/7.5-dpc-shadow.yaml'), 'utf8')) as Spec;
+    s.shadowMethod = method;
+    return planCluster(model(s));
+  };
+  const step = (p: ReturnType<typeof shadow>, id: string) => {
+    const s = p.steps.find((x) => x.id === id);
+    if (!s) throw new Error(`no step ${id}`);
+    return s;
+  };
+  it('7.5.1 method 2 (restore): one set; the shadow restores it TO SHADOW', () => {
+    const p = shadow('restore');
+    expect(p.steps.some((s) => s.id === 'BP11/backup-shadow')).toBe(false);
+    expect(step(p, 'BP13/restore').params).toMatchObject({
+      backupDir: '/dm/dpc_data/bp11/BACKUP_01_RAFT_1',
+      shadow: true,
+    });
+  });
+
+  it('7.5.1 method 1 (backup): a second FULL SHADOW set of the stopped first member, restored plainly by the shadow alone', () => {
+    const p = shadow('backup');
+    const set = step(p, 'BP11/backup-shadow');
+    expect(set.params).toMatchObject({
+      kind: 'backup',
+      backupName: 'BACKUP_02',
+      backupDir: '/dm/dpc_data/bp11/BACKUP_02_RAFT_1',
+      shadow: true,
+      useAp: 2,
+    });
+    expect(set.after).toEqual(['BP11/backup']);
+    // the first member stays stopped until both sets exist
+    expect(step(p, 'BP11/raft-config').after).toEqual(['BP11/backup-shadow']);
+    const r13 = step(p, 'BP13/restore');
+    expect(r13.params).toMatchObject({ backupDir: '/dm/dpc_data/bp11/BACKUP_02_RAFT_1' });
+    expect(r13.params).not.toHaveProperty('shadow');
+    expect(r13.after).toContain('BP11/backup-shadow');
+    expect(step(p, 'BP12/restore').params).toMatchObject({ backupDir: '/dm/dpc_data/bp11/BACKUP_01_RAFT_1' });
+    expect(step(p, 'BP12/restore').params).not.toHaveProperty('shadow');
   });
 });

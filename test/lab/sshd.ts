@@ -2,7 +2,6 @@
 // addresses, started with -r (no re-exec: the re-exec path fails in some sandboxes).
 
 import * as fs from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { findTool } from './availability';
 import { hostRun, isAlive, type HostNs } from './host-exec';
 import { run } from './run';
@@ -68,8 +67,9 @@ async function readPid(pidFile: string): Promise<number | undefined> {
 export async function startSshd(ns: HostNs, paths: HostPaths): Promise<number> {
   const sshd = findTool('sshd');
   if (!sshd) throw new Error('sshd not found: apt-get install -y openssh-server');
-  // Privilege-separation directory that Debian's sshd insists on (normally made by systemd).
-  if (!existsSync('/run/sshd')) await fs.mkdir('/run/sshd', { mode: 0o755 });
+  // Privilege-separation directory that Debian's sshd insists on (normally made by systemd);
+  // several labs start at once, so make it without a check-then-create race
+  await fs.mkdir('/run/sshd', { mode: 0o755, recursive: true });
   await fs.rm(paths.pidFile, { force: true });
   await hostRun(ns, [sshd, '-r', '-f', paths.sshdConfig, '-E', paths.sshdLog]);
   const deadline = Date.now() + 10_000;

@@ -6,7 +6,13 @@ import { bareRows } from '../../dm/disql';
 import type { DpcCatalogue } from '../../plan/step';
 
 export const DPC_INSTANCE_QUERY =
-  'SELECT RAFT_ID, NAME, DPC_MODE, XMAL_PORT, INST_PORT, IP_INTERNAL FROM DPC_INSTANCE';
+  'SELECT RAFT_ID, NAME, DPC_MODE, XMAL_PORT, INST_PORT, IP_INTERNAL, INFO1 FROM DPC_INSTANCE';
+/**
+ * DPC_INSTANCE.INFO1 holds the instance's fault domain as id × 65536, NULL outside any: 003's
+ * tables show NULL before SP_FAULT_DOMAIN_MV_INST and 65536 after (L145-161), and the k-th
+ * domain's members at k × 65536 (L372-378, L755-758). The seed names no fault-domain table.
+ */
+export const FAULT_DOMAIN_UNIT = 65536;
 export const DPC_RAFT_QUERY = 'SELECT RAFT_ID, DPC_MODE, NAME FROM DPC_BP_RAFT';
 export const DPC_BP_GROUP_QUERY = 'SELECT NAME, RAFT_NUM, RAFT_INFO FROM DPC_BP_GROUP';
 /** On an SP: one row per running instance of the system (003 7.1.7); on an MP or a BP, its own row. */
@@ -25,6 +31,8 @@ export interface CatalogueRows {
     apPort: number;
     port: number;
     ipInternal: string;
+    /** The fault domain's id (its creation order from 1), or null. */
+    faultDomain: number | null;
   }[];
   groups: { name: string; raftNum: number; raftIds: number[] }[];
 }
@@ -48,13 +56,14 @@ export function parseCatalogue(rafts: string, instances: string, groups: string)
       .map(([id, role, name]) => ({ id: num(id), role: role ?? '', name: name ?? '' })),
     instances: bareRows(instances)
       .filter((r) => r.length >= 6 && /^\d+$/.test(r[0] ?? ''))
-      .map(([raftId, name, role, ap, port, ip]) => ({
+      .map(([raftId, name, role, ap, port, ip, info1]) => ({
         raftId: num(raftId),
         name: name ?? '',
         role: role ?? '',
         apPort: num(ap),
         port: num(port),
         ipInternal: ip ?? '',
+        faultDomain: /^\d+$/.test(info1 ?? '') ? Math.floor(num(info1) / FAULT_DOMAIN_UNIT) || null : null,
       })),
     groups: bareRows(groups)
       .filter((r) => r.length >= 3 && /^\d+$/.test(r[1] ?? ''))
@@ -143,12 +152,34 @@ export function catalogueDiff(want: DpcCatalogue, have: CatalogueRows): Catalogu
     for (const i of want.instances.filter((x) => x.raft === r.name)) instance(i);
   }
 
+  // 003:L111-116: fault domains last, each created before its instances move in
+  const domainOf = new Map<string, number>();
+  (want.faultDomains ?? []).forEach((f, k) => {
+    const id = k + 1;
+    const seen = have.instances.some((i) => i.faultDomain === id);
+    if (!seen) statements.push(`SP_CREATE_FAULT_DOMAIN(${q(f.name)}, ${q(f.description)})`);
+    for (const inst of f.instances) {
+      domainOf.set(inst.toUpperCase(), id);
+      const row = instByName.get(inst.toUpperCase());
+      if (!row || row.faultDomain === null)
+        statements.push(`SP_FAULT_DOMAIN_MV_INST(${q(f.name)}, ${q(inst)})`);
+      else if (row.faultDomain !== id)
+        conflicts.push(
+          `${inst} is in fault domain ${row.faultDomain} (INFO1 ${row.faultDomain * FAULT_DOMAIN_UNIT}); the spec puts it in ${f.name}, domain ${id}`,
+        );
+    }
+  });
+  const extraDomains = have.instances
+    .filter((i) => i.faultDomain !== null && !domainOf.has(i.name.toUpperCase()))
+    .map((i) => `${i.name} in fault domain ${i.faultDomain}`);
+
   const wantInst = new Set(want.instances.map((i) => i.name.toUpperCase()));
   const wantRaft = new Set(['MP_RAFT', ...want.rafts.map((r) => r.name.toUpperCase())]);
   const extra = [
     ...have.instances.filter((i) => !wantInst.has(i.name.toUpperCase())).map((i) => `instance ${i.name}`),
     ...have.rafts.filter((r) => !wantRaft.has(r.name.toUpperCase())).map((r) => `RAFT group ${r.name}`),
     ...extraGroups,
+    ...extraDomains,
   ];
   return { statements, conflicts, extra };
 }

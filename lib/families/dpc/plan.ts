@@ -45,6 +45,15 @@ export function dpcCatalogue(model: DpcModel): DpcCatalogue {
       ...model.spRafts.flatMap((r) => r.members.map((n) => inst(n, r.name, model.spStatus, 'NORMAL'))),
     ],
     bpGroups: model.bpGroups.map((g) => ({ name: g.name, description: g.description, rafts: [...g.rafts] })),
+    ...(model.faultDomains.length
+      ? {
+          faultDomains: model.faultDomains.map((f) => ({
+            name: f.name,
+            description: f.description,
+            instances: [...f.instances],
+          })),
+        }
+      : {}),
   };
 }
 
@@ -72,6 +81,9 @@ export function dpcRecord(model: DpcModel): DpcRecord {
       members: r.members.map(member),
     })),
     bpGroups: model.bpGroups.map((g) => ({ name: g.name, rafts: g.rafts })),
+    ...(model.faultDomains.length
+      ? { faultDomains: model.faultDomains.map((f) => ({ name: f.name, instances: f.instances })) }
+      : {}),
   });
   return { path: path.join(model.dmHome, 'dmdeploy', `dpc-${model.name}.json`), content };
 }
@@ -190,7 +202,7 @@ export function planDpc(model: DpcModel): Plan {
     id: 'cluster/register',
     phase: 'register',
     host: mp1.host,
-    title: `register ${catalogue.instances.length} instances, ${catalogue.rafts.length} RAFT groups and ${catalogue.bpGroups.length} BP groups on ${mp1.name}`,
+    title: `register ${catalogue.instances.length} instances, ${catalogue.rafts.length} RAFT groups${catalogue.faultDomains ? `, ${catalogue.bpGroups.length} BP groups and ${catalogue.faultDomains.length} fault domains` : ` and ${catalogue.bpGroups.length} BP groups`} on ${mp1.name}`,
     manual: mpRaft ? '003 7.3.4, 7.3.5' : '003 7.1.4, 7.1.5',
     after: [mp1Start],
     params: { kind: 'dpc-register', mps: mpServers, catalogue, record },
@@ -205,45 +217,58 @@ export function planDpc(model: DpcModel): Plan {
   const formGroup = (raft: DpcRaft, bootstrapped: string, stopFirst: boolean): string => {
     const [m0, ...rest] = raft.members;
     if (!m0) throw new Error(`${raft.name}: no member`);
+    const manual = raft.role === 'MP' ? '003 7.3.5' : '003 7.2.6';
     // named by its group: a set is restored to its own group's members only (003:L414)
-    const backupDir = backupDirOf(raft, m0);
-    const backup = add({
-      id: `${m0.name}/backup`,
-      phase: 'backup',
-      host: m0.host,
-      title: `offline full backup of ${m0.name} to ${backupDir}${stopFirst ? ', after its normal stop' : ''}`,
-      manual: raft.role === 'MP' ? '003 7.3.5' : '003 7.2.6',
-      after: [bootstrapped],
-      params: {
-        kind: 'backup',
-        ...server(m0),
-        backupDir,
-        backupName: BACKUP_SET,
-        useAp: 2,
-        ...(stopFirst ? { stopFirst: true } : {}),
-      },
-    });
-    backups.push(backup);
-    const copies = new Map<string, string>();
-    for (const h of [...new Set(rest.map((m) => m.host))].filter((h) => h !== m0.host))
-      copies.set(
-        h,
-        add({
-          id: `${h}/copy-backup-${raft.name}`,
-          phase: 'copy',
-          host: h,
-          title: `copy ${m0.host}:${backupDir} here`,
-          manual: raft.role === 'MP' ? '003 7.3.5' : '003 7.2.6',
-          after: [backup],
-          params: {
-            kind: 'copy-backup',
-            fromHost: m0.host,
-            backupDir,
-            serves: { group: raft.name, instances: rest.filter((m) => m.host === h).map((m) => m.name) },
-          },
-        }),
-      );
+    const takeSet = (set: GroupSet, after: string) => {
+      const dir = setDirOf(raft, m0, set);
+      const served = rest.filter((m) => setOf(model, m) === set);
+      const backup = add({
+        id: `${m0.name}/${set === 'shadow' ? 'backup-shadow' : 'backup'}`,
+        phase: 'backup',
+        host: m0.host,
+        title: `offline ${set === 'shadow' ? 'FULL SHADOW' : 'full'} backup of ${m0.name} to ${dir}${stopFirst && set === 'replica' ? ', after its normal stop' : ''}`,
+        manual: set === 'shadow' ? '003 7.5.1' : manual,
+        after: [after],
+        params: {
+          kind: 'backup',
+          ...server(m0),
+          backupDir: dir,
+          backupName: set === 'shadow' ? SHADOW_SET : BACKUP_SET,
+          useAp: 2,
+          ...(stopFirst && set === 'replica' ? { stopFirst: true } : {}),
+          ...(set === 'shadow' ? { shadow: true } : {}),
+        },
+      });
+      backups.push(backup);
+      const copies = new Map<string, string>();
+      for (const h of [...new Set(served.map((m) => m.host))].filter((h) => h !== m0.host))
+        copies.set(
+          h,
+          add({
+            id: `${h}/copy-backup-${raft.name}${set === 'shadow' ? '-shadow' : ''}`,
+            phase: 'copy',
+            host: h,
+            title: `copy ${m0.host}:${dir} here`,
+            manual: set === 'shadow' ? '003 7.5.1' : manual,
+            after: [backup],
+            params: {
+              kind: 'copy-backup',
+              fromHost: m0.host,
+              backupDir: dir,
+              serves: { group: raft.name, instances: served.filter((m) => m.host === h).map((m) => m.name) },
+            },
+          }),
+        );
+      return { backup, dir, copies };
+    };
+    const replicaSet = takeSet('replica', bootstrapped);
+    // 7.5.1 method 1: a second, FULL SHADOW set of the same stopped member, for the shadows alone
+    const shadowSet = rest.some((m) => setOf(model, m) === 'shadow')
+      ? takeSet('shadow', replicaSet.backup)
+      : undefined;
+    const backup = shadowSet?.backup ?? replicaSet.backup;
     const mounts = raft.members.map((m) => {
+      const set = (setOf(model, m) === 'shadow' ? shadowSet : undefined) ?? replicaSet;
       const built =
         m === m0
           ? backup
@@ -251,16 +276,16 @@ export function planDpc(model: DpcModel): Plan {
               id: `${m.name}/restore`,
               phase: 'restore',
               host: m.host,
-              title: `RESTORE ${m.name}${m.shadow ? ' TO SHADOW' : ''} from ${m0.name}'s set, UPDATE DB_MAGIC`,
-              manual: m.shadow ? '003 7.5.1' : raft.role === 'MP' ? '003 7.3.5' : '003 7.2.6',
-              after: [backup, cfg(m), ...(copies.has(m.host) ? [copies.get(m.host) ?? ''] : [])],
+              title: `RESTORE ${m.name}${restoreToShadow(model, m) ? ' TO SHADOW' : ''} from ${m0.name}'s ${set === shadowSet ? 'FULL SHADOW ' : ''}set, UPDATE DB_MAGIC`,
+              manual: m.shadow ? '003 7.5.1' : manual,
+              after: [set.backup, cfg(m), ...(set.copies.has(m.host) ? [set.copies.get(m.host) ?? ''] : [])],
               params: {
                 kind: 'restore',
                 ...server(m),
-                backupDir,
+                backupDir: set.dir,
                 forStandby: false,
                 useAp: 2,
-                ...(m.shadow ? { shadow: true } : {}),
+                ...(restoreToShadow(model, m) ? { shadow: true } : {}),
               },
             });
       const raftConfig = add({
@@ -382,10 +407,20 @@ function dmIniPorts(n: DpcNode) {
 
 /** The offline backup set of a RAFT group's first member (003 7.2.6: BACKUP_01). */
 export const BACKUP_SET = 'BACKUP_01';
+/** The FULL SHADOW set of 7.5.1 method 1 (003:L1076: BACKUP_02). */
+export const SHADOW_SET = 'BACKUP_02';
 
-/** <first member's path>/BACKUP_01_<group>: copies land at the same path, never one group's in another's. */
-export const backupDirOf = (raft: DpcRaft, m0: DpcNode): string =>
-  path.join(m0.initPath, `${BACKUP_SET}_${raft.name}`);
+/** Which of its group's sets a member is restored from: shadows take the FULL SHADOW one under method 1. */
+type GroupSet = 'replica' | 'shadow';
+const setOf = (model: DpcModel, m: DpcNode): GroupSet =>
+  m.shadow && model.shadowMethod === 'backup' ? 'shadow' : 'replica';
+/** 7.5.1 method 2: a shadow restored from the ordinary set says TO SHADOW. */
+const restoreToShadow = (model: DpcModel, m: DpcNode): boolean =>
+  !!m.shadow && model.shadowMethod !== 'backup';
+
+/** <first member's path>/BACKUP_0n_<group>: copies land at the same path, never one group's in another's. */
+export const setDirOf = (raft: DpcRaft, m0: DpcNode, set: GroupSet = 'replica'): string =>
+  path.join(m0.initPath, `${set === 'shadow' ? SHADOW_SET : BACKUP_SET}_${raft.name}`);
 
 /** 003 7.1.8: exit the SPs, then the BPs, then the MP; a wrong order may bring the rest down. Data kept unless purgeData. */
 function planDpcTeardown(model: DpcModel, deploySteps: readonly Step[]): Step[] {
@@ -433,7 +468,12 @@ function planDpcTeardown(model: DpcModel, deploySteps: readonly Step[]): Step[] 
         path.join(n.initPath, n.dbName),
         ...[model.mp, ...model.bpRafts]
           .filter((r) => isMultiReplica(r) && r.members.some((m) => m.host === n.host))
-          .map((r) => backupDirOf(r, r.members[0] ?? n))
+          .flatMap((r) => [
+            setDirOf(r, r.members[0] ?? n),
+            ...(r.members.some((m) => setOf(model, m) === 'shadow')
+              ? [setDirOf(r, r.members[0] ?? n, 'shadow')]
+              : []),
+          ])
           .filter((d, i, all) => all.indexOf(d) === i && !(byHost.get(n.host) ?? []).includes(d)),
       ]);
     for (const [host, paths] of [...byHost].sort(([a], [b]) => (a < b ? -1 : 1)))

@@ -396,26 +396,6 @@ const ownRules: readonly Rule<DpcRuleContext>[] = [
         );
     },
   }),
-  rule({
-    code: 'DPC_NOT_BUILT',
-    severity: 'error',
-    manual: '003 7.1.4, 7.5.1',
-    rule: 'Fault domains (no seed table reads them back, so a resumed apply could not tell what is registered) and shadowMethod backup (FULL SHADOW) are refused: not built yet.',
-    check({ model }, report) {
-      if (model.faultDomains.length)
-        report(
-          'faultDomains',
-          'dmdeploy does not register fault domains yet: 003 names no table to read them back, so a resumed apply could not tell which exist',
-          'remove faultDomains (they are optional, 003 7.1.4 "可选"); register them on the MP yourself with SP_CREATE_FAULT_DOMAIN and SP_FAULT_DOMAIN_MV_INST',
-        );
-      if (model.shadowMethod === 'backup')
-        report(
-          'shadowMethod',
-          'shadowMethod backup (BACKUP ... FULL SHADOW, 7.5.1 method 1) is not built yet',
-          'use shadowMethod restore (RESTORE ... TO SHADOW from the group backup, 7.5.1 method 2), the default',
-        );
-    },
-  }),
 ];
 
 /** Every rule a DpcCluster is held to: its own, and the Terraform ones every family shares. */

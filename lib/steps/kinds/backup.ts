@@ -46,9 +46,11 @@ export const backup: StepKindImpl<StepOf<'backup'>> = {
     );
     await runRman(
       r,
-      rman.backup(p.iniPath, p.backupName, p.backupDir),
+      p.shadow
+        ? rman.backupShadow(p.iniPath, p.backupName, p.backupDir)
+        : rman.backup(p.iniPath, p.backupName, p.backupDir),
       p.dcrIni,
-      'BACKUP DATABASE',
+      p.shadow ? 'BACKUP DATABASE ... FULL SHADOW' : 'BACKUP DATABASE',
       'read the message; check the disk space under the backup directory, then apply again',
       this.timeoutMs,
       p.useAp,

@@ -263,7 +263,11 @@ export async function dpcRecordRefusals(ctx: StepContext, record: DpcRecord): Pr
 
 /** What differs between two records, group by group (one line). */
 function recordDiff(have: string, want: string): string {
-  type Rec = { rafts: { name: string; members: Record<string, unknown>[] }[]; bpGroups: unknown[] };
+  type Rec = {
+    rafts: { name: string; members: Record<string, unknown>[] }[];
+    bpGroups: unknown[];
+    faultDomains?: unknown[];
+  };
   let a: Rec;
   let b: Rec;
   try {
@@ -286,6 +290,8 @@ function recordDiff(have: string, want: string): string {
   }
   if (JSON.stringify(a.bpGroups) !== JSON.stringify(b.bpGroups))
     diffs.push(`BP groups registered as ${JSON.stringify(a.bpGroups)}`);
+  if (JSON.stringify(a.faultDomains ?? []) !== JSON.stringify(b.faultDomains ?? []))
+    diffs.push(`fault domains registered as ${JSON.stringify(a.faultDomains ?? [])}`);
   return diffs.join('; ') || 'the record differs';
 }
 
@@ -313,7 +319,7 @@ async function diffOnMp(r: Remote & { mp: Member }, step: StepOf<'dpc-register'>
     r.fail(
       `the MP's catalogue contradicts the spec: ${diff.conflicts.join('; ')}`,
       '',
-      'dmdeploy never drops or re-registers a DMDPC instance (a registered node reads its ports from the MP); put the registered values back in the spec, or drop and register it yourself with every node stopped',
+      'dmdeploy never drops or re-registers a DMDPC instance (a registered node reads its ports from the MP) nor moves one between fault domains; put the registered values back in the spec, or change the registration yourself (with every node stopped for an instance; SP_FAULT_DOMAIN_MV_INST for a fault domain)',
     );
   return diff;
 }
@@ -345,7 +351,10 @@ export const dpcRegister: StepKindImpl<StepOf<'dpc-register'>> = {
         r.fail(
           `${stmt} on ${r.mp.instance} failed${done.length ? ` (${done.length} registered before it)` : ''}`,
           dmMessage(`${res.stdout}\n${res.stderr}`),
-          "read the MP's message; fix the spec or the MP, then apply again (what is registered stays)",
+          stmt.startsWith('SP_CREATE_FAULT_DOMAIN')
+            ? // a domain shows only through its members' INFO1: one created by an interrupted apply is unseen
+              "read the MP's message; if an interrupted apply created the domain, it holds no instance yet: move one of its instances in yourself with SP_FAULT_DOMAIN_MV_INST, then apply again"
+            : "read the MP's message; fix the spec or the MP, then apply again (what is registered stays)",
         );
       done.push(stmt);
     }

@@ -179,7 +179,6 @@ export function applyProc(
           );
         raftId = r.id;
       }
-      const k = cat.insts.filter((i) => i.raftId === raftId).length + 1;
       const row: DpcInst = {
         raftId,
         instId: 4096 + cat.insts.length,
@@ -193,8 +192,8 @@ export function applyProc(
         sysStatus: 6,
         status,
         description: desc,
-        // 003:L372-378, L755-758: MP and BP rows show k*65536 for the k-th member of their group
-        info1: mode === 'SP' ? null : k * 65536,
+        // outside any fault domain until SP_FAULT_DOMAIN_MV_INST (003:L145-161)
+        info1: null,
       };
       cat.insts.push(row);
       return { proc: name, instance: inst, mode, raftId, instId: row.instId };
@@ -258,7 +257,7 @@ export function applyProc(
       const d = a[1] === null ? '' : str(1, 'description', true);
       if (cat.fdoms.some((x) => up(x.name) === up(f)))
         throw refuse(`${name}: fault domain ${f} already exists`);
-      cat.fdoms.push({ name: f, description: d, insts: [] });
+      cat.fdoms.push({ id: cat.fdoms.length + 1, name: f, description: d, insts: [] });
       return { proc: name, faultDomain: f };
     }
     case 'SP_FAULT_DOMAIN_MV_INST': {
@@ -279,6 +278,9 @@ export function applyProc(
         );
       for (const d of cat.fdoms) d.insts = d.insts.filter((x) => up(x) !== up(row.name));
       dom.insts.push(row.name);
+      // INFO1 = the domain's id × 65536: NULL before the move and 65536 after for FDOM_1
+      // (003:L145-161); FDOM_k's members at k × 65536 (003:L372-378, L755-758)
+      row.info1 = dom.id * 65536;
       return { proc: name, faultDomain: dom.name, instance: row.name };
     }
   }

@@ -82,7 +82,7 @@ export interface DpcCatalog {
   rafts: { id: number; name: string; mode: DpcRole }[];
   groups: { id: number; name: string; description: string; rafts: number[] }[];
   insts: DpcInst[];
-  fdoms: { name: string; description: string; insts: string[] }[];
+  fdoms: { id: number; name: string; description: string; insts: string[] }[];
 }
 
 export interface NodeRuntime {
