@@ -16,7 +16,15 @@ import type { AnyModel } from '../spec/model';
 
 export { topoSort } from './topo';
 import { planGroup } from './group';
-import { dscNode, fileOf, monitorFiles, mppInstances, server, type PlanBuilder } from './parts';
+import {
+  dscNode,
+  fileOf,
+  monitorFiles,
+  monitoringIni,
+  mppInstances,
+  server,
+  type PlanBuilder,
+} from './parts';
 import { planTeardown } from './teardown';
 import { planMppCtl } from './mpp';
 
@@ -120,6 +128,7 @@ export function planDataGuard(model: ClusterModel): Plan {
         iniPath: f.path,
         confirm: model.monitor?.confirm ?? false,
         files: [fileOf(f)],
+        monitoringIni: monitoringIni(model, f),
       },
     }),
   );

@@ -8,7 +8,8 @@ import path from 'node:path/posix';
 import { canonicalJson } from './manifest';
 import type { GroupModel } from '../spec/model';
 import { ALL_HOSTS } from './step';
-import { joinsGroup, node0, server, type PlanBuilder } from './parts';
+import { monDwIp } from '../render/topology';
+import { joinsGroup, monitorFiles, monitoringIni, node0, optional, server, type PlanBuilder } from './parts';
 
 /** The steps added, in order: what the group's watchers wait for besides its mode steps. */
 export function planMembership(
@@ -18,6 +19,7 @@ export function planMembership(
   lastJoinSoFar: string | undefined,
 ): string[] {
   const { model, add, steps } = b;
+  const monitor = monitorFiles(b.files)[0];
   const pMode = modesSoFar[0] ?? '';
   const modes: string[] = [...modesSoFar];
   let lastJoin = lastJoinSoFar;
@@ -37,6 +39,11 @@ export function planMembership(
           group: group.name,
           watcherIni: path.join(s.configPath, 'dmwatcher.ini'),
           ...(model.purgeData ? { purge: s.configPath } : {}),
+          // §6.18: detached from a monitor that knows its watcher, which the spec's no longer names
+          ...optional(
+            'monitoringIni',
+            monitor && monitoringIni(model, monitor, [{ group: group.name, dwIp: monDwIp(model, db) }]),
+          ),
           ...server(s),
         },
       });

@@ -5,6 +5,8 @@
  */
 import path from 'node:path/posix';
 import type { RenderedFile } from '../render';
+import { monitoringMode, renderDmMonitor, type ExtraDwIp } from '../render/dmmonitor';
+import { writeIni } from '../render/ini';
 import {
   isGuardMember,
   isMpp,
@@ -115,4 +117,17 @@ export function mppInstances(model: ClusterModel): InstanceModel[] {
 
 export function monitorFiles(files: readonly RenderedFile[]): RenderedFile[] {
   return files.filter((f) => f.role === 'dmmonitor.ini');
+}
+
+/**
+ * The monitoring-mode copy (§4.4) of the rendered dmmonitor.ini `f`, rendered as `f` was (a
+ * multi-instance monitor's for the instance on f's host, 7.2.5.2), with `extra` databases.
+ */
+export function monitoringIni(
+  model: ClusterModel,
+  f: RenderedFile,
+  extra: readonly ExtraDwIp[] = [],
+): string {
+  const self = model.monitor?.multi?.instances.find((i) => i.host === f.host);
+  return writeIni(monitoringMode(renderDmMonitor(model, self), extra));
 }

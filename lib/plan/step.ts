@@ -250,6 +250,11 @@ export type StepParams =
       watcherIni: string;
       /** purgeData: its database directory, removed once it is stopped. */
       purge?: string;
+      /**
+       * The monitoring-mode dmmonitor.ini it is detached and stopped from (§6.18): the cluster's
+       * with its MON_DW_IP back in its group. None without a monitor.
+       */
+      monitoringIni?: string;
     } & Server)
   | {
       /**
@@ -265,7 +270,17 @@ export type StepParams =
       configDigest: string;
     }
   | { kind: 'watcher'; iniPath: string; instances: Server[] }
-  | { kind: 'monitor'; iniPath: string; confirm: boolean; files: StepFile[] }
+  | {
+      kind: 'monitor';
+      iniPath: string;
+      confirm: boolean;
+      files: StepFile[];
+      /**
+       * The monitoring-mode copy of its dmmonitor.ini (render/dmmonitor.ts monitoringMode), which
+       * steps and `status` send commands and `show` from (§4.4); this step does not write it.
+       */
+      monitoringIni: string;
+    }
   | {
       kind: 'verify';
       groups: VerifyGroup[];
@@ -276,7 +291,12 @@ export type StepParams =
       /** MPP: every dmmpp.ctl, which must be identical (7.4.3.4). */
       mppCtl?: { host: string; path: string }[];
     }
-  | { kind: 'stop-auto-restart'; groups: { name: string; oguid: number; monDwIps: string[] }[] }
+  | {
+      kind: 'stop-auto-restart';
+      groups: { name: string; oguid: number; monDwIps: string[] }[];
+      /** The monitoring-mode dmmonitor.ini of these groups it sends the commands from (§4.4 item 31). */
+      monitoringIni: string;
+    }
   | { kind: 'stop-monitor'; iniPath: string }
   | { kind: 'stop-watcher'; iniPath: string }
   | ({ kind: 'stop-server' } & Server)

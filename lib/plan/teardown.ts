@@ -1,6 +1,8 @@
 /** The teardown plan of §6.4 (cdktf destroy). */
 import path from 'node:path/posix';
 import type { RenderedFile } from '../render';
+import { renderGroupsMonitor } from '../render/dmmonitor';
+import { writeIni } from '../render/ini';
 import { monDwIp, watcherUnits } from '../render/topology';
 import type { ClusterModel, DatabaseModel } from '../spec/model';
 import type { Step } from './step';
@@ -38,6 +40,7 @@ export function planTeardown(model: ClusterModel, files: readonly RenderedFile[]
           oguid: g.oguid,
           monDwIps: g.databases.map((d) => monDwIp(model, d)),
         })),
+        monitoringIni: writeIni(renderGroupsMonitor(model, restarting)),
       },
     });
   if (model.monitor?.confirm)

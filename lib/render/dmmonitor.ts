@@ -3,7 +3,7 @@
  * one MON_DW_IP per database = MAL_HOST:MAL_DW_PORT, DMDSC nodes joined by '/' (7.5.9).
  * A multi-instance monitor (7.2.5.2) gets one file per instance, identical but MON_ID/MON_NAME.
  */
-import type { ClusterModel, MonitorInstanceModel } from '../spec/model';
+import type { ClusterModel, GroupModel, MonitorInstanceModel } from '../spec/model';
 import type { IniDoc, IniEntry, IniSection } from './ini';
 import { monDwIp } from './topology';
 
@@ -45,4 +45,55 @@ export function renderDmMonitor(model: ClusterModel, self?: MonitorInstanceModel
       ],
     });
   return { globals, sections };
+}
+
+/** A database put in a monitoring copy's group besides the spec's: its MON_DW_IP. */
+export interface ExtraDwIp {
+  group: string;
+  dwIp: string;
+}
+
+/**
+ * The monitoring-mode copy of a dmmonitor.ini that dmdeploy writes to a temporary directory and
+ * sends commands or `show` from (§4.4): MON_DW_CONFIRM = 0, so the confirm monitor keeps its role
+ * (a second confirm monitor exits, §3.3, §4.1); no MON_LOG_PATH, so its log goes into the copy's own
+ * directory (§4.5, §5.5), removed with it and never into the confirm monitor's. `extra`
+ * databases are listed in their groups after the spec's.
+ */
+export function monitoringMode(doc: IniDoc, extra: readonly ExtraDwIp[] = []): IniDoc {
+  return {
+    globals: doc.globals
+      .filter(([k]) => k !== 'MON_LOG_PATH')
+      .map(([k, v]): IniEntry => (k === 'MON_DW_CONFIRM' ? [k, 0] : [k, v])),
+    sections: doc.sections.map((s) => ({
+      name: s.name,
+      entries: [
+        ...s.entries,
+        ...extra.filter((e) => e.group === s.name).map((e): IniEntry => ['MON_DW_IP', e.dwIp]),
+      ],
+    })),
+  };
+}
+
+/**
+ * A monitoring-mode monitor of `groups` alone, whether or not the spec has a monitor: teardown
+ * sends `set group <g> auto restart off` from it (§4.4 item 31), and may run where the deploy's
+ * dmmonitor.ini is gone. It keeps no log (MON_LOG_INTERVAL = 0, §5.5).
+ */
+export function renderGroupsMonitor(model: ClusterModel, groups: readonly GroupModel[]): IniDoc {
+  return monitoringMode({
+    globals: [
+      ['MON_DW_CONFIRM', 0],
+      ['MON_LOG_INTERVAL', 0],
+      ['MON_LOG_FILE_SIZE', 32],
+      ['MON_LOG_SPACE_LIMIT', 0],
+    ],
+    sections: groups.map((g) => ({
+      name: g.name,
+      entries: [
+        ['MON_INST_OGUID', g.oguid],
+        ...g.databases.map((d) => ['MON_DW_IP', monDwIp(model, d)] as const),
+      ],
+    })),
+  });
 }

@@ -1,24 +1,33 @@
 /**
- * Monitor commands that need a login (§4.4), sent from a monitoring-mode copy of the plan's
- * dmmonitor.ini (MON_DW_CONFIRM = 0, its log in a temporary directory) run on the step's host,
- * so the confirm monitor is left alone. SYSDBA's password goes on dmmonitor's standard input.
+ * Monitor commands that need a login (§4.4), and `show`, sent from a monitoring-mode dmmonitor.ini
+ * the plan carries (rendered by render/dmmonitor.ts monitoringMode: MON_DW_CONFIRM = 0, its log
+ * beside it), written as it is to a temporary directory on the step's host and removed
+ * afterwards: the confirm monitor is left alone. SYSDBA's password goes on dmmonitor's stdin.
  */
 import path from 'node:path/posix';
 import { shQuote } from '../ssh';
+import type { Step } from '../plan';
 import type { Remote } from './remote';
 
-/** The plan's (first) dmmonitor.ini, or undefined when the cluster has no monitor. */
-export function planMonitorIni(r: Remote): string | undefined {
-  for (const s of r.ctx.plan.steps)
-    if (s.params.kind === 'monitor') return s.params.files.find((f) => f.role === 'dmmonitor.ini')?.content;
-  return undefined;
+type MonitorStep = Step & { params: { kind: 'monitor' } };
+
+/** The plan's monitor steps, the first one first. */
+function monitorSteps(r: Remote): MonitorStep[] {
+  return r.ctx.plan.steps.filter((s): s is MonitorStep => s.params.kind === 'monitor');
 }
 
 /**
- * `run` with a monitoring-mode copy of `ini` (MON_DW_CONFIRM = 0, its log in the copy's temporary
- * directory) on the step's host, removed afterwards: the confirm monitor is left alone.
+ * The monitoring-mode copy the plan renders for its dmmonitor.ini at `iniPath` on `host`, else
+ * for its first one; undefined when the cluster has no monitor.
  */
-export async function withMonitoringCopy<T>(
+export function planMonitoringIni(r: Remote, at?: { host: string; iniPath: string }): string | undefined {
+  const steps = monitorSteps(r);
+  const mine = at && steps.find((s) => s.host === at.host && s.params.iniPath === at.iniPath);
+  return (mine ?? steps[0])?.params.monitoringIni;
+}
+
+/** `run` with `ini`, a monitoring-mode dmmonitor.ini, in a temporary directory on the step's host, removed afterwards. */
+export async function withMonitoringIni<T>(
   r: Remote,
   ini: string,
   run: (file: string) => Promise<T>,
@@ -26,25 +35,22 @@ export async function withMonitoringCopy<T>(
   const dir = (await r.must('mktemp -d', 'mktemp', `check /tmp on ${r.host}`)).stdout.trim();
   const file = path.join(dir, 'dmmonitor.ini');
   try {
-    const text = ini
-      .replace(/^(\s*MON_DW_CONFIRM\s*=\s*)\S+/m, '$10')
-      .replace(/^(\s*MON_LOG_PATH\s*=\s*)\S+/m, `$1${dir}`);
-    await r.ctx.ex.writeFile(r.host, file, text, { mode: 0o600 });
+    await r.ctx.ex.writeFile(r.host, file, ini, { mode: 0o600 });
     return await run(file);
   } finally {
     await r.exec(`rm -rf ${shQuote(dir)}`);
   }
 }
 
-/** Logged in as SYSDBA (the password on stdin), `commands` from a monitoring-mode copy of `ini`. */
+/** Logged in as SYSDBA (the password on stdin), `commands` from the monitoring-mode `ini`. */
 export async function runMonitorCommands(
   r: Remote,
   commands: readonly string[],
   hint: string,
-  ini: string | undefined = planMonitorIni(r),
+  ini: string | undefined = planMonitoringIni(r),
 ): Promise<void> {
   if (!ini) r.fail('the cluster has no monitor to send the commands from', '', hint);
-  await withMonitoringCopy(r, ini, (file) =>
+  await withMonitoringIni(r, ini, (file) =>
     r.must(`${shQuote(r.bin('dmmonitor'))} ${shQuote(file)}`, `dmmonitor: ${commands.join('; ')}`, hint, {
       stdin: ['login', 'SYSDBA', r.password(), ...commands, 'exit', ''].join('\n'),
       timeoutMs: 60_000,

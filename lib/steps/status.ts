@@ -20,7 +20,7 @@ import type { StepContext } from './context';
 import { Remote } from './remote';
 import { pendingRestart } from './pending';
 import { deployedRecord } from '../plan/deployed';
-import { withMonitoringCopy } from './monitor-session';
+import { planMonitoringIni, withMonitoringIni } from './monitor-session';
 
 export interface DatabaseStatus {
   group: string;
@@ -120,11 +120,15 @@ function unreachableCause(e: unknown): string {
   return `does not answer: ${e instanceof Error ? (e.message.split('\n')[0] ?? '') : String(e)}`;
 }
 
-/** `show` from a monitoring-mode copy of dmmonitor.ini (MON_DW_CONFIRM = 0), so the confirm monitor is untouched. */
+/**
+ * `show` from the plan's monitoring-mode copy of the dmmonitor.ini at `iniPath` (MON_DW_CONFIRM =
+ * 0, §4.4), so the confirm monitor is untouched.
+ */
 async function monitorShow(ctx: StepContext, step: Step, host: string, iniPath: string) {
   const r = new Remote(ctx, step, host);
-  const ini = (await ctx.ex.readFile(host, iniPath)).toString('utf8');
-  const res = await withMonitoringCopy(r, ini, (file) =>
+  const ini = planMonitoringIni(r, { host, iniPath });
+  if (!ini) return { answered: false, groups: [] };
+  const res = await withMonitoringIni(r, ini, (file) =>
     r.tool('dmmonitor', [file], { stdin: 'show\nexit\n', timeoutMs: 60_000 }),
   );
   return { answered: res.exitCode === 0, groups: parseMonitorShow(res.stdout) };

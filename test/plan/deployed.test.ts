@@ -14,6 +14,7 @@ import {
   type LiveChange,
 } from '../../lib/plan/deployed';
 import { planCluster } from '../../lib/plan';
+import { parseIni } from '../../lib/render/ini';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { validateSpec } from '../../lib/validate';
 import { realtimePair } from '../support/specs';
@@ -202,6 +203,18 @@ describe('changes against a deployed cluster', () => {
     const after = three(true);
     const leave = after.steps.find((x) => x.id === 'GRP1_RT_03/leave');
     expect(leave?.params).toMatchObject({ kind: 'leave', group: 'GRP1', instance: 'GRP1_RT_03' });
+    // detached and stopped (§6.18) from a monitoring-mode dmmonitor.ini the plan renders, which
+    // still names its watcher at MAL_HOST:MAL_DW_PORT; the monitor's own no longer does
+    const ini = leave?.params.kind === 'leave' ? (leave.params.monitoringIni ?? '') : '';
+    expect(parseIni(ini).globals).toContainEqual(['MON_DW_CONFIRM', '0']);
+    expect(parseIni(ini).sections.find((x) => x.name === 'GRP1')?.entries).toEqual([
+      ['MON_INST_OGUID', '7001'],
+      ['MON_DW_IP', '198.18.0.11:5253'],
+      ['MON_DW_IP', '198.18.0.12:5253'],
+      ['MON_DW_IP', '198.18.0.13:52143'],
+    ]);
+    const monitor = after.steps.find((x) => x.params.kind === 'monitor')?.params;
+    expect(monitor?.kind === 'monitor' && monitor.files[0]?.content).not.toMatch(/198\.18\.0\.13/);
     // none of its own steps stay: only the leave carries it
     expect(after.steps.filter((x) => x.id.startsWith('GRP1_RT_03/')).map((x) => x.id)).toEqual([
       'GRP1_RT_03/leave',

@@ -18,6 +18,7 @@ import {
 } from '../../lib/plan';
 import type { ClusterModel } from '../../lib/spec/model';
 import { canonicalJson } from '../../lib/plan/manifest';
+import { parseIni } from '../../lib/render/ini';
 import { dscPrimary, mppGroup, mppGroups, realtimePair } from '../support/specs';
 
 const example = (n: string): ClusterModel => {
@@ -126,6 +127,24 @@ describe.each(TOPOLOGIES)('the plan of %s', (_name, model) => {
     expect(plan.teardown.flatMap((s) => s.after)).toEqual([]);
     const ranks = plan.teardown.map((s) => TEARDOWN_PHASES.indexOf(s.phase as never));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+  });
+
+  it('carries the monitoring-mode copy of each dmmonitor.ini that commands and show are sent from (§4.4)', () => {
+    const monitors = plan.steps.flatMap((s) => (s.params.kind === 'monitor' ? [s.params] : []));
+    expect(monitors.length).toBe(model().monitor?.host ? 1 : 0);
+    for (const m of monitors) {
+      const copy = parseIni(m.monitoringIni);
+      const own = parseIni(m.files[0]?.content ?? '');
+      expect(copy.globals).toContainEqual(['MON_DW_CONFIRM', '0']);
+      // no MON_LOG_PATH: its log goes beside the copy (§4.5, §5.5), never into the confirm monitor's
+      expect(copy.globals.map(([k]) => k)).not.toContain('MON_LOG_PATH');
+      expect(copy.globals).toEqual(
+        own.globals
+          .filter(([k]) => k !== 'MON_LOG_PATH')
+          .map(([k, v]) => [k, k === 'MON_DW_CONFIRM' ? '0' : v]),
+      );
+      expect(copy.sections).toEqual(own.sections);
+    }
   });
 
   it('prints by phase and host, with the manual section of each step', () => {
@@ -380,6 +399,17 @@ describe('the plan of a DscPrimary (7.5): 2 DMDSC nodes + 1 standby', () => {
     expect(off?.kind === 'stop-auto-restart' && off.groups[0]?.monDwIps[0]).toMatch(
       /^198\.18\.0\.21:\d+\/198\.18\.0\.22:\d+$/,
     );
+    // sent from its own monitoring-mode dmmonitor.ini, rendered into the plan: the deploy's may be gone
+    const ini = parseIni(off?.kind === 'stop-auto-restart' ? off.monitoringIni : '');
+    expect(ini.globals).toContainEqual(['MON_DW_CONFIRM', '0']);
+    expect(ini.globals.map(([k]) => k)).not.toContain('MON_LOG_PATH');
+    expect(ini.sections.map((x) => x.name)).toEqual(
+      off?.kind === 'stop-auto-restart' ? off.groups.map((g) => g.name) : [],
+    );
+    expect(ini.sections[0]?.entries).toContainEqual([
+      'MON_DW_IP',
+      off?.kind === 'stop-auto-restart' ? off.groups[0]?.monDwIps[0] : '',
+    ]);
     expect(plan.teardown.filter((s) => s.phase === 'stop-primary').map((s) => s.id)).toEqual([
       'DSC01/stop-server',
       'DSC02/stop-server',

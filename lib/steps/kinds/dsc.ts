@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
 import type { DscNode } from '../../plan';
-import { writeIni } from '../../render/ini';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { runMonitorCommands } from '../monitor-session';
@@ -144,26 +143,13 @@ export const stopAutoRestart: StepKindImpl<StepOf<'stop-auto-restart'>> = {
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
-    // its own monitor file, from the groups: the teardown may run where the deploy's is gone
-    const ini = writeIni({
-      globals: [
-        ['MON_DW_CONFIRM', 0],
-        ['MON_LOG_PATH', '/tmp'],
-        ['MON_LOG_INTERVAL', 0],
-        ['MON_LOG_FILE_SIZE', 32],
-        ['MON_LOG_SPACE_LIMIT', 0],
-      ],
-      sections: step.params.groups.map((g) => ({
-        name: g.name,
-        entries: [['MON_INST_OGUID', g.oguid], ...g.monDwIps.map((ip) => ['MON_DW_IP', ip] as const)],
-      })),
-    });
     const commands = step.params.groups.map((g) => `set group ${g.name} auto restart off`);
     await runMonitorCommands(
       r,
       commands,
       "turn dmcss's restart off yourself (dmmonitor: login, then set group <g> auto restart off), then destroy again",
-      ini,
+      // its own monitor file, of these groups (the plan renders it): the deploy's may be gone
+      step.params.monitoringIni,
     );
     ctx.progress(`${commands.join('; ')}: done`);
   },

@@ -16,9 +16,8 @@ import path from 'node:path/posix';
 import { shQuote } from '../../ssh';
 import { everyHost, type StepContext, type StepKindImpl } from '../context';
 import { readDeployed } from '../deployed';
-import { fileOf, GroupSession } from '../group-session';
-import { planMonitorIni, runMonitorCommands } from '../monitor-session';
-import { parseIni } from '../../render/ini';
+import { GroupSession } from '../group-session';
+import { runMonitorCommands } from '../monitor-session';
 import { Remote } from '../remote';
 import { shutdownServer } from './server';
 import type { StepOf } from './types';
@@ -102,36 +101,6 @@ async function left(ctx: StepContext, step: LeaveStep) {
   return { t, server, watcher, held, data, settled };
 }
 
-/**
- * The plan's dmmonitor.ini with the leaving standby's watcher back in its group (the plan's no
- * longer names it), from its MAL entry, which every remaining member's dmmal.ini keeps; undefined
- * without a monitor or that entry.
- */
-function monitorWithLeaving(ctx: StepContext, step: LeaveStep, member: string): string | undefined {
-  const ini = planMonitorIni(new Remote(ctx, step));
-  const mal = fileOf(ctx, member, 'dmmal.ini');
-  const entry =
-    mal &&
-    parseIni(mal.content).sections.find((x) =>
-      x.entries.some(([k, v]) => k === 'MAL_INST_NAME' && v === step.params.instance),
-    );
-  const get = (k: string) => entry?.entries.find(([key]) => key === k)?.[1];
-  const host = get('MAL_HOST');
-  const port = get('MAL_DW_PORT');
-  if (!ini || !host || !port) return undefined;
-  const lines = ini.split('\n');
-  let inGroup = false;
-  let at = -1;
-  lines.forEach((l, i) => {
-    const section = /^\s*\[([^\]]+)\]/.exec(l);
-    if (section) inGroup = (section[1] ?? '').trim().toUpperCase() === step.params.group.toUpperCase();
-    else if (inGroup && /^\s*MON_DW_IP\s*=/.test(l)) at = i;
-  });
-  if (at < 0) return undefined;
-  lines.splice(at + 1, 0, `MON_DW_IP = ${host}:${port}`);
-  return lines.join('\n');
-}
-
 const done = (l: Awaited<ReturnType<typeof left>>) =>
   !l.server && !l.watcher && !l.held.size && !l.data && l.settled;
 
@@ -172,8 +141,9 @@ export const leave: StepKindImpl<LeaveStep> = {
       await shutdownServer(r, t);
     };
     // §6.18, §4.4 items 43 and 49: detached (the primary's archive to it INVALID, its recovery
-    // put off) and stopped through the monitor, so that nothing takes it for a failure
-    const ini = recorded[0] && monitorWithLeaving(ctx, step, recorded[0].instance);
+    // put off) and stopped through the monitor, so that nothing takes it for a failure; the plan's
+    // monitoring-mode dmmonitor.ini for it still names its watcher
+    const ini = p.monitoringIni;
     if (l.server && l.watcher && ini) {
       const db = `${p.group}.${p.instance}`;
       await runMonitorCommands(
