@@ -4,13 +4,13 @@
  * may be its source); an MppGroup's async standbys are written in its node groups.
  */
 import { Construct } from 'constructs';
-import type { AsyncStandbySpec } from '../lib/spec/schema';
+import type { AsyncStandbySpec } from '../lib/families/data-guard/schema';
 import type { DmCluster } from './cluster';
 import type { DeepReadonly } from './props';
 
 /**
  * Props of an async standby: one entry of the spec's `asyncStandbys` (a single-node database or a
- * DMDSC cluster, plus `source`, `timer`, `sendDelay`; see AsyncStandbySchema in lib/spec/schema.ts).
+ * DMDSC cluster, plus `source`, `timer`, `sendDelay`; see AsyncStandbySchema in lib/families/data-guard/schema.ts).
  */
 export type AsyncStandbyProps = DeepReadonly<AsyncStandbySpec>;
 

@@ -32,7 +32,12 @@ import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { planManifest, resourceName, type Plan } from '../lib/plan';
 import { familyOf } from '../lib/families';
 import type { AnyModel } from '../lib/spec/model';
-import type { AsyncStandbySpec, ClusterKind, ClusterSpec, SyncStandbySpec } from '../lib/spec/schema';
+import type {
+  AsyncStandbySpec,
+  ClusterKind,
+  ClusterSpec,
+  SyncStandbySpec,
+} from '../lib/families/data-guard/schema';
 import { formatFinding, SpecError, validateSpec, type Finding } from '../lib/validate';
 import { disqlCommand, jdbcUrl } from './connection';
 import type { ClusterCommonProps, DeepReadonly } from './props';

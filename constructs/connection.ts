@@ -9,8 +9,8 @@
  * Primary/Standby instances of every group, so with LOGIN_MODE 1 it reaches whichever primaries
  * are up: the MPP-wide service. `mppEndpoints` gives the direct address of each EP.
  */
-import { dmSvcAddresses } from '../lib/render/dmsvc';
-import { isMpp, type ClientModel, type ClusterModel } from '../lib/spec/model';
+import { dmSvcAddresses } from '../lib/families/data-guard/render/dmsvc';
+import { isMpp, type ClientModel, type ClusterModel } from '../lib/families/data-guard/model';
 
 /** The JDBC URL of 7.3.9.1 with the service name in place of host:port. */
 export function jdbcUrl(client: Pick<ClientModel, 'serviceName'> & Partial<ClientModel>): string {

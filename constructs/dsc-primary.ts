@@ -1,12 +1,12 @@
 /** A data-guard group whose primary is an existing DMDSC cluster (7.5), with optional async (7.6) and sync (7.7) standbys. */
 import type { Construct } from 'constructs';
-import type { DatabaseSpec } from '../lib/spec/schema';
-import type { ClusterModel } from '../lib/spec/model';
+import type { DatabaseSpec } from '../lib/families/data-guard/schema';
+import type { ClusterModel } from '../lib/families/data-guard/model';
 import { DmCluster } from './cluster';
 import type { ClusterCommonProps, DeepReadonly, DscDatabaseProps, GroupFieldsProps } from './props';
 
 /**
- * Props of a DscPrimary: the `DscPrimary` spec of lib/spec/schema.ts without `kind`. The DMDSC
+ * Props of a DscPrimary: the `DscPrimary` spec of lib/families/data-guard/schema.ts without `kind`. The DMDSC
  * cluster (its dmasmsvr, dmcss and dmservers, on shared storage) exists already; the group
  * makes it the primary of realtime (or timely) single-node standbys.
  */

@@ -1,7 +1,12 @@
 /** An MPP system with data guard (7.4): N >= 2 MPP nodes, each the primary of its own group. */
 import type { Construct } from 'constructs';
-import type { ClusterModel } from '../lib/spec/model';
-import type { AsyncStandbySpec, DatabaseSpec, SingleDatabaseSpec, SyncStandbySpec } from '../lib/spec/schema';
+import type { ClusterModel } from '../lib/families/data-guard/model';
+import type {
+  AsyncStandbySpec,
+  DatabaseSpec,
+  SingleDatabaseSpec,
+  SyncStandbySpec,
+} from '../lib/families/data-guard/schema';
 import { DmCluster, type ClusterOutput } from './cluster';
 import { epConnections } from './connection';
 import type { ClusterCommonProps, DeepReadonly, GroupFieldsProps } from './props';
@@ -30,7 +35,7 @@ export interface MppNodeGroupProps extends GroupFieldsProps {
   readonly syncStandbys?: readonly DeepReadonly<SyncStandbySpec>[];
 }
 
-/** Props of an MppGroup: the `MppGroup` spec of lib/spec/schema.ts without `kind`. */
+/** Props of an MppGroup: the `MppGroup` spec of lib/families/data-guard/schema.ts without `kind`. */
 export interface MppGroupProps extends ClusterCommonProps {
   /**
    * Cluster name: the stack name main.ts gives a spec file, and the plan's `cluster`.

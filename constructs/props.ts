@@ -1,5 +1,5 @@
 /**
- * Construct props: the cluster spec of lib/spec/schema.ts without `kind`, read-only. The nested
+ * Construct props: the cluster spec of lib/families/data-guard/schema.ts without `kind`, read-only. The nested
  * types (hosts, databases, watcher, monitor, ...) are the schema's own, so their doc comments and
  * `@default`s are the ones in schema.ts; the top-level fields are restated here with theirs. A
  * type test (test/constructs/props.test.ts) keeps these interfaces equal to the schema.
@@ -15,7 +15,7 @@ import type {
   SshSpec,
   SyncStandbySpec,
   WatcherSpec,
-} from '../lib/spec/schema';
+} from '../lib/families/data-guard/schema';
 
 /** `T` with every property and array read-only, all the way down. */
 export type DeepReadonly<T> = T extends readonly (infer U)[]

@@ -1,10 +1,10 @@
 /** A read-write separated cluster (7.3): a primary and timely (or realtime) standbys. */
 import type { Construct } from 'constructs';
-import type { ClusterModel } from '../lib/spec/model';
+import type { ClusterModel } from '../lib/families/data-guard/model';
 import { DmCluster } from './cluster';
 import type { ClusterCommonProps, GroupProps } from './props';
 
-/** Props of a ReadWriteCluster: the `ReadWriteCluster` spec of lib/spec/schema.ts without `kind`. */
+/** Props of a ReadWriteCluster: the `ReadWriteCluster` spec of lib/families/data-guard/schema.ts without `kind`. */
 export interface ReadWriteClusterProps extends ClusterCommonProps, GroupProps {
   /**
    * Archive type to the standbys: TIMELY (即时归档, 7.3) or REALTIME (§2.6.5).

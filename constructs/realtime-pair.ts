@@ -1,11 +1,11 @@
 /** A realtime primary/standby group (7.2), with optional async (7.6) and sync (7.7) standbys. */
 import type { Construct } from 'constructs';
-import type { ClusterModel } from '../lib/spec/model';
+import type { ClusterModel } from '../lib/families/data-guard/model';
 import { DmCluster } from './cluster';
 import type { ClusterCommonProps, GroupProps } from './props';
 
 /**
- * Props of a RealtimePair: the `RealtimePair` spec of lib/spec/schema.ts without `kind`. The
+ * Props of a RealtimePair: the `RealtimePair` spec of lib/families/data-guard/schema.ts without `kind`. The
  * standbys receive realtime archives; `archWaitApply` (§2.6.5) turns on read-write separation
  * over a realtime group, together with `client.rwSeparate`.
  */

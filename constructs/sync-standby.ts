@@ -1,12 +1,12 @@
 /** A sync standby attached to a cluster (7.7): a RealtimePair, a ReadWriteCluster or a DscPrimary. */
 import { Construct } from 'constructs';
-import type { SyncStandbySpec } from '../lib/spec/schema';
+import type { SyncStandbySpec } from '../lib/families/data-guard/schema';
 import type { DmCluster } from './cluster';
 import type { DeepReadonly } from './props';
 
 /**
  * Props of a sync standby: one entry of the spec's `syncStandbys` (a single-node database plus
- * `recoverTime`, ARCH_RECOVER_TIME; see SyncStandbySchema in lib/spec/schema.ts).
+ * `recoverTime`, ARCH_RECOVER_TIME; see SyncStandbySchema in lib/families/data-guard/schema.ts).
  */
 export type SyncStandbyProps = DeepReadonly<SyncStandbySpec>;
 

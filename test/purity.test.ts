@@ -1,5 +1,5 @@
 /**
- * lib/spec, lib/validate and lib/render are the pure core: no file system, no processes, no
+ * lib/spec, lib/validate, lib/render, lib/plan and the cluster families (lib/families) are the pure core: no file system, no processes, no
  * network. Checked two ways: their imports, and a run over every example with every socket
  * connect and listen booby-trapped.
  */
@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 
-const CORE = ['lib/spec', 'lib/validate', 'lib/render'];
+const CORE = ['lib/spec', 'lib/validate', 'lib/render', 'lib/plan', 'lib/families'];
 const FORBIDDEN =
   /from '(node:)?(fs|fs\/promises|child_process|dgram|http|https|http2|tls|ssh2|worker_threads)'/;
 

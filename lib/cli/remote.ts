@@ -29,7 +29,7 @@ import {
   type SecretValue,
 } from '../steps';
 import type { SecretSource } from '../spec/schema';
-import { formatChange, formatRefusal } from '../plan/deployed';
+import { formatChange, formatRefusal } from '../families/data-guard/plan/deployed';
 import { assessLive, liveOguidRefusals } from '../steps/deployed';
 import { collectDpcStatus, type DpcStatus } from '../steps/kinds/dpc';
 import type { StepOf } from '../steps/kinds/types';

@@ -1,8 +1,9 @@
 /**
  * The cluster families, registered once. A family is one kind of DM8 system with its own spec,
- * resolver, rules, renderer and planner: data guard (RealtimePair, ReadWriteCluster, DscPrimary,
- * MppGroup, with async and sync standbys; lib/spec, lib/render, lib/plan) and DMDPC
- * (DpcCluster; ./dpc). Validation, render, plan, the CLI and the constructs look a kind up here.
+ * resolver, rules, renderer and planner, in its own folder: data guard (RealtimePair,
+ * ReadWriteCluster, DscPrimary, MppGroup, with async and sync standbys; ./data-guard) and DMDPC
+ * (DpcCluster; ./dpc). Validation, render, plan, the CLI and the constructs look a kind up here;
+ * lib/spec, lib/render and lib/plan keep only what every family shares.
  */
 import type { Plan } from '../plan/step';
 import type { RenderedFile } from '../render';

@@ -93,7 +93,7 @@ export type StepParams =
       /** Nodes of existing DMDSC databases: dm.ini, dmdcr.ini there, dmcss and dmasmsvr running (7.5.3). */
       dsc?: DscNode[];
       /**
-       * The digest of the plan's DeployedRecord (lib/plan/deployed.ts): any change to the cluster
+       * The digest of the plan's DeployedRecord (lib/families/data-guard/plan/deployed.ts): any change to the cluster
        * changes it, so preflight runs again and holds the change against the running cluster.
        */
       deployed?: string;

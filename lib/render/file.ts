@@ -1,4 +1,6 @@
 /** What a renderer produces: a file for a host, written whole or merged into an ini. */
+import type { StepFile } from '../plan/step';
+
 /** The pseudo-host under which client-side files are rendered (host keys cannot start with '_'). */
 export const CLIENT_HOST = '_client';
 
@@ -28,3 +30,11 @@ export interface RenderedFile {
   /** Instance the file belongs to, when it belongs to one. */
   instance?: string;
 }
+
+/** A rendered file as a step parameter (the step writes it where it says). */
+export const fileOf = (f: RenderedFile): StepFile => ({
+  path: f.path,
+  role: f.role,
+  kind: f.kind,
+  content: f.content,
+});

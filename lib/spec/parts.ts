@@ -76,3 +76,10 @@ export const SecretsSchema = z.strictObject({
 
 /** Extra dm.ini settings applied to every instance, e.g. { DW_INACTIVE_INTERVAL: 60 }. */
 export const DmIniSchema = z.record(z.string(), z.union([z.number(), z.string()]));
+
+export type HostSpec = z.input<typeof HostSchema>;
+export type SshSpec = z.input<typeof SshSchema>;
+export type SecretSource = z.input<typeof SecretSourceSchema>;
+export type SecretsSpec = z.input<typeof SecretsSchema>;
+/** The Terraform resource each step becomes (every family's `stepResource`). */
+export type StepResourceType = 'null_resource' | 'terraform_data';

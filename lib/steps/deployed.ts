@@ -1,5 +1,5 @@
 /**
- * The DeployedRecord on the hosts (lib/plan/deployed.ts): written by verify once the cluster is
+ * The DeployedRecord on the hosts (lib/families/data-guard/plan/deployed.ts): written by verify once the cluster is
  * healthy, to every host of the plan, and read back by the next apply's preflight, and by
  * `dmdeploy plan --live`. One JSON file per cluster under <dmHome>/dmdeploy/cluster/, written
  * atomically and only when it changed; it holds the rendered files and the members, no secret.
@@ -15,7 +15,7 @@ import {
   type DeployedRecord,
   type LiveChange,
   type LiveRefusal,
-} from '../plan/deployed';
+} from '../families/data-guard/plan/deployed';
 import type { StepContext } from './context';
 import { Remote } from './remote';
 import { movingMembers, restartJoiners } from './group-session';

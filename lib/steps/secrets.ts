@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import type { SecretSource } from '../spec/schema';
-import type { SecretsModel } from '../spec/model';
+import type { SecretsModel } from '../families/data-guard/model';
 
 /** A secret: its value, or why it could not be read (naming where it was looked for, never a value). */
 export type SecretValue = { ok: true; value: string } | { ok: false; problem: string };

@@ -19,7 +19,7 @@ import type { Step, VerifyGroup } from '../plan';
 import type { StepContext } from './context';
 import { Remote } from './remote';
 import { pendingRestart } from './pending';
-import { deployedRecord } from '../plan/deployed';
+import { deployedRecord } from '../families/data-guard/plan/deployed';
 import { planMonitoringIni, withMonitoringIni } from './monitor-session';
 
 export interface DatabaseStatus {

@@ -5,10 +5,10 @@
 import { parseSpec } from '../spec/parse';
 import type { ClusterSpec } from '../spec/schema';
 import { familyOf, isDpcModel, type AnyModel } from '../families';
-import type { ClusterModel } from '../spec/model';
+import type { ClusterModel } from '../families/data-guard/model';
 import { hasErrors, SpecError, type Finding } from './finding';
 
-export { RULES } from './rules';
+export { RULES } from '../families/data-guard/rules';
 
 export interface Validated {
   findings: Finding[];

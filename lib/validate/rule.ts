@@ -1,6 +1,6 @@
 /** The shape of a validation rule, and the helper that builds its findings. */
-import type { ClusterModel } from '../spec/model';
-import type { DataGuardSpec } from '../spec/schema';
+import type { ClusterModel } from '../families/data-guard/model';
+import type { DataGuardSpec } from '../families/data-guard/schema';
 import type { Finding, Severity } from './finding';
 
 export interface RuleInfo {

@@ -32,9 +32,9 @@ import {
   type Plan,
 } from '../../lib/plan';
 import { validateSpec, SpecError } from '../../lib/validate';
-import { dmSvcAddresses } from '../../lib/render/dmsvc';
-import type { ClusterModel } from '../../lib/spec/model';
-import type { AsyncStandbySpec, ClusterSpec } from '../../lib/spec/schema';
+import { dmSvcAddresses } from '../../lib/families/data-guard/render/dmsvc';
+import type { ClusterModel } from '../../lib/families/data-guard/model';
+import type { AsyncStandbySpec, ClusterSpec } from '../../lib/families/data-guard/schema';
 import {
   DMDEPLOY,
   dependsOnClosure,

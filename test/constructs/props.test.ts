@@ -18,7 +18,7 @@ import type {
   ReadWriteClusterSpec,
   RealtimePairSpec,
   SyncStandbySpec,
-} from '../../lib/spec/schema';
+} from '../../lib/families/data-guard/schema';
 
 type SpecProps<S> = DeepReadonly<Omit<S, 'kind'>>;
 type ConstructOnly<P> = Omit<P, 'dmdeploy'>;

@@ -2,7 +2,7 @@
 // restart, by their V$PARAMETER TYPE.
 import { describe, expect, it } from 'vitest';
 import { parseParamTypes, splitSettings } from '../../lib/dm';
-import { changedSettings } from '../../lib/plan/deployed';
+import { changedSettings } from '../../lib/families/data-guard/plan/deployed';
 
 describe('dm.ini settings on a running server', () => {
   it('reads NAME and TYPE from a bare V$PARAMETER listing, two-word types included', () => {

@@ -25,7 +25,7 @@ import { planCluster, TEARDOWN_PHASES, type Plan, type Step } from '../../lib/pl
 import { validateSpec } from '../../lib/validate';
 import { parseIni } from '../../lib/render/ini';
 import type { ClusterStatus, DatabaseStatus } from '../../lib/steps';
-import type { ClusterModel, InstanceModel } from '../../lib/spec/model';
+import type { ClusterModel, InstanceModel } from '../../lib/families/data-guard/model';
 import { shQuote, type SshExecutor } from '../../lib/ssh';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { labExecutor } from '../ssh/helpers';

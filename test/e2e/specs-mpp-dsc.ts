@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { ClusterSpec, DscDatabaseSpec } from '../../lib/spec/schema';
+import type { ClusterSpec, DscDatabaseSpec } from '../../lib/families/data-guard/schema';
 import type { Lab } from '../lab/lab';
 import { labPaths } from '../lab/names';
 import type { DscClusterSetup } from './dsc-cluster';

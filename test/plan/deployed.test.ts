@@ -1,5 +1,5 @@
 // The record of a deployed cluster and how an edited spec's plan differs from it, in the manual's
-// terms (lib/plan/deployed.ts): what preflight refuses before any host is touched.
+// terms (lib/families/data-guard/plan/deployed.ts): what preflight refuses before any host is touched.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   liveChanges,
   recordDigest,
   type LiveChange,
-} from '../../lib/plan/deployed';
+} from '../../lib/families/data-guard/plan/deployed';
 import { planCluster } from '../../lib/plan';
 import { parseIni } from '../../lib/render/ini';
 import type { ClusterSpec } from '../../lib/spec/schema';

@@ -16,7 +16,7 @@ import {
   type Plan,
   type Step,
 } from '../../lib/plan';
-import type { ClusterModel } from '../../lib/spec/model';
+import type { ClusterModel } from '../../lib/families/data-guard/model';
 import { canonicalJson } from '../../lib/plan/manifest';
 import { parseIni } from '../../lib/render/ini';
 import { dscPrimary, mppGroup, mppGroups, realtimePair } from '../support/specs';

@@ -1,6 +1,6 @@
 /** The resolved DpcCluster: every default applied, every port allocated. Render and plan read only this. */
 import type { SharedModel } from '../../spec/resolve-shared';
-import type { StepResourceType } from '../../spec/schema';
+import type { StepResourceType } from '../data-guard/schema';
 
 export type DpcRole = 'MP' | 'BP' | 'SP';
 

@@ -4,7 +4,7 @@
  * MP (7.1.8). Pure: the same model gives the same plan.
  */
 import path from 'node:path/posix';
-import { fileOf } from '../../plan/parts';
+import { fileOf } from '../../render/file';
 import { ALL_HOSTS, type DpcCatalogue, type DpcRecord, type Plan, type Step } from '../../plan/step';
 import { topoSort } from '../../plan/topo';
 import { dpcNodes, isMultiReplica, type DpcModel, type DpcNode, type DpcRaft } from './model';

@@ -1,7 +1,6 @@
 /** The DpcCluster rules (003 chapter 7; reference Part C.1), each with a code, a section and a fix. */
 import path from 'node:path/posix';
 import { at, defineRule, inRange, type Rule } from '../../validate/rule';
-import { MANAGED_DM_INI_KEYS } from '../../validate/rules/settings';
 import { terraformRules } from '../../validate/rules/terraform';
 import { dpcNodes, isMultiReplica, type DpcModel, type DpcPortField } from './model';
 import { MP_RAFT } from './resolve';
@@ -16,9 +15,18 @@ const rule = (r: Rule<DpcRuleContext>) => defineRule<DpcRuleContext>(r);
 const IDENT = /^[A-Za-z][A-Za-z0-9_]*$/;
 const INI_NAME: Record<DpcPortField, string> = { port: 'PORT_NUM', apPort: 'AP_PORT_NUM', mpPort: 'mp_port' };
 
-/** dm.ini keys the DMDPC steps set themselves (003 7.1.1, 7.2.7.1). */
+/**
+ * dm.ini keys the DMDPC steps set themselves (003 7.1.1, 7.2.7.1), and those a data-guard group's
+ * files would switch on (MAL_INI, TIMER_INI, MPP_INI, DW_PORT), which a DMDPC node has none of.
+ */
 export const DPC_MANAGED_DM_INI_KEYS = [
-  ...MANAGED_DM_INI_KEYS,
+  'INSTANCE_NAME',
+  'PORT_NUM',
+  'MAL_INI',
+  'ARCH_INI',
+  'TIMER_INI',
+  'MPP_INI',
+  'DW_PORT',
   'DPC_MODE',
   'AP_PORT_NUM',
   'ALTER_MODE_STATUS',

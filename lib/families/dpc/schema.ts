@@ -2,7 +2,7 @@
  * The DpcCluster spec (DMDPC, manual 003 chapter 7): one MP (or an MP RAFT group), BP RAFT
  * groups of one replica (7.1) or several (7.2), SPs, BP groups, optional fault domains. DMDPC has
  * no OGUID, watcher, monitor or dmmal.ini (its nodes talk over AP_PORT_NUM), so none is accepted.
- * Shape only, as lib/spec/schema.ts; value rules are in ./rules.ts with codes.
+ * Shape only, as the data-guard schema (../data-guard/schema.ts); value rules are in ./rules.ts with codes.
  */
 import { z } from 'zod';
 import {

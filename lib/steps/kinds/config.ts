@@ -5,7 +5,7 @@ import { pendingFiles, writeFiles } from './files';
 import type { StepOf } from './types';
 import type { StepFile } from '../../plan';
 import { dmMessage, setGroupCommands, splitSettings } from '../../dm';
-import { changedSettings } from '../../plan/deployed';
+import { changedSettings } from '../../families/data-guard/plan/deployed';
 import { parseIni } from '../../render/ini';
 import { runMonitorCommands } from '../monitor-session';
 import { movingMembers, unlike } from '../group-session';

@@ -8,7 +8,7 @@ import { checkOnly } from '../context';
 import { StepError } from '../error';
 import { Remote } from '../remote';
 import { assessLive, liveOguidRefusals } from '../deployed';
-import { formatChange, formatRefusal, type LiveRefusal } from '../../plan/deployed';
+import { formatChange, formatRefusal, type LiveRefusal } from '../../families/data-guard/plan/deployed';
 import type { StepContext } from '../context';
 import type { Step } from '../../plan';
 import type { StepOf } from './types';
@@ -51,7 +51,7 @@ async function facts(r: Remote): Promise<Facts> {
 }
 
 /**
- * A spec changed since the last healthy deploy (lib/plan/deployed.ts): each change the running
+ * A spec changed since the last healthy deploy (lib/families/data-guard/plan/deployed.ts): each change the running
  * cluster cannot take is refused here, before any step acts; what it can is said.
  */
 async function checkLiveChanges(ctx: StepContext, step: Step): Promise<boolean> {

@@ -1,7 +1,7 @@
 /** The last deploy step: wait (bounded) until the cluster is as the manual pictures it healthy. */
 import { checkOnly } from '../context';
 import { StepError } from '../error';
-import { deployedRecord } from '../../plan/deployed';
+import { deployedRecord } from '../../families/data-guard/plan/deployed';
 import { writeDeployed } from '../deployed';
 import { collectStatus, type ClusterStatus } from '../status';
 import type { StepOf } from './types';

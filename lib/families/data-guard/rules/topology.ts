@@ -6,8 +6,8 @@ import {
   type DatabaseModel,
   type GroupModel,
   type TimerModel,
-} from '../../spec/model';
-import { at, defineRule, inRange, type Reporter } from '../rule';
+} from '../model';
+import { at, defineRule, inRange, type Reporter } from '../../../validate/rule';
 
 const MAX_TARGETS = 8;
 

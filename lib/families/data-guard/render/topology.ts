@@ -11,7 +11,7 @@ import {
   type GroupModel,
   type InstanceModel,
   type SyncDatabaseModel,
-} from '../spec/model';
+} from '../model';
 
 /**
  * The async standbys a database sends to. Async standbys fed by the group are configured on

@@ -4,9 +4,9 @@
  * the builder every group is planned with.
  */
 import path from 'node:path/posix';
-import type { RenderedFile } from '../render';
+import type { RenderedFile } from '../../../render';
 import { monitoringMode, renderDmMonitor, type ExtraDwIp } from '../render/dmmonitor';
-import { writeIni } from '../render/ini';
+import { writeIni } from '../../../render/ini';
 import {
   isGuardMember,
   isMpp,
@@ -14,8 +14,10 @@ import {
   type DatabaseModel,
   type GroupModel,
   type InstanceModel,
-} from '../spec/model';
-import type { DscNode, Step, StepFile } from './step';
+} from '../model';
+import type { DscNode, Step } from '../../../plan/step';
+
+export { fileOf } from '../../../render/file';
 
 /** What a builder adds steps with: the model, its rendered files, and the steps so far. */
 export interface PlanBuilder {
@@ -63,12 +65,6 @@ export const dscNode = (i: InstanceModel): DscNode => {
   if (!i.dcrIni) throw new Error(`${i.name}: a DMDSC node needs its dmdcr.ini (DSC_DCR_INI_REQUIRED)`);
   return { ...server(i), host: i.host, dcrIni: i.dcrIni };
 };
-export const fileOf = (f: RenderedFile): StepFile => ({
-  path: f.path,
-  role: f.role,
-  kind: f.kind,
-  content: f.content,
-});
 
 /** The instance roles whose files the config step writes before the instance starts in MOUNT. */
 export const INSTANCE_FILES = new Set(['dm.ini', 'dmmal.ini', 'dmarch.ini', 'dmtimer.ini', 'dmwatcher.ini']);

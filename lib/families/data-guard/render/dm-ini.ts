@@ -6,8 +6,8 @@ import {
   type DatabaseModel,
   type GroupModel,
   type InstanceModel,
-} from '../spec/model';
-import type { IniEntry } from './ini';
+} from '../model';
+import type { IniEntry } from '../../../render/ini';
 import { asyncTargetsOf } from './topology';
 
 export function renderDmIniPatch(

@@ -1,7 +1,7 @@
 /** Ports (§5.1, §5.2, §5.7) and OGUIDs (§2.2.13, §2.2.14). */
-import { allInstances, type PortField } from '../../spec/model';
-import { PORT_FIELDS } from '../../spec/ports';
-import { at, defineRule, inRange } from '../rule';
+import { allInstances, type PortField } from '../model';
+import { PORT_FIELDS } from '../ports';
+import { at, defineRule, inRange } from '../../../validate/rule';
 
 const INI_NAME: Record<PortField, string> = {
   port: 'PORT_NUM',

@@ -1,7 +1,7 @@
 /** Paths and addresses (§5.2, §5.4, 7.2.1, 7.4.1, 7.5). */
 import { isIP } from 'node:net';
-import { allDatabases, allInstances } from '../../spec/model';
-import { at, defineRule } from '../rule';
+import { allDatabases, allInstances } from '../model';
+import { at, defineRule } from '../../../validate/rule';
 
 /** DMDSC archives may live on ASM disk groups: +DMDATA/... (7.5.3.1). */
 const isAsm = (p: string) => p.startsWith('+');

@@ -3,8 +3,8 @@
  * one MON_DW_IP per database = MAL_HOST:MAL_DW_PORT, DMDSC nodes joined by '/' (7.5.9).
  * A multi-instance monitor (7.2.5.2) gets one file per instance, identical but MON_ID/MON_NAME.
  */
-import type { ClusterModel, GroupModel, MonitorInstanceModel } from '../spec/model';
-import type { IniDoc, IniEntry, IniSection } from './ini';
+import type { ClusterModel, GroupModel, MonitorInstanceModel } from '../model';
+import type { IniDoc, IniEntry, IniSection } from '../../../render/ini';
 import { monDwIp } from './topology';
 
 export function renderDmMonitor(model: ClusterModel, self?: MonitorInstanceModel): IniDoc {

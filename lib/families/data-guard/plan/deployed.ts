@@ -8,10 +8,10 @@
  * Pure: records and changes are values. Reading and writing them is lib/steps/kinds/deployed.ts.
  */
 import { createHash } from 'node:crypto';
-import { canonicalJson } from './manifest';
-import type { Plan, StepFile } from './step';
-import { setGroupCommands } from '../dm/monitor';
-import { iniEntries, parseIni } from '../render/ini';
+import { canonicalJson } from '../../../plan/manifest';
+import type { Plan, StepFile } from '../../../plan/step';
+import { setGroupCommands } from '../../../dm/monitor';
+import { iniEntries, parseIni } from '../../../render/ini';
 
 export interface DeployedInstance {
   group: string;

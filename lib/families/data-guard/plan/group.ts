@@ -4,8 +4,8 @@
  * steps that change a running group: standbys joining (7.9-7.11), standbys leaving, and the rolling
  * restart (§6.19).
  */
-import { isMpp, type DatabaseModel, type GroupModel, type InstanceModel } from '../spec/model';
-import type { JoinTarget } from './step';
+import { isMpp, type DatabaseModel, type GroupModel, type InstanceModel } from '../model';
+import type { JoinTarget } from '../../../plan/step';
 import { planMembership } from './membership';
 import { planPrimaryBackup } from './primary';
 import {

@@ -1,6 +1,6 @@
 /** dmtimer.ini: the timers of the async archives an instance sends (7.6.3.4, §5.6). */
-import type { DatabaseModel, GroupModel, TimerModel } from '../spec/model';
-import type { IniDoc } from './ini';
+import type { DatabaseModel, GroupModel, TimerModel } from '../model';
+import type { IniDoc } from '../../../render/ini';
 import { asyncTargetsOf } from './topology';
 
 export function renderDmTimer(group: GroupModel, db: DatabaseModel): IniDoc | undefined {

@@ -1,6 +1,6 @@
 /** dmmal.ini: one file, byte-identical on every instance of the MAL system (7.2.3.2, §5.2). */
-import type { ClusterModel } from '../spec/model';
-import type { IniDoc } from './ini';
+import type { ClusterModel } from '../model';
+import type { IniDoc } from '../../../render/ini';
 import { instancesInMalOrder } from './topology';
 
 export function renderDmMal(model: ClusterModel): IniDoc {

@@ -1,6 +1,6 @@
 /** Watchers and monitors (§2.2.16, §3.3, §4.1, §4.3, §5.4, §5.5). */
-import { allInstances } from '../../spec/model';
-import { at, defineRule, inRange } from '../rule';
+import { allInstances } from '../model';
+import { at, defineRule, inRange } from '../../../validate/rule';
 
 export const guardRules = [
   defineRule({

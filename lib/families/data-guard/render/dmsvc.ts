@@ -2,7 +2,7 @@
  * The client's dm_svc.conf entry (§5.8): a service name listing each Primary/Standby instance
  * at MAL_INST_HOST:PORT_NUM, with switch-over and read-write-separation settings (7.3.9).
  */
-import { isGuardMember, type ClusterModel } from '../spec/model';
+import { isGuardMember, type ClusterModel } from '../model';
 
 export function dmSvcAddresses(model: ClusterModel): string[] {
   return model.groups

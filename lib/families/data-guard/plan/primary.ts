@@ -3,7 +3,7 @@
  * normally and configured (7.1 note, 7.1.1); or an existing DMDSC cluster whose nodes get their
  * files, run once so that archives exist, and are backed up through dmrman use_ap=2 (7.5.3).
  */
-import type { DatabaseModel, InstanceModel } from '../spec/model';
+import type { DatabaseModel, InstanceModel } from '../model';
 import { BACKUP_NAME, dscNode, node0, server, type PlanBuilder } from './parts';
 
 /** The steps that make a group's database files, shared by its builders. */

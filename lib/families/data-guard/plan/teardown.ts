@@ -1,11 +1,11 @@
 /** The teardown plan of §6.4 (cdktf destroy). */
 import path from 'node:path/posix';
-import type { RenderedFile } from '../render';
+import type { RenderedFile } from '../../../render';
 import { renderGroupsMonitor } from '../render/dmmonitor';
-import { writeIni } from '../render/ini';
+import { writeIni } from '../../../render/ini';
 import { monDwIp, watcherUnits } from '../render/topology';
-import type { ClusterModel, DatabaseModel } from '../spec/model';
-import type { Step } from './step';
+import type { ClusterModel, DatabaseModel } from '../model';
+import type { Step } from '../../../plan/step';
 import { backupDirOf, monitorFiles, node0, primaryOf, server } from './parts';
 
 /**

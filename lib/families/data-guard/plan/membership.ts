@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
-import { canonicalJson } from './manifest';
-import type { GroupModel } from '../spec/model';
-import { ALL_HOSTS } from './step';
+import { canonicalJson } from '../../../plan/manifest';
+import type { GroupModel } from '../model';
+import { ALL_HOSTS } from '../../../plan/step';
 import { monDwIp } from '../render/topology';
 import { joinsGroup, monitorFiles, monitoringIni, node0, optional, server, type PlanBuilder } from './parts';
 

@@ -3,8 +3,8 @@
  * and sync standbys (7.6.5.5, 7.7.5.4); DCR_INI on DMDSC nodes, whose restarts are dmcss's job
  * (7.5.8); one section per group when a watcher guards several MPP groups (7.4.7).
  */
-import type { ClusterModel } from '../spec/model';
-import type { IniDoc, IniSection } from './ini';
+import type { ClusterModel } from '../model';
+import type { IniDoc, IniSection } from '../../../render/ini';
 import { isGlobalGroup, type WatcherUnit } from './topology';
 
 export function renderDmWatcher(model: ClusterModel, unit: WatcherUnit): IniDoc {

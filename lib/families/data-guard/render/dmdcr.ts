@@ -1,6 +1,6 @@
 /** The dmdcr.ini keys that make dmcss restart a DMDSC node's dmserver in MOUNT (7.5.10). */
-import type { ClusterModel, DatabaseModel, InstanceModel } from '../spec/model';
-import type { IniEntry } from './ini';
+import type { ClusterModel, DatabaseModel, InstanceModel } from '../model';
+import type { IniEntry } from '../../../render/ini';
 
 export function renderDmDcrPatch(
   model: ClusterModel,

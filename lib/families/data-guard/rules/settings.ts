@@ -1,6 +1,6 @@
 /** Value ranges of dm.ini, dmmal.ini, dmarch.ini and dm_svc.conf settings (§5.1-§5.3, §5.8). */
-import { allDatabases } from '../../spec/model';
-import { defineRule, inRange } from '../rule';
+import { allDatabases } from '../model';
+import { defineRule, inRange } from '../../../validate/rule';
 
 /** dm.ini keys the tool derives from the spec; setting them by hand would break the group. */
 export const MANAGED_DM_INI_KEYS = [

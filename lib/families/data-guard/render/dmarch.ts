@@ -9,8 +9,8 @@ import {
   type DatabaseModel,
   type GroupModel,
   type InstanceModel,
-} from '../spec/model';
-import type { IniDoc, IniSection } from './ini';
+} from '../model';
+import type { IniDoc, IniSection } from '../../../render/ini';
 import { asyncTargetsOf, peersOf, syncTargetsOf } from './topology';
 
 export function renderDmArch(

@@ -1,6 +1,6 @@
 /** Instance, group and host names (§2, §2.3, §5.1, §5.4, 7.2.1). */
-import { allDatabases, allInstances } from '../../spec/model';
-import { at, defineRule } from '../rule';
+import { allDatabases, allInstances } from '../model';
+import { at, defineRule } from '../../../validate/rule';
 
 const IDENT = /^[A-Za-z][A-Za-z0-9_]*$/;
 

@@ -1,6 +1,6 @@
 /** The MPP layer of a plan (7.4): the one dmmpp.ctl every MPP instance reads. */
 import path from 'node:path/posix';
-import type { RenderedFile } from '../render';
+import type { RenderedFile } from '../../../render';
 import { fileOf, mppInstances, type PlanBuilder } from './parts';
 
 /**

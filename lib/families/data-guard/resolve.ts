@@ -27,10 +27,10 @@ import type {
   TimerModel,
 } from './model';
 import { allocatePorts, type PendingInstance } from './ports';
-import { DEFAULTS } from './defaults';
-import { resolveShared } from './resolve-shared';
+import { DEFAULTS } from '../../spec/defaults';
+import { resolveShared } from '../../spec/resolve-shared';
 
-export { DEFAULTS } from './defaults';
+export { DEFAULTS } from '../../spec/defaults';
 
 /** The daily timer of manual 7.6.3.4. */
 export const MANUAL_TIMER: TimerModel = {
