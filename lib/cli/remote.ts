@@ -18,7 +18,6 @@ import {
   type SshLogger,
 } from '../ssh';
 import {
-  collectStatus,
   describeSource,
   hostsOf,
   runStep,
@@ -31,8 +30,7 @@ import {
 import type { SecretSource } from '../spec/schema';
 import { formatChange, formatRefusal } from '../families/data-guard/plan/deployed';
 import { assessLive, liveOguidRefusals } from '../steps/deployed';
-import { collectDpcStatus, type DpcStatus } from '../steps/kinds/dpc';
-import type { StepOf } from '../steps/kinds/types';
+import { readStatus, statusStep } from '../steps/cluster-status';
 
 /** The SSH targets of `hosts` (ALL_HOSTS left out), each with its address and port. */
 function sshTargets(plan: Plan, hosts: readonly string[]): HostSpec[] {
@@ -240,52 +238,13 @@ export async function stepDryRun(
 }
 
 export async function statusOf(plan: Plan, secrets: Secrets): Promise<ClusterStatus> {
-  const verify = plan.steps.find((s) => s.params.kind === 'verify' || s.params.kind === 'dpc-verify');
-  if (!verify) throw new Error('the plan has no verify step');
+  const verify = statusStep(plan);
   const ex = executorFor(plan, hostsOf(verify, plan), secrets);
-  const ctx = { plan, ex, secrets, progress: () => {} };
   try {
-    if (verify.params.kind === 'dpc-verify')
-      return dpcClusterStatus(plan, await collectDpcStatus(ctx, verify as StepOf<'dpc-verify'>));
-    return await collectStatus(ctx, verify as Step & { params: { kind: 'verify' } });
+    return await readStatus({ plan, ex, secrets, progress: () => {} }, verify);
   } finally {
     await ex.close();
   }
-}
-
-/** A DMDPC system's status in the shape `status` prints: one "group" per RAFT group, no OGUID. */
-function dpcClusterStatus(plan: Plan, s: DpcStatus): ClusterStatus {
-  const step = plan.steps.find((x) => x.params.kind === 'dpc-verify');
-  const raftOf = new Map(
-    (step?.params.kind === 'dpc-verify' ? step.params.catalogue.instances : []).map((i) => [
-      i.name,
-      i.raft ?? 'MP_RAFT',
-    ]),
-  );
-  const groups = new Map<string, ClusterStatus['groups'][number]>();
-  for (const n of s.nodes) {
-    const name = raftOf.get(n.instance) ?? '-';
-    const g = groups.get(name) ?? { name, oguid: 0, databases: [] };
-    groups.set(name, g);
-    g.databases.push({
-      group: name,
-      database: n.instance,
-      instance: n.instance,
-      host: n.host,
-      role: n.role,
-      reachable: !n.unreachable,
-      ...(n.unreachable ? { unreachable: n.unreachable } : {}),
-      ...(n.status ? { status: n.status } : {}),
-      ...(n.mode ? { mode: n.mode } : {}),
-      archives: [],
-    });
-  }
-  return {
-    cluster: plan.cluster,
-    healthy: !s.problems.length,
-    problems: s.problems,
-    groups: [...groups.values()],
-  };
 }
 
 /**

@@ -29,6 +29,11 @@ export interface ClusterFamily<S extends ClusterSpec = ClusterSpec, M extends An
   plan(model: M): Plan;
   /** The clients' dm_svc.conf entry. */
   dmSvc(model: M): string;
+  /**
+   * The kind of the verify step its plans end with; `status` reads the live cluster through the
+   * reader lib/steps/cluster-status.ts keeps for that kind (it touches the hosts, so it is not here).
+   */
+  verifyKind: 'verify' | 'dpc-verify';
 }
 
 export const FAMILIES = [dataGuardFamily, dpcFamily] as const;

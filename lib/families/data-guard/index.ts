@@ -22,5 +22,6 @@ export const dataGuardFamily: ClusterFamily<DataGuardSpec, ClusterModel> = {
   rules: RULES,
   render: renderDataGuard,
   plan: planDataGuard,
+  verifyKind: 'verify',
   dmSvc: renderDmSvc,
 };

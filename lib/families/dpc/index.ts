@@ -17,5 +17,6 @@ export const dpcFamily: ClusterFamily<DpcClusterSpec & { kind: 'DpcCluster' }, D
   rules: dpcRules,
   render: renderDpc,
   plan: planDpc,
+  verifyKind: 'dpc-verify',
   dmSvc: renderDpcDmSvc,
 };
