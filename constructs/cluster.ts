@@ -32,6 +32,7 @@ import { Resource as NullResource } from '@cdktf/provider-null/lib/resource';
 import { planManifest, resourceName, type Plan } from '../lib/plan';
 import { familyOf } from '../lib/families';
 import type { AnyModel } from '../lib/spec/model';
+import type { DcpProxySpec } from '../lib/families/data-guard/dcp/schema';
 import type {
   AsyncStandbySpec,
   ClusterKind,
@@ -67,11 +68,13 @@ const STEP_BUNDLE_ASSET = 'dm-cdktf-step';
 type BaseProps = ClusterCommonProps & {
   readonly asyncStandbys?: readonly unknown[];
   readonly syncStandbys?: readonly unknown[];
+  readonly dcp?: { readonly proxies: readonly unknown[] };
 };
 
 type Attached =
   | { kind: 'async'; node: Construct; props: DeepReadonly<AsyncStandbySpec> }
-  | { kind: 'sync'; node: Construct; props: DeepReadonly<SyncStandbySpec> };
+  | { kind: 'sync'; node: Construct; props: DeepReadonly<SyncStandbySpec> }
+  | { kind: 'dcp'; node: Construct; props: DeepReadonly<DcpProxySpec> };
 
 type Resolved =
   | { ok: true; spec: ClusterSpec; model: AnyModel; plan: Plan; findings: Finding[] }
@@ -107,6 +110,11 @@ export abstract class DmCluster<M extends AnyModel = AnyModel> extends Construct
     const syncs = this.attached.flatMap((a) => (a.kind === 'sync' ? [structuredClone(a.props)] : []));
     if (asyncs.length) spec.asyncStandbys = [...((spec.asyncStandbys as unknown[]) ?? []), ...asyncs];
     if (syncs.length) spec.syncStandbys = [...((spec.syncStandbys as unknown[]) ?? []), ...syncs];
+    const proxies = this.attached.flatMap((a) => (a.kind === 'dcp' ? [structuredClone(a.props)] : []));
+    if (proxies.length) {
+      const dcp = (spec.dcp as { proxies?: unknown[] } | undefined) ?? {};
+      spec.dcp = { ...dcp, proxies: [...(dcp.proxies ?? []), ...proxies] };
+    }
     return spec as ClusterSpec;
   }
 
@@ -120,7 +128,7 @@ export abstract class DmCluster<M extends AnyModel = AnyModel> extends Construct
     return this.validOrThrow().plan;
   }
 
-  /** @internal Called by AsyncStandby and SyncStandby. */
+  /** @internal Called by AsyncStandby, SyncStandby and DcpProxy. */
   _attach(entry: Attached): void {
     if (this.resolved)
       throw new Error(
@@ -136,13 +144,15 @@ export abstract class DmCluster<M extends AnyModel = AnyModel> extends Construct
     const inline = {
       asyncStandbys: this.props.asyncStandbys?.length ?? 0,
       syncStandbys: this.props.syncStandbys?.length ?? 0,
+      'dcp.proxies': this.props.dcp?.proxies.length ?? 0,
     };
     const children = {
       asyncStandbys: this.attached.filter((a) => a.kind === 'async'),
       syncStandbys: this.attached.filter((a) => a.kind === 'sync'),
+      'dcp.proxies': this.attached.filter((a) => a.kind === 'dcp'),
     };
     const locate = (f: Finding): Finding => {
-      const m = /^(asyncStandbys|syncStandbys)\[(\d+)\]/.exec(f.path);
+      const m = /^(asyncStandbys|syncStandbys|dcp\.proxies)\[(\d+)\]/.exec(f.path);
       const list = m ? (m[1] as keyof typeof inline) : undefined;
       const child = list ? children[list][Number(m?.[2]) - inline[list]] : undefined;
       return { ...f, location: (child?.node ?? this).node.path };

@@ -8,6 +8,7 @@ export { MppGroup, type MppGroupProps, type MppNodeGroupProps } from './mpp-grou
 export { DpcCluster, type DpcClusterProps } from './dpc-cluster';
 export { AsyncStandby, type AsyncStandbyProps } from './async-standby';
 export { SyncStandby, type SyncStandbyProps } from './sync-standby';
+export { DcpProxy, type DcpProxyProps } from './dcp-proxy';
 export type {
   ClusterCommonProps,
   DeepReadonly,

@@ -1,6 +1,7 @@
 /** An MPP system with data guard (7.4): N >= 2 MPP nodes, each the primary of its own group. */
 import type { Construct } from 'constructs';
 import type { ClusterModel } from '../lib/families/data-guard/model';
+import type { DcpSpec } from '../lib/families/data-guard/dcp/schema';
 import type {
   AsyncStandbySpec,
   DatabaseSpec,
@@ -54,6 +55,11 @@ export interface MppGroupProps extends ClusterCommonProps {
    * on it (7.4.7). Async and sync standbys of a node are written inline in its group.
    */
   readonly groups: readonly MppNodeGroupProps[];
+  /**
+   * DCP proxies in front of the EPs (seed 001): each an ordinary dmserver with ENABLE_DCP_MODE = 1
+   * on its own host; clients then connect to the proxies.
+   */
+  readonly dcp?: DeepReadonly<DcpSpec>;
 }
 
 /**
@@ -73,8 +79,9 @@ export class MppGroup extends DmCluster<ClusterModel> {
     super(scope, id, 'MppGroup', props);
   }
 
-  /** @internal An MPP system has no single group to attach a standby to. */
+  /** @internal DcpProxy children attach; an MPP system has no single group to attach a standby to. */
   override _attach(entry: Parameters<DmCluster['_attach']>[0]): void {
+    if (entry.kind === 'dcp') return super._attach(entry);
     throw new Error(
       `${entry.node.node.path}: an MppGroup takes no AsyncStandby or SyncStandby child (standbys belong to ` +
         `one MPP node); write it in groups[i].${entry.kind === 'async' ? 'asyncStandbys' : 'syncStandbys'} of ${this.node.path}`,

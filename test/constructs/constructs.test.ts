@@ -12,6 +12,7 @@ import { App, Testing, TerraformStack } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import {
   AsyncStandby,
+  DcpProxy,
   DpcCluster,
   DscPrimary,
   epConnections,
@@ -398,6 +399,25 @@ describe('MppGroup (7.4)', () => {
       ]),
     );
     expect(() => mpp.plan).toThrow(SpecError);
+  });
+
+  it('takes DcpProxy children into dcp.proxies after the inline ones; their findings name the child', () => {
+    const spec = withoutKind(example<'MppGroup'>('7.4-mpp-group.yaml'));
+    const stack = new TerraformStack(Testing.app(), 'DCP');
+    const hosts = { ...spec.hosts, D1: { address: '192.168.0.207' }, D2: { address: '192.168.0.208' } };
+    const mpp = new MppGroup(stack, 'Mpp', {
+      ...spec,
+      hosts,
+      dcp: { serviceName: 'dcp', proxies: [{ name: 'DCP1', host: 'D1', port: 5236 }] },
+    });
+    const d2 = new DcpProxy(mpp, 'DCP2', { name: 'DCP2', host: 'D2', port: 5236 });
+    new DcpProxy(mpp, 'DCP3', { name: 'DCP3', host: 'NOWHERE' });
+    expect(d2.instanceName).toBe('DCP2');
+    const dcp = (mpp.spec as { dcp?: { proxies: { name: string }[] } }).dcp;
+    expect(dcp?.proxies.map((p) => p.name)).toEqual(['DCP1', 'DCP2', 'DCP3']);
+    expect(synthErrors(stack)).toEqual(
+      expect.arrayContaining(['DCP_HOST dcp.proxies[2].host [DCP/Mpp/DCP3]', 'DCP_NOT_BUILT dcp [DCP/Mpp]']),
+    );
   });
 });
 

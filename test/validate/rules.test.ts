@@ -15,6 +15,35 @@ const withHosts = (s: Spec, n: number, prefix = 'H') => {
   return s;
 };
 
+/** An MppGroup with one DCP proxy on a host of its own (001 6.2), changed by `edit`. */
+const withDcp =
+  (edit: (s: Spec) => void = () => undefined) =>
+  () => {
+    const s: Spec = mppGroup();
+    s.hosts.D = { address: '198.18.1.34', private: '198.18.0.34' };
+    s.dcp = { proxies: [{ name: 'DCP1', host: 'D' }] };
+    edit(s);
+    return s;
+  };
+function dcpCases(): [code: string, path: string, make: () => Spec][] {
+  return [
+    ['DCP_HOST', 'dcp.proxies[0].host', withDcp((s) => (s.dcp.proxies[0].host = 'Z'))],
+    ['DCP_NAME', 'dcp.proxies[0].name', withDcp((s) => (s.dcp.proxies[0].name = 'EP01'))],
+    ['DCP_NAME', 'dcp.proxies[0].name', withDcp((s) => (s.dcp.proxies[0].name = 'DCP-1'))],
+    [
+      'DCP_PORTS',
+      'dcp.proxies[0].dcpPort',
+      withDcp((s) => Object.assign(s.dcp.proxies[0], { port: 5300, dcpPort: 5300 })),
+    ],
+    ['DCP_PORTS', 'dcp.proxies[0].port', withDcp((s) => (s.dcp.proxies[0].port = 80))],
+    ['DCP_POOL_SIZE', 'dcp.poolSize', withDcp((s) => (s.dcp.poolSize = 10001))],
+    ['DCP_LOGIN_SECRET', 'dcp.loginPassword', withDcp((s) => (s.dcp.loginUser = 'DCPUSER'))],
+    ['DCP_PATH', 'dcp.proxies[0].path', withDcp((s) => (s.dcp.proxies[0].path = 'dm/dcp'))],
+    ['DCP_ON_EP_HOST', 'dcp.proxies[0].host', withDcp((s) => (s.dcp.proxies[0].host = 'A'))],
+    ['DCP_NOT_BUILT', 'dcp', withDcp()],
+  ];
+}
+
 const cases: [code: string, path: string, make: () => Spec][] = [
   [
     'INSTANCE_NAME_TOO_LONG',
@@ -468,6 +497,7 @@ const cases: [code: string, path: string, make: () => Spec][] = [
       return s;
     },
   ],
+  ...dcpCases(),
 ];
 
 describe('valid base specs', () => {

@@ -5,6 +5,7 @@
  */
 import type { DataGuardKind, StepResourceType } from './schema';
 import type { HostModel, SecretsModel, SshModel } from '../../spec/model';
+import type { DcpModel } from './dcp/model';
 
 export type { HostModel, SecretsModel, SshModel } from '../../spec/model';
 
@@ -178,6 +179,8 @@ export interface SingleGroupClusterModel extends ClusterCommon {
 export interface MppClusterModel extends ClusterCommon {
   system: { kind: 'mpp' };
   groups: MppGroupModel[];
+  /** DCP proxies in front of the EPs (seed 001). */
+  dcp?: DcpModel;
 }
 
 /** An MPP system of data guard groups (7.4). */

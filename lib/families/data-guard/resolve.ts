@@ -26,7 +26,8 @@ import type {
   MonitorModel,
   TimerModel,
 } from './model';
-import { allocatePorts, type PendingInstance } from './ports';
+import { allocatePorts, PORT_FIELDS, type PendingInstance } from './ports';
+import { resolveDcp } from './dcp/resolve';
 import { DEFAULTS } from '../../spec/defaults';
 import { resolveShared } from '../../spec/resolve-shared';
 
@@ -276,7 +277,29 @@ export function resolveSpec(spec: DataGuardSpec): ClusterModel {
     ...common,
     system: { kind: 'mpp' },
     groups: groups.map((g, i) => ({ ...g, mppSeqNo: spec.groups[i]?.seqNo ?? i })),
+    ...(spec.dcp
+      ? {
+          dcp: resolveDcp(
+            spec.dcp,
+            shared.dmHome,
+            shared.secrets.sysdbaPassword,
+            portsInUse(pending, monitor?.multi?.instances ?? []),
+          ),
+        }
+      : {}),
   };
+}
+
+/** Every port the instances and monitors hold, per host: the DCP proxies are allocated around them. */
+function portsInUse(
+  pending: readonly PendingInstance[],
+  monitors: readonly { host: string; port: number }[],
+): Map<string, Set<number>> {
+  const used = new Map<string, Set<number>>();
+  const add = (h: string, p: number) => (used.get(h) ?? used.set(h, new Set()).get(h))?.add(p);
+  for (const { instance: i } of pending) for (const f of PORT_FIELDS) add(i.host, i[f]);
+  for (const m of monitors) add(m.host, m.port);
+  return used;
 }
 
 function draftInstance(

@@ -17,6 +17,7 @@ import {
   SshSchema,
   text,
 } from '../../spec/parts';
+import { DcpSchema } from './dcp/schema';
 
 /** The ports of one dmserver instance (table 7.2). Omitted ones are allocated per host. */
 const PortFields = {
@@ -272,6 +273,8 @@ export const MppGroupSchema = z.strictObject({
   ...Common,
   /** One data-guard group per MPP node (7.4). */
   groups: z.array(MppNodeGroupSchema),
+  /** DCP proxies in front of the EPs (seed 001); clients then connect to the proxies. */
+  dcp: DcpSchema.optional(),
 });
 
 /** The kinds this family builds, for the union of every family's spec (lib/spec/schema). */

@@ -2,7 +2,8 @@
  * The client's dm_svc.conf entry (§5.8): a service name listing each Primary/Standby instance
  * at MAL_INST_HOST:PORT_NUM, with switch-over and read-write-separation settings (7.3.9).
  */
-import { isGuardMember, type ClusterModel } from '../model';
+import { isGuardMember, isMpp, type ClusterModel } from '../model';
+import { renderDcpDmSvc } from '../dcp/render';
 
 export function dmSvcAddresses(model: ClusterModel): string[] {
   return model.groups
@@ -25,5 +26,6 @@ export function renderDmSvc(model: ClusterModel): string {
     `SWITCH_INTERVAL=(${c.switchInterval})`,
   ];
   if (c.rwSeparate) lines.push('RW_SEPARATE=(1)', `RW_PERCENT=(${c.rwPercent})`);
+  if (isMpp(model) && model.dcp) lines.push(...renderDcpDmSvc(model.dcp, model.hosts));
   return lines.join('\n') + '\n';
 }

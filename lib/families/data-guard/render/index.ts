@@ -15,6 +15,7 @@ import { renderDmMonitor } from './dmmonitor';
 import { renderDmMpp } from './dmmpp';
 import { renderDmDcrPatch } from './dmdcr';
 import { renderDmSvc } from './dmsvc';
+import { renderDcpFiles } from '../dcp/render';
 import { watcherUnits } from './topology';
 import type { RenderedFile } from '../../../render/file';
 import { CLIENT_HOST } from '../../../render/file';
@@ -108,6 +109,8 @@ export function renderDataGuard(model: ClusterModel): RenderedFile[] {
         instance: first.name,
       });
   }
+  // 001 6.1.5: each DCP proxy's dm.ini keys
+  if (isMpp(model) && model.dcp) files.push(...renderDcpFiles(model.dcp));
   files.push({
     host: CLIENT_HOST,
     path: '/etc/dm_svc.conf',

@@ -6,6 +6,7 @@ import { topologyRules } from './topology';
 import { guardRules } from './guard';
 import { settingRules } from './settings';
 import { pathRules } from './paths';
+import { dcpRules } from '../dcp/rules';
 import { terraformRules } from '../../../validate/rules/terraform';
 
 export const RULES: readonly Rule[] = [
@@ -15,5 +16,6 @@ export const RULES: readonly Rule[] = [
   ...guardRules,
   ...settingRules,
   ...pathRules,
+  ...dcpRules,
   ...terraformRules,
 ];

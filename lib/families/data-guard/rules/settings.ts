@@ -11,6 +11,9 @@ export const MANAGED_DM_INI_KEYS = [
   'TIMER_INI',
   'MPP_INI',
   'DW_PORT',
+  // 001:L134-136: on an EP they would make it a DCP proxy
+  'ENABLE_DCP_MODE',
+  'DCP_PORT_NUM',
 ];
 
 /** §5.1 table 5.1 ranges of data-guard dm.ini parameters. */
