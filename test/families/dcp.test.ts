@@ -52,7 +52,6 @@ describe('DCP proxies', () => {
     const dcp2 = m.dcp?.proxies[1];
     expect(taken.has(dcp2?.port ?? 0) || taken.has(dcp2?.dcpPort ?? 0)).toBe(false);
     expect(m.dcp).toMatchObject({ serviceName: 'dcp', loginUser: 'SYSDBA', register: 'private' });
-    expect(m.dcp?.loginPassword).toEqual(m.secrets.sysdbaPassword);
   });
 
   it("each proxy's dm.ini gets ENABLE_DCP_MODE, DCP_PORT_NUM and the pool size (001 6.1.5, L197); EPs get none", () => {

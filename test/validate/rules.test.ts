@@ -37,7 +37,7 @@ function dcpCases(): [code: string, path: string, make: () => Spec][] {
     ],
     ['DCP_PORTS', 'dcp.proxies[0].port', withDcp((s) => (s.dcp.proxies[0].port = 80))],
     ['DCP_POOL_SIZE', 'dcp.poolSize', withDcp((s) => (s.dcp.poolSize = 10001))],
-    ['DCP_LOGIN_SECRET', 'dcp.loginPassword', withDcp((s) => (s.dcp.loginUser = 'DCPUSER'))],
+    ['DCP_LOGIN_USER', 'dcp.loginUser', withDcp((s) => (s.dcp.loginUser = 'DCPUSER'))],
     ['DCP_PATH', 'dcp.proxies[0].path', withDcp((s) => (s.dcp.proxies[0].path = 'dm/dcp'))],
     ['DCP_ON_EP_HOST', 'dcp.proxies[0].host', withDcp((s) => (s.dcp.proxies[0].host = 'A'))],
     ['DCP_NOT_BUILT', 'dcp', withDcp()],

@@ -279,12 +279,7 @@ export function resolveSpec(spec: DataGuardSpec): ClusterModel {
     groups: groups.map((g, i) => ({ ...g, mppSeqNo: spec.groups[i]?.seqNo ?? i })),
     ...(spec.dcp
       ? {
-          dcp: resolveDcp(
-            spec.dcp,
-            shared.dmHome,
-            shared.secrets.sysdbaPassword,
-            portsInUse(pending, monitor?.multi?.instances ?? []),
-          ),
+          dcp: resolveDcp(spec.dcp, shared.dmHome, portsInUse(pending, monitor?.multi?.instances ?? [])),
         }
       : {}),
   };

@@ -1,6 +1,4 @@
 /** The resolved DCP proxies of an MppGroup (seed 001): defaults applied, ports allocated. */
-import type { SecretSource } from '../../../spec/parts';
-
 export interface DcpProxyModel {
   name: string;
   host: string;
@@ -20,11 +18,8 @@ export interface DcpProxyModel {
 export interface DcpModel {
   proxies: DcpProxyModel[];
   serviceName: string;
+  /** Its password is the SYSDBA password. */
   loginUser: string;
-  /** Where the steps read the login's password (never the value). */
-  loginPassword: SecretSource;
-  /** Whether loginPassword was left to its default (the SYSDBA password, for SYSDBA only). */
-  loginPasswordDefaulted: boolean;
   poolSize?: number;
   register: 'private' | 'public';
 }

@@ -1,7 +1,6 @@
 /** An MppGroup's `dcp` block -> the DCP model: paths, ports allocated per host. Pure. */
 import path from 'node:path/posix';
 import { DEFAULTS } from '../../../spec/defaults';
-import type { SecretSource } from '../../../spec/parts';
 import type { DcpModel, DcpProxyModel } from './model';
 import type { DcpSpec } from './schema';
 
@@ -15,7 +14,6 @@ export const DCP_PORT_BASE = { port: 5236, dcpPort: 5239 } as const;
 export function resolveDcp(
   spec: DcpSpec,
   dmHome: string,
-  sysdbaPassword: SecretSource,
   taken: ReadonlyMap<string, ReadonlySet<number>>,
 ): DcpModel {
   const used = new Map<string, Set<number>>([...taken].map(([h, s]) => [h, new Set(s)]));
@@ -48,8 +46,6 @@ export function resolveDcp(
     proxies,
     serviceName: spec.serviceName ?? 'dcp',
     loginUser,
-    loginPassword: spec.loginPassword ?? sysdbaPassword,
-    loginPasswordDefaulted: spec.loginPassword === undefined,
     ...(spec.poolSize !== undefined ? { poolSize: spec.poolSize } : {}),
     register: spec.register ?? 'private',
   };

@@ -103,17 +103,17 @@ export const dcpRules = [
     },
   }),
   defineRule({
-    code: 'DCP_LOGIN_SECRET',
+    code: 'DCP_LOGIN_USER',
     severity: 'error',
     manual: '001:L240-248',
-    rule: 'A DCP login other than SYSDBA names where its password is read (dcp.loginPassword).',
+    rule: "The DCP logs in to the EPs as SYSDBA, with the cluster's SYSDBA password: a login of its own would need a secret source dmdeploy does not read yet.",
     check({ model }, report) {
       const dcp = dcpOf(model);
-      if (dcp && dcp.loginUser.toUpperCase() !== 'SYSDBA' && dcp.loginPasswordDefaulted)
+      if (dcp && dcp.loginUser.toUpperCase() !== 'SYSDBA')
         report(
-          'dcp.loginPassword',
-          `the DCP logs in to the EPs as ${dcp.loginUser}, whose password the spec does not say where to read`,
-          'set dcp.loginPassword, e.g. { env: DM_DCP_PASSWORD } (the SYSDBA password is used only for loginUser SYSDBA)',
+          'dcp.loginUser',
+          `the DCP would log in to the EPs as ${dcp.loginUser}, whose password dmdeploy has no source for`,
+          'omit loginUser (SYSDBA); after the deploy, SP_DCP_SET_LOGIN another DBA login on each proxy yourself',
         );
     },
   }),

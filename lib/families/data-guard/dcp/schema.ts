@@ -4,7 +4,7 @@
  * only; the value rules are in ./rules.ts.
  */
 import { z } from 'zod';
-import { int, SecretSourceSchema, text } from '../../../spec/parts';
+import { int, text } from '../../../spec/parts';
 
 export const DcpProxySchema = z.strictObject({
   /** INSTANCE_NAME of the proxy's dmserver (001:L447: `instance_name=DCP`). */
@@ -24,13 +24,12 @@ export const DcpSchema = z.strictObject({
   proxies: z.array(DcpProxySchema),
   /** The dm_svc.conf service over every proxy's PORT_NUM (001:L1471). @default dcp */
   serviceName: text().optional(),
-  /** SP_DCP_SET_LOGIN's user: the MPP login the proxy uses on the EPs (001:L240-248). @default SYSDBA */
-  loginUser: text().optional(),
   /**
-   * Where the steps read that login's password; only on disql's standard input, never in a step's
-   * parameters. @default the SYSDBA password's source (secrets.sysdbaPassword) when loginUser is SYSDBA
+   * SP_DCP_SET_LOGIN's user: the MPP login the proxy uses on the EPs (001:L240-248); its password
+   * is the cluster's SYSDBA password (secrets.sysdbaPassword), on disql's standard input only.
+   * @default SYSDBA
    */
-  loginPassword: SecretSourceSchema.optional(),
+  loginUser: text().optional(),
   /** dm.ini DCP_CONN_POOL_SIZE, 1..10000 (001:L197). @default DM's own */
   poolSize: int().optional(),
   /** Which EP address SP_DCP_ADD_INST registers: the internal one, as 001:L1397-1406, or the external. @default private */
