@@ -321,6 +321,12 @@ export function formatStatus(s: ClusterStatus): string {
       `  dmmpp.ctl on ${s.mppCtl.length} instances: ${sums.size === 1 && !sums.has('missing') ? `identical (sha256 ${[...sums][0]?.slice(0, 12)})` : 'NOT identical'}`,
     );
   }
+  for (const p of s.proxies ?? [])
+    lines.push(
+      `  DCP proxy ${p.instance} on ${p.host}: ` +
+        (p.error ? 'no answer' : `EPs ${p.insts.join(' ') || '-'}; primaries ${p.live.join(' ') || '-'}`),
+    );
   for (const p of s.problems) lines.push(`  problem: ${p}`);
+  for (const w of s.warnings ?? []) lines.push(`  warning: ${w}`);
   return `${lines.join('\n')}\n`;
 }

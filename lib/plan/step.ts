@@ -32,6 +32,9 @@ export const PHASES = [
   'watch',
   'monitor',
   'verify',
+  // DCP proxies (seed 001 6.2): once the MPP system is verified
+  'proxy-start',
+  'proxy-register',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -42,6 +45,8 @@ export type Phase = (typeof PHASES)[number];
  * order is the phases' (teardownBefore), not written out as edges, which would be quadratic.
  */
 export const TEARDOWN_PHASES = [
+  // DCP proxies first: clients of the MPP system, stopped before any EP (001 gives no order)
+  'stop-proxy',
   'stop-auto-restart',
   'stop-monitor',
   'stop-standby-watchers',
@@ -223,6 +228,25 @@ export type StepParams =
       nodes?: DscNode[];
     } & Server)
   | { kind: 'config'; instance: string; files: StepFile[] }
+  | ({
+      /** A DCP proxy (001 6.1.6): `dmserver <dm.ini>`; it answers on DCP_PORT_NUM (clients wait for its REFRESH). */
+      kind: 'dcp-start';
+      dcpPort: number;
+    } & Server)
+  | ({
+      /**
+       * A DCP proxy's EP list over its DCP_PORT_NUM (001 6.2, L1386-1460): SP_DCP_ADD_INST for
+       * every primary and standby missing, SP_DCP_CLEAR_INST for rows the spec lacks,
+       * SP_DCP_SET_LOGIN (its password on disql's standard input only), SP_DCP_REFRESH_CONFIG.
+       */
+      kind: 'dcp-register';
+      dcpPort: number;
+      loginUser: string;
+      /** SYSDCPINSTS as the spec wants it: every primary and standby at the address `register` names. */
+      insts: { name: string; ip: string; port: number }[];
+      /** V$DCPINSTS after REFRESH: one row per MPP primary, EPNO = its MPP_SEQ_NO (001:L1445-1458). */
+      primaries: { name: string; epNo: number }[];
+    } & Server)
   | ({ kind: 'mount'; dcrIni?: string } & Server)
   | ({ kind: 'mode'; oguid: number; mode: 'PRIMARY' | 'STANDBY' } & Server)
   | ({

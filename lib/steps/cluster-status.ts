@@ -7,14 +7,16 @@ import type { Plan, Step } from '../plan/step';
 import type { StepContext } from './context';
 import { collectDpcStatus, type DpcStatus } from './kinds/dpc';
 import type { StepOf } from './kinds/types';
-import { collectStatus, type ClusterStatus } from './status';
+import { collectStatus, type ClusterStatus, type ProxyStatus } from './status';
+import { Remote } from './remote';
+import { dcpDiff, readDcp } from './kinds/dcp';
 
 type StatusReader<K extends StatusKind> = (ctx: StepContext, step: StepOf<K>) => Promise<ClusterStatus>;
 
 /** One reader per family, keyed by the kind of the verify step its plans end with. */
 export const STATUS_READERS: { [K in StatusKind]: StatusReader<K> } = {
-  // data guard: groups, watchers, archives, the monitor's view
-  verify: (ctx, step) => collectStatus(ctx, step),
+  // data guard: groups, watchers, archives, the monitor's view; an MPP system's DCP proxies
+  verify: async (ctx, step) => withProxies(ctx, await collectStatus(ctx, step)),
   // DMDPC: every node, each RAFT group's leader, each SP's view, the MP's catalogue
   'dpc-verify': async (ctx, step) =>
     dpcClusterStatus(ctx.plan.cluster, step, await collectDpcStatus(ctx, step)),
@@ -63,4 +65,45 @@ function dpcClusterStatus(cluster: string, step: StepOf<'dpc-verify'>, s: DpcSta
     problems: s.problems,
     groups: [...groups.values()],
   };
+}
+
+/**
+ * Each DCP proxy's EP list and live view (001 6.2's checks). A list that differs from the spec is
+ * a problem; a live view that is not one row per primary is a warning: after a switchover the
+ * proxy follows within its refresh interval (256 s, 001:L1414-1416), or at once on
+ * SP_DCP_REFRESH_CONFIG().
+ */
+async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterStatus> {
+  const steps = ctx.plan.steps.filter((x): x is StepOf<'dcp-register'> => x.params.kind === 'dcp-register');
+  if (!steps.length) return s;
+  const proxies: ProxyStatus[] = [];
+  const problems = [...s.problems];
+  const warnings = [...(s.warnings ?? [])];
+  for (const step of steps) {
+    const p = step.params;
+    const v = await readDcp(new Remote(ctx, step), p).catch((e: unknown) => ({ error: String(e) }));
+    if ('error' in v) {
+      proxies.push({ instance: p.instance, host: step.host, insts: [], live: [], error: v.error });
+      problems.push(`DCP proxy ${p.instance} does not answer on DCP_PORT_NUM ${p.dcpPort}: ${v.error}`);
+      continue;
+    }
+    const d = dcpDiff(p, v);
+    proxies.push({
+      instance: p.instance,
+      host: step.host,
+      insts: [...v.insts].map(([n, a]) => `${n}=${a}`),
+      live: d.live,
+    });
+    if (d.add.length || d.clear.length)
+      problems.push(
+        `DCP proxy ${p.instance} lists ${[...v.insts.keys()].join(', ') || 'no EP'}; the spec wants ${p.insts.map((i) => i.name).join(', ')}`,
+      );
+    if (d.login) problems.push(`DCP proxy ${p.instance} has no login for ${p.loginUser} (SYSDCPLOGIN)`);
+    if (d.stale)
+      warnings.push(
+        `DCP proxy ${p.instance} sees primaries ${d.live.join(', ') || 'none'}, the spec ${d.wantLive.join(', ')}: ` +
+          'after a switchover it follows within its refresh interval (001:L1414-1416), or at once on SP_DCP_REFRESH_CONFIG()',
+      );
+  }
+  return { ...s, proxies, problems, warnings, healthy: s.healthy && problems.length === s.problems.length };
 }

@@ -101,12 +101,12 @@ export class Remote {
     port: number,
     statements: readonly string[],
     timeoutMs = 60_000,
-    o: { lock?: string } = {},
+    o: { lock?: string; mppLocal?: boolean } = {},
   ): Promise<ExecResult> {
     const address = this.ctx.plan.hosts[this.host]?.public ?? this.host;
     // 7.4.3.6: an MPP instance in MOUNT takes OGUID and mode only in a LOCAL session; views are
-    // read per instance too (no effect on a non-MPP system)
-    const mppLocal = isMppPlan(this.ctx.plan);
+    // read per instance too (no effect on a non-MPP system; a DCP proxy is no MPP instance)
+    const mppLocal = o.mppLocal ?? isMppPlan(this.ctx.plan);
     const stdin = disqlInput({ password: this.password(), address, port, mppLocal }, statements);
     if (!o.lock) return this.tool('disql', ['-S', '/nolog'], { stdin, timeoutMs });
     const wait = String(Math.ceil(timeoutMs / 1000));

@@ -11,6 +11,7 @@ import { config } from './kinds/config';
 import { copyBackup } from './kinds/copy-backup';
 import { dminit } from './kinds/dminit';
 import { dpcRegister, dpcStart, dpcVerify, raftLeader, stopRaftGroup } from './kinds/dpc';
+import { dcpRegister, dcpStart } from './kinds/dcp';
 import { dmdcr, dscRestart, stopAutoRestart } from './kinds/dsc';
 import { firstStart } from './kinds/first-start';
 import { join } from './kinds/join';
@@ -47,6 +48,8 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   verify,
   'dpc-start': dpcStart,
   'dpc-register': dpcRegister,
+  'dcp-start': dcpStart,
+  'dcp-register': dcpRegister,
   'dpc-verify': dpcVerify,
   'raft-leader': raftLeader,
   'stop-raft-group': stopRaftGroup,

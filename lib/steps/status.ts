@@ -59,6 +59,20 @@ export interface ClusterStatus {
   };
   /** MPP: the sha256 of every dmmpp.ctl (undefined where it is missing). */
   mppCtl?: { host: string; path: string; sha256?: string }[];
+  /** DCP proxies (seed 001): the EP list each holds, and the primaries its last refresh found. */
+  proxies?: ProxyStatus[];
+  /** What is worth saying but does not make the cluster unhealthy. */
+  warnings?: string[];
+}
+
+export interface ProxyStatus {
+  instance: string;
+  host: string;
+  /** SYS.SYSDCPINSTS: NAME=IP:PORT. */
+  insts: string[];
+  /** V$DCPINSTS: NAME:EPNO. */
+  live: string[];
+  error?: string;
 }
 
 async function databaseStatus(

@@ -4,6 +4,8 @@ import { validateSpec } from '../../lib/validate';
 import { renderCluster } from '../../lib/render';
 import { isMpp, type MppClusterModel } from '../../lib/families/data-guard/model';
 import { mppGroup } from '../support/specs';
+import { planCluster, teardownBefore } from '../../lib/plan';
+import { dcpDiff } from '../../lib/steps/kinds/dcp';
 import type { DcpSpec } from '../../lib/families/data-guard/dcp/schema';
 
 type Spec = ReturnType<typeof mppGroup>;
@@ -84,5 +86,108 @@ describe('DCP proxies', () => {
     // without proxies the entry is what it was
     const plain = renderCluster(model(mppGroup())).find((f) => f.role === 'dm_svc.conf');
     expect(plain?.content).not.toContain('dcp=');
+  });
+});
+
+describe('the DCP plan (001 6.2)', () => {
+  // the plan is built from the model; the DCP_NOT_BUILT gate only stops validateSpec's callers
+  const m = model(
+    withDcp({
+      poolSize: 50,
+      proxies: [
+        { name: 'DCP1', host: 'D', port: 5238, dcpPort: 5239 },
+        { name: 'DCP2', host: 'E' },
+      ],
+    }),
+  );
+  const plan = planCluster(m);
+  const step = (id: string) => {
+    const s = plan.steps.find((x) => x.id === id);
+    if (!s) throw new Error(`no step ${id}`);
+    return s;
+  };
+
+  it('per proxy: dminit, its dm.ini, its start once the MPP system is verified, then its registration', () => {
+    for (const p of ['DCP1', 'DCP2']) {
+      expect(step(`${p}/dminit`).after).toEqual(['cluster/preflight']);
+      expect(step(`${p}/config`).after).toEqual([`${p}/dminit`]);
+      expect(step(`${p}/start`).after).toEqual([`${p}/config`, 'cluster/verify']);
+      expect(step(`${p}/register`).after).toEqual([`${p}/start`]);
+    }
+    const ids = plan.steps.map((s) => s.id);
+    expect(ids.indexOf('DCP1/register')).toBeGreaterThan(ids.indexOf('cluster/verify'));
+    expect(plan.steps).toHaveLength(planCluster(model(mppGroup())).steps.length + 8);
+  });
+
+  it('registers every primary and standby at its internal address and PORT_NUM; V$DCPINSTS wants the primaries by MPP_SEQ_NO', () => {
+    const p = step('DCP1/register').params;
+    if (p.kind !== 'dcp-register') throw new Error(p.kind);
+    expect(p).toMatchObject({ dcpPort: 5239, port: 5238, loginUser: 'SYSDBA' });
+    const ep = (name: string) =>
+      m.groups.flatMap((g) => g.databases.flatMap((d) => d.instances)).find((i) => i.name === name);
+    expect(p.insts.map((i) => i.name)).toEqual(['EP01', 'EP11', 'EP02', 'EP22']);
+    expect(p.insts[0]).toEqual({ name: 'EP01', ip: '198.18.0.31', port: ep('EP01')?.port });
+    expect(p.primaries).toEqual([
+      { name: 'EP01', epNo: 0 },
+      { name: 'EP02', epNo: 1 },
+    ]);
+    // the password is read by the step at run time: it is in no step's parameters
+    expect(JSON.stringify(plan)).not.toMatch(/password"\s*:\s*"(?!\{)/i);
+  });
+
+  it('preflight checks both ports and the path of each proxy', () => {
+    const p = step('cluster/preflight').params;
+    if (p.kind !== 'preflight') throw new Error(p.kind);
+    expect(p.ports.filter((x) => x.owner === 'DCP1').map((x) => x.port)).toEqual([5238, 5239]);
+    expect(p.paths).toContainEqual({ host: 'E', path: '/dm/data/dcp2' });
+  });
+
+  it("teardown stops the proxies first, SHUTDOWN over DCP_PORT_NUM (PORT_NUM sessions are an EP's)", () => {
+    const first = plan.teardown.filter((s) => s.phase === 'stop-proxy');
+    expect(first.map((s) => [s.id, s.params.kind === 'stop-server' ? s.params.port : 0])).toEqual([
+      ['DCP1/stop-server', 5239],
+      ['DCP2/stop-server', 5239],
+    ]);
+    for (const s of plan.teardown.filter((x) => x.phase !== 'stop-proxy'))
+      for (const f of first) expect(teardownBefore(f, s), `${f.id} before ${s.id}`).toBe(true);
+  });
+});
+
+describe("the proxy's view against the spec", () => {
+  const params = {
+    kind: 'dcp-register' as const,
+    instance: 'DCP1',
+    iniPath: '/dm/data/dcp1/DAMENG/dm.ini',
+    port: 5238,
+    dcpPort: 5239,
+    loginUser: 'SYSDBA',
+    insts: [
+      { name: 'EP01', ip: '10.0.0.1', port: 5236 },
+      { name: 'EP11', ip: '10.0.0.2', port: 5236 },
+    ],
+    primaries: [{ name: 'EP01', epNo: 0 }],
+  };
+  it('adds what is missing, clears what the spec lacks or lists elsewhere; a stale refresh and a missing login are seen', () => {
+    const d = dcpDiff(params, {
+      insts: new Map([
+        ['EP01', '10.0.0.9:5236'],
+        ['EP99', '10.0.0.5:5236'],
+      ]),
+      live: new Map([['EP11', 1]]),
+    });
+    expect(d.add.map((i) => i.name)).toEqual(['EP01', 'EP11']);
+    expect(d.clear).toEqual(['EP01', 'EP99']);
+    expect(d).toMatchObject({ login: true, stale: true, live: ['EP11:1'], wantLive: ['EP01:0'] });
+  });
+  it('nothing to do when the tables are the spec', () => {
+    const d = dcpDiff(params, {
+      insts: new Map([
+        ['EP01', '10.0.0.1:5236'],
+        ['EP11', '10.0.0.2:5236'],
+      ]),
+      login: 'SYSDBA',
+      live: new Map([['EP01', 0]]),
+    });
+    expect(d).toMatchObject({ add: [], clear: [], login: false, stale: false });
   });
 });

@@ -22,6 +22,7 @@ import {
 } from './parts';
 import { planTeardown } from './teardown';
 import { planMppCtl } from './mpp';
+import { dcpPreflight, planDcp } from '../dcp/plan';
 
 export function planDataGuard(model: ClusterModel): Plan {
   const files = renderDataGuard(model);
@@ -44,18 +45,21 @@ export function planDataGuard(model: ClusterModel): Plan {
     params: {
       kind: 'preflight',
       hosts: Object.keys(model.hosts).sort(),
-      ports: model.groups.flatMap((g) =>
-        g.databases.flatMap((d) =>
-          d.instances.flatMap((i) =>
-            (['port', 'malPort', 'malDwPort', 'instDwPort'] as const).map((k) => ({
-              host: i.host,
-              port: i[k],
-              owner: i.name,
-              configPath: i.configPath,
-            })),
+      ports: [
+        ...model.groups.flatMap((g) =>
+          g.databases.flatMap((d) =>
+            d.instances.flatMap((i) =>
+              (['port', 'malPort', 'malDwPort', 'instDwPort'] as const).map((k) => ({
+                host: i.host,
+                port: i[k],
+                owner: i.name,
+                configPath: i.configPath,
+              })),
+            ),
           ),
         ),
-      ),
+        ...(isMpp(model) ? dcpPreflight(model).ports : []),
+      ],
       paths: [
         ...model.groups.flatMap((g) =>
           g.databases.flatMap((d) =>
@@ -63,6 +67,7 @@ export function planDataGuard(model: ClusterModel): Plan {
           ),
         ),
         ...monitorFiles(files).map((f) => ({ host: f.host, path: path.dirname(f.path) })),
+        ...(isMpp(model) ? dcpPreflight(model).paths : []),
       ],
       ...(dscNodes.length ? { dsc: dscNodes } : {}),
     },
@@ -170,6 +175,9 @@ export function planDataGuard(model: ClusterModel): Plan {
         : {}),
     },
   });
+
+  // 001 6.2: DCP proxies once the MPP system is verified
+  if (isMpp(model)) for (const s of planDcp(model, files, { preflight, verify: 'cluster/verify' })) add(s);
 
   const plan: Plan = {
     version: 2,

@@ -4,7 +4,8 @@ import type { RenderedFile } from '../../../render';
 import { renderGroupsMonitor } from '../render/dmmonitor';
 import { writeIni } from '../../../render/ini';
 import { monDwIp, watcherUnits } from '../render/topology';
-import type { ClusterModel, DatabaseModel } from '../model';
+import { isMpp, type ClusterModel, type DatabaseModel } from '../model';
+import { dcpPurgePaths, dcpTeardown } from '../dcp/plan';
 import type { Step } from '../../../plan/step';
 import { backupDirOf, monitorFiles, node0, primaryOf, server } from './parts';
 
@@ -19,6 +20,8 @@ export function planTeardown(model: ClusterModel, files: readonly RenderedFile[]
   const add = (s: Omit<Step, 'manual'> & { manual?: string }): void => {
     out.push({ ...s, manual: s.manual ?? (s.phase === 'purge' ? 'purgeData' : '§6.4') });
   };
+  // 001: the DCP proxies, clients of the MPP system, go first
+  if (isMpp(model)) for (const s of dcpTeardown(model)) add(s);
   const restarting = model.groups.filter((g) =>
     g.databases.some((d) => d.layout === 'dsc' && d.dmcssRestartInterval !== undefined),
   );
@@ -107,6 +110,7 @@ export function planTeardown(model: ClusterModel, files: readonly RenderedFile[]
           }
         else if (d.role !== 'primary') purge(node0(d).host, backupDirOf(g));
     }
+    if (isMpp(model)) for (const d of dcpPurgePaths(model)) purge(d.host, d.path);
     for (const [host, paths] of [...byHost].sort(([a], [b]) => (a < b ? -1 : 1)))
       add({
         id: `${host}/purge`,

@@ -1,0 +1,179 @@
+/**
+ * DCP proxies in front of an MPP system (seed 001 6.2): start a proxy, then over its management
+ * port (DCP_PORT_NUM, the PMC) make its EP list the spec's, set its login and refresh it. Each
+ * probes the real state first: a running proxy, SYS.SYSDCPINSTS, SYS.SYSDCPLOGIN, V$DCPINSTS.
+ */
+import { bareRows, dmMessage } from '../../dm/disql';
+import type { StepKindImpl } from '../context';
+import { Remote } from '../remote';
+import { startServer } from './server';
+import type { StepOf } from './types';
+
+type Proxy = { instance: string; port: number; dcpPort: number };
+
+/** A PMC session: SYSDBA over DCP_PORT_NUM, never an MPP-local one (001:L148, L171-173). */
+const pmc = (r: Remote, p: Proxy, statements: readonly string[]) =>
+  r.disql(p.dcpPort, statements, 60_000, { mppLocal: false });
+
+const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+export const dcpStart: StepKindImpl<StepOf<'dcp-start'>> = {
+  timeoutMs: 10 * 60_000,
+  mutates: true,
+  async probe(ctx, step) {
+    const r = new Remote(ctx, step);
+    return (await r.pidsOf('dmserver', step.params.iniPath)).length
+      ? `${step.params.instance} is running`
+      : undefined;
+  },
+  async act(ctx, step) {
+    // 001:L1389: `dmserver <dm.ini>`, no other argument; ENABLE_DCP_MODE is in its dm.ini
+    await startServer(new Remote(ctx, step), step.params, { mount: false });
+  },
+  async verify(ctx, step) {
+    const r = new Remote(ctx, step);
+    const res = await pmc(r, step.params, ['SELECT COUNT(*) FROM SYS.SYSDCPINSTS']);
+    if (res.exitCode !== 0)
+      r.fail(
+        `${step.params.instance} does not answer on its DCP_PORT_NUM ${step.params.dcpPort}`,
+        dmMessage(`${res.stdout}\n${res.stderr}`),
+        'check ENABLE_DCP_MODE and DCP_PORT_NUM in its dm.ini and its dmserver output, then apply again',
+      );
+  },
+};
+
+export interface DcpView {
+  /** SYS.SYSDCPINSTS: NAME -> IP:PORT. */
+  insts: Map<string, string>;
+  /** SYS.SYSDCPLOGIN's user, if set. */
+  login?: string;
+  /** V$DCPINSTS: NAME -> EPNO. */
+  live: Map<string, number>;
+}
+
+/** The proxy's three tables over its PMC, or DM's message. */
+export async function readDcp(r: Remote, p: Proxy): Promise<DcpView | { error: string }> {
+  const res = await pmc(r, p, [
+    "SELECT 'I', NAME, IP, PORT FROM SYS.SYSDCPINSTS",
+    "SELECT 'L', USERNAME FROM SYS.SYSDCPLOGIN",
+    "SELECT 'V', NAME, EPNO FROM V$DCPINSTS",
+  ]);
+  if (res.exitCode !== 0) return { error: dmMessage(`${res.stdout}\n${res.stderr}`) };
+  const view: DcpView = { insts: new Map(), live: new Map() };
+  for (const row of bareRows(res.stdout)) {
+    const [tag, a = '', b = '', c = ''] = row;
+    if (tag === 'I' && row.length >= 4) view.insts.set(a.toUpperCase(), `${b}:${c}`);
+    else if (tag === 'L' && row.length >= 2) view.login = a;
+    else if (tag === 'V' && row.length >= 3) view.live.set(a.toUpperCase(), Number(b));
+  }
+  return view;
+}
+
+/** What differs between the proxy's view and the spec: rows to add, rows to clear, a stale login or refresh. */
+export function dcpDiff(p: StepOf<'dcp-register'>['params'], v: DcpView) {
+  const want = new Map(p.insts.map((i) => [i.name.toUpperCase(), i]));
+  const add = p.insts.filter((i) => v.insts.get(i.name.toUpperCase()) !== `${i.ip}:${i.port}`);
+  const clear = [...v.insts.keys()].filter((n) => {
+    const w = want.get(n);
+    return !w || v.insts.get(n) !== `${w.ip}:${w.port}`;
+  });
+  const live = [...v.live].map(([n, e]) => `${n}:${e}`).sort();
+  const wantLive = p.primaries.map((x) => `${x.name.toUpperCase()}:${x.epNo}`).sort();
+  return {
+    add,
+    clear,
+    login: (v.login ?? '').toUpperCase() !== p.loginUser.toUpperCase(),
+    stale: live.join(',') !== wantLive.join(','),
+    live,
+    wantLive,
+  };
+}
+
+export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
+  timeoutMs: 10 * 60_000,
+  mutates: true,
+  async probe(ctx, step) {
+    const r = new Remote(ctx, step);
+    const v = await readDcp(r, step.params);
+    if ('error' in v) return undefined;
+    const d = dcpDiff(step.params, v);
+    if (d.add.length || d.clear.length || d.login || d.stale) return undefined;
+    return `SYSDCPINSTS lists the ${step.params.insts.length} EP instances and V$DCPINSTS every primary`;
+  },
+  async act(ctx, step) {
+    const r = new Remote(ctx, step);
+    const p = step.params;
+    const v = await readDcp(r, p);
+    if ('error' in v)
+      return r.fail(
+        `cannot read ${p.instance}'s tables over DCP_PORT_NUM ${p.dcpPort}`,
+        v.error,
+        'start the proxy, then apply again',
+      );
+    const d = dcpDiff(p, v);
+    // a row that changed address is cleared, then added again (SP_DCP_ADD_INST takes a new name only)
+    const statements = [
+      ...d.clear.map((n) => `SP_DCP_CLEAR_INST(${sqlText(n)})`),
+      ...d.add.map((i) => `SP_DCP_ADD_INST(${sqlText(i.name)}, ${sqlText(i.ip)}, ${i.port})`),
+    ];
+    for (const stmt of statements) {
+      const res = await pmc(r, p, [stmt]);
+      if (res.exitCode !== 0)
+        r.fail(
+          `${stmt} on ${p.instance} failed`,
+          dmMessage(`${res.stdout}\n${res.stderr}`),
+          "read the proxy's message, then apply again",
+        );
+    }
+    // 001:L240-248: the login the proxy uses on the EPs; the password goes on disql's standard
+    // input only, and never into a message (DM's own is redacted)
+    const password = r.password();
+    const redact = (t: string) => t.split(password).join('***');
+    const login = await pmc(r, p, [`SP_DCP_SET_LOGIN(${sqlText(p.loginUser)}, ${sqlText(password)})`]);
+    if (login.exitCode !== 0)
+      r.fail(
+        `SP_DCP_SET_LOGIN(${p.loginUser}, ***) on ${p.instance} failed`,
+        redact(dmMessage(`${login.stdout}\n${login.stderr}`)),
+        "read the proxy's message, then apply again",
+      );
+    // 001:L253-262: the proxy serves only after a refresh, which logs in to the EPs
+    const refresh = await pmc(r, p, ['SP_DCP_REFRESH_CONFIG()']);
+    if (refresh.exitCode !== 0)
+      r.fail(
+        `SP_DCP_REFRESH_CONFIG on ${p.instance} failed`,
+        redact(dmMessage(`${refresh.stdout}\n${refresh.stderr}`)),
+        `every EP listed must run and accept ${p.loginUser} with the cluster's SYSDBA password; check them, then apply again`,
+      );
+    ctx.progress(`${p.instance}: ${d.add.length} added, ${d.clear.length} cleared, login set, refreshed`);
+  },
+  async verify(ctx, step) {
+    const r = new Remote(ctx, step);
+    const p = step.params;
+    const v = await readDcp(r, p);
+    if ('error' in v)
+      return r.fail(`cannot read ${p.instance}'s tables`, v.error, 'check the proxy, then apply again');
+    const d = dcpDiff(p, v);
+    if (d.add.length || d.clear.length)
+      r.fail(
+        `${p.instance}'s SYSDCPINSTS differs from the spec`,
+        [...v.insts].map(([n, a]) => `${n}=${a}`).join(', '),
+        'apply again',
+      );
+    if (d.login)
+      r.fail(`${p.instance}'s SYSDCPLOGIN does not name ${p.loginUser}`, v.login ?? 'no row', 'apply again');
+    if (d.stale)
+      r.fail(
+        `${p.instance}'s V$DCPINSTS is not one row per MPP primary with EPNO = its MPP_SEQ_NO (001:L1445-1458)`,
+        `has ${d.live.join(', ') || 'no row'}; want ${d.wantLive.join(', ')}`,
+        'run SP_DCP_REFRESH_CONFIG() on its DCP_PORT_NUM once every EP is OPEN, then apply again',
+      );
+    // 001:L525, L1460: a client login through PORT_NUM reaches an EP
+    const client = await r.disql(p.port, ['SELECT 1'], 60_000, { mppLocal: false });
+    if (client.exitCode !== 0)
+      r.fail(
+        `a login through ${p.instance}'s PORT_NUM ${p.port} does not reach an EP`,
+        dmMessage(`${client.stdout}\n${client.stderr}`),
+        'check the EPs and the proxy (001 6.2), then apply again',
+      );
+  },
+};
