@@ -87,7 +87,7 @@ async function waitRoles(nodes: DpcNodePlan[], want: string[], ms = 8000): Promi
   );
 }
 
-describe('7.2 BP multi-replica', () => {
+describe('7.2 BP multi-replica', { timeout: 120_000 }, () => {
   it('bootstrap, offline backup, restore + UPDATE DB_MAGIC, RAFT config, MOUNT starts: the lowest vote interval leads, the MP follows, the SP works; SIGUSR1 to the leader stops the group; no HALT', async () => {
     const { h, sp, mp, bps } = await build72('B1');
     const [b11, b12, b13] = bps as [DpcNodePlan, DpcNodePlan, DpcNodePlan];
@@ -325,7 +325,7 @@ describe('7.2 BP multi-replica', () => {
   });
 });
 
-describe('7.3 MP multi-replica', () => {
+describe('7.3 MP multi-replica', { timeout: 120_000 }, () => {
   it('MP1 bootstraps and registers all, MP2/MP3 restored, three MOUNT starts elect; SP/BP find the leader through the sectioned mp.ini; the leader leaving is survived', async () => {
     const h: SimHost = lab.host('M1');
     const sp = plan(h, 'SP1', 'SP');
@@ -459,7 +459,7 @@ describe('7.3 MP multi-replica', () => {
   });
 });
 
-describe('7.5 shadow replicas', () => {
+describe('7.5 shadow replicas', { timeout: 120_000 }, () => {
   it('BACKUP ... FULL SHADOW and RESTORE ... TO SHADOW make shadows; a shadow never leads, even with the lowest vote interval', async () => {
     const { h, bps } = await build72('S1');
     const [b11, b12, b13] = bps as [DpcNodePlan, DpcNodePlan, DpcNodePlan];

@@ -58,7 +58,7 @@ async function build71(hostName: string) {
   return { h, sp, bp1, bp2, mp, mpPort };
 }
 
-describe('7.1 single replica on one host', () => {
+describe('7.1 single replica on one host', { timeout: 120_000 }, () => {
   it('dminit DPC_MODE/AP_PORT_NUM, mp.ini, MP first, registration, SP/BP starts, the SP sees every instance, then SP -> BP -> MP without a HALT', async () => {
     const { h, sp, bp1, bp2, mp, mpPort } = await build71('H71');
     // dminit: AP_PORT_NUM in dm.ini, the role in the database's state
@@ -191,7 +191,7 @@ describe('7.1 single replica on one host', () => {
   });
 });
 
-describe('7.1 refusals', () => {
+describe('7.1 refusals', { timeout: 120_000 }, () => {
   it('dminit: DPC_MODE must be MP/BP/SP (any case), AP_PORT_NUM 1024~65534 and given', async () => {
     const h = lab.host('R1');
     const base = (n: string) => path.join(h.dir, n);
@@ -301,121 +301,129 @@ describe('7.1 refusals', () => {
   });
 });
 
-describe('the MP catalogue refuses what the manual orders otherwise (003:L78, L90-116)', () => {
-  let h: SimHost;
-  let mp: DpcNodePlan;
-  let bp: DpcNodePlan;
-  beforeAll(async () => {
-    h = lab.host('C1');
-    mp = plan(h, 'MP', 'MP');
-    bp = plan(h, 'BP1', 'BP');
-    for (const n of [mp, bp]) await init(n);
-    mpIni([mp, bp], h.priv, lab.ports(1)[0] ?? 0);
-    ok(await start(mp), 'MP');
-  });
-  const sqlErr = async (stmt: string, port = mp.port) => {
-    const r = await h.sql(port, [stmt]);
-    expect(r.code).not.toBe(0);
-    return errOf(r);
-  };
-  const mpSelf = () =>
-    `SP_CREATE_DPC_INSTANCE(NULL,'MP','MP',${mp.ap},${mp.port},'${h.priv}','${h.priv}','NORMAL',1,'MP instance')`;
+describe(
+  'the MP catalogue refuses what the manual orders otherwise (003:L78, L90-116)',
+  { timeout: 120_000 },
+  () => {
+    let h: SimHost;
+    let mp: DpcNodePlan;
+    let bp: DpcNodePlan;
+    beforeAll(async () => {
+      h = lab.host('C1');
+      mp = plan(h, 'MP', 'MP');
+      bp = plan(h, 'BP1', 'BP');
+      for (const n of [mp, bp]) await init(n);
+      mpIni([mp, bp], h.priv, lab.ports(1)[0] ?? 0);
+      ok(await start(mp), 'MP');
+    });
+    const sqlErr = async (stmt: string, port = mp.port) => {
+      const r = await h.sql(port, [stmt]);
+      expect(r.code).not.toBe(0);
+      return errOf(r);
+    };
+    const mpSelf = () =>
+      `SP_CREATE_DPC_INSTANCE(NULL,'MP','MP',${mp.ap},${mp.port},'${h.priv}','${h.priv}','NORMAL',1,'MP instance')`;
 
-  it('nothing before the current MP has registered itself, and it registers first', async () => {
-    expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','RAFT_1')`)).toMatch(
-      /register the current MP \(MP\) first.*003 7\.1\.4 \(003:L78\)/,
-    );
-    expect(await sqlErr(`SP_CREATE_FAULT_DOMAIN('FDOM_1','x')`)).toMatch(/003:L78/);
-    expect(
-      await sqlErr(
-        `SP_CREATE_DPC_INSTANCE(NULL,'MP2','MP',6201,5437,'${h.priv}','','STANDBY',0,'MP instance')`,
-      ),
-    ).toMatch(/the first registration must be the current MP itself \(MP, mode 'MP'\).*003:L78/);
-    expect(await sqlErr(mpSelf().replace('NULL', `'RAFT_X'`))).toMatch(/give NULL or 'MP_RAFT'.*003:L85/);
-    expect(await sqlErr(`SP_CREATE_DPC_INSTANCE(NULL,'MP','MP',${mp.ap},${mp.port})`)).toMatch(
-      /10 arguments expected, 5 given/,
-    );
-    expect(await h.query(mp.port, 'SELECT * FROM DPC_INSTANCE')).toEqual([]);
-    ok(await h.sql(mp.port, [mpSelf()]), 'the MP registers itself');
-    expect(await sqlErr(mpSelf())).toMatch(/instance MP is already registered/);
-  });
+    it('nothing before the current MP has registered itself, and it registers first', async () => {
+      expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','RAFT_1')`)).toMatch(
+        /register the current MP \(MP\) first.*003 7\.1\.4 \(003:L78\)/,
+      );
+      expect(await sqlErr(`SP_CREATE_FAULT_DOMAIN('FDOM_1','x')`)).toMatch(/003:L78/);
+      expect(
+        await sqlErr(
+          `SP_CREATE_DPC_INSTANCE(NULL,'MP2','MP',6201,5437,'${h.priv}','','STANDBY',0,'MP instance')`,
+        ),
+      ).toMatch(/the first registration must be the current MP itself \(MP, mode 'MP'\).*003:L78/);
+      expect(await sqlErr(mpSelf().replace('NULL', `'RAFT_X'`))).toMatch(/give NULL or 'MP_RAFT'.*003:L85/);
+      expect(await sqlErr(`SP_CREATE_DPC_INSTANCE(NULL,'MP','MP',${mp.ap},${mp.port})`)).toMatch(
+        /10 arguments expected, 5 given/,
+      );
+      expect(await h.query(mp.port, 'SELECT * FROM DPC_INSTANCE')).toEqual([]);
+      ok(await h.sql(mp.port, [mpSelf()]), 'the MP registers itself');
+      expect(await sqlErr(mpSelf())).toMatch(/instance MP is already registered/);
+    });
 
-  it('an instance needs its RAFT group, of its own role; SP_CREATE_DPC_RAFT has no MP groups and no duplicates', async () => {
-    const bpRow = (raft: string, mode = 'BP') =>
-      `SP_CREATE_DPC_INSTANCE('${raft}','BP1','${mode}',${bp.ap},${bp.port},'${h.priv}','${h.priv}','NORMAL',1,'BP instance')`;
-    expect(await sqlErr(bpRow('RAFT_1'))).toMatch(/RAFT group RAFT_1 does not exist.*003:L89-92/);
-    expect(await sqlErr(`SP_CREATE_DPC_RAFT('MP','MP_RAFT2')`)).toMatch(
-      /created with the MP itself.*003:L85/,
-    );
-    ok(
-      await h.sql(mp.port, [`SP_CREATE_DPC_RAFT('SP','RAFT_SP1')`, `SP_CREATE_DPC_RAFT('BP','RAFT_1')`]),
-      'rafts',
-    );
-    expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','RAFT_1')`)).toMatch(/RAFT group RAFT_1 already exists/);
-    expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','MP_RAFT')`)).toMatch(/MP_RAFT already exists/);
-    expect(await sqlErr(bpRow('RAFT_SP1'))).toMatch(
-      /BP1 is a BP but RAFT group RAFT_SP1 is a SP group.*003 7\.1\.4/,
-    );
-    expect(await sqlErr(bpRow('RAFT_1', 'XP'))).toMatch(/mode XP must be 'MP', 'BP' or 'SP'/);
-    ok(await h.sql(mp.port, [bpRow('RAFT_1')]), 'BP1 into RAFT_1');
-    expect(await sqlErr(bpRow('RAFT_1'))).toMatch(/instance BP1 is already registered/);
-    expect(await h.query(mp.port, 'SELECT RAFT_ID, DPC_MODE, NAME FROM DPC_BP_RAFT')).toEqual([
-      { RAFT_ID: 0, DPC_MODE: 'MP', NAME: 'MP_RAFT' },
-      { RAFT_ID: 1, DPC_MODE: 'SP', NAME: 'RAFT_SP1' },
-      { RAFT_ID: 2, DPC_MODE: 'BP', NAME: 'RAFT_1' },
-    ]);
-  });
+    it('an instance needs its RAFT group, of its own role; SP_CREATE_DPC_RAFT has no MP groups and no duplicates', async () => {
+      const bpRow = (raft: string, mode = 'BP') =>
+        `SP_CREATE_DPC_INSTANCE('${raft}','BP1','${mode}',${bp.ap},${bp.port},'${h.priv}','${h.priv}','NORMAL',1,'BP instance')`;
+      expect(await sqlErr(bpRow('RAFT_1'))).toMatch(/RAFT group RAFT_1 does not exist.*003:L89-92/);
+      expect(await sqlErr(`SP_CREATE_DPC_RAFT('MP','MP_RAFT2')`)).toMatch(
+        /created with the MP itself.*003:L85/,
+      );
+      ok(
+        await h.sql(mp.port, [`SP_CREATE_DPC_RAFT('SP','RAFT_SP1')`, `SP_CREATE_DPC_RAFT('BP','RAFT_1')`]),
+        'rafts',
+      );
+      expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','RAFT_1')`)).toMatch(/RAFT group RAFT_1 already exists/);
+      expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','MP_RAFT')`)).toMatch(/MP_RAFT already exists/);
+      expect(await sqlErr(bpRow('RAFT_SP1'))).toMatch(
+        /BP1 is a BP but RAFT group RAFT_SP1 is a SP group.*003 7\.1\.4/,
+      );
+      expect(await sqlErr(bpRow('RAFT_1', 'XP'))).toMatch(/mode XP must be 'MP', 'BP' or 'SP'/);
+      ok(await h.sql(mp.port, [bpRow('RAFT_1')]), 'BP1 into RAFT_1');
+      expect(await sqlErr(bpRow('RAFT_1'))).toMatch(/instance BP1 is already registered/);
+      expect(await h.query(mp.port, 'SELECT RAFT_ID, DPC_MODE, NAME FROM DPC_BP_RAFT')).toEqual([
+        { RAFT_ID: 0, DPC_MODE: 'MP', NAME: 'MP_RAFT' },
+        { RAFT_ID: 1, DPC_MODE: 'SP', NAME: 'RAFT_SP1' },
+        { RAFT_ID: 2, DPC_MODE: 'BP', NAME: 'RAFT_1' },
+      ]);
+    });
 
-  it('ADD_RAFT wants an existing BP group and an existing BP RAFT group; MV_INST an existing domain and instance; no duplicates', async () => {
-    expect(await sqlErr(`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_1')`)).toMatch(
-      /BP group BG_1 does not exist.*003:L99-103/,
-    );
-    ok(await h.sql(mp.port, [`SP_CREATE_DPC_BP_GROUP('BG_1','bp group1')`]), 'BG_1');
-    expect(await sqlErr(`SP_CREATE_DPC_BP_GROUP('BG_1','again')`)).toMatch(/BP group BG_1 already exists/);
-    expect(await sqlErr(`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_9')`)).toMatch(/RAFT group RAFT_9 does not exist/);
-    expect(await sqlErr(`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_SP1')`)).toMatch(/RAFT_SP1 is a SP RAFT group/);
-    ok(await h.sql(mp.port, [`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_1')`]), 'add');
-    expect(await sqlErr(`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_1')`)).toMatch(/already in BP group BG_1/);
-    expect(await h.query(mp.port, 'SELECT NAME, RAFT_NUM, RAFT_INFO FROM DPC_BP_GROUP')).toEqual([
-      { NAME: 'BG_1', RAFT_NUM: 1, RAFT_INFO: '0x0200' },
-    ]);
-    expect(await sqlErr(`SP_FAULT_DOMAIN_MV_INST('FDOM_1','BP1')`)).toMatch(
-      /fault domain FDOM_1 does not exist.*003:L111-116/,
-    );
-    ok(await h.sql(mp.port, [`SP_CREATE_FAULT_DOMAIN('FDOM_1','shanghai')`]), 'FDOM_1');
-    expect(await sqlErr(`SP_CREATE_FAULT_DOMAIN('FDOM_1','x')`)).toMatch(
-      /fault domain FDOM_1 already exists/,
-    );
-    expect(await sqlErr(`SP_FAULT_DOMAIN_MV_INST('FDOM_1','BP9')`)).toMatch(/instance BP9 is not registered/);
-    const info1 = async () =>
-      (await h.query(mp.port, 'SELECT NAME, INFO1 FROM DPC_INSTANCE')).find((r) => r.NAME === 'BP1')?.INFO1;
-    expect(await info1()).toBeNull();
-    ok(await h.sql(mp.port, [`SP_FAULT_DOMAIN_MV_INST('FDOM_1','BP1')`]), 'MV_INST');
-    // the domain shows only as INFO1 = id × 65536 (003:L145-161)
-    expect(await info1()).toBe(65536);
-    ok(await h.sql(mp.port, [`SP_CREATE_FAULT_DOMAIN('FDOM_2','beijing')`]), 'FDOM_2');
-    ok(await h.sql(mp.port, [`SP_FAULT_DOMAIN_MV_INST('FDOM_2','BP1')`]), 'moved on');
-    expect(await info1()).toBe(131072);
-  });
+    it('ADD_RAFT wants an existing BP group and an existing BP RAFT group; MV_INST an existing domain and instance; no duplicates', async () => {
+      expect(await sqlErr(`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_1')`)).toMatch(
+        /BP group BG_1 does not exist.*003:L99-103/,
+      );
+      ok(await h.sql(mp.port, [`SP_CREATE_DPC_BP_GROUP('BG_1','bp group1')`]), 'BG_1');
+      expect(await sqlErr(`SP_CREATE_DPC_BP_GROUP('BG_1','again')`)).toMatch(/BP group BG_1 already exists/);
+      expect(await sqlErr(`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_9')`)).toMatch(
+        /RAFT group RAFT_9 does not exist/,
+      );
+      expect(await sqlErr(`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_SP1')`)).toMatch(/RAFT_SP1 is a SP RAFT group/);
+      ok(await h.sql(mp.port, [`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_1')`]), 'add');
+      expect(await sqlErr(`SP_BP_GROUP_ADD_RAFT('BG_1','RAFT_1')`)).toMatch(/already in BP group BG_1/);
+      expect(await h.query(mp.port, 'SELECT NAME, RAFT_NUM, RAFT_INFO FROM DPC_BP_GROUP')).toEqual([
+        { NAME: 'BG_1', RAFT_NUM: 1, RAFT_INFO: '0x0200' },
+      ]);
+      expect(await sqlErr(`SP_FAULT_DOMAIN_MV_INST('FDOM_1','BP1')`)).toMatch(
+        /fault domain FDOM_1 does not exist.*003:L111-116/,
+      );
+      ok(await h.sql(mp.port, [`SP_CREATE_FAULT_DOMAIN('FDOM_1','shanghai')`]), 'FDOM_1');
+      expect(await sqlErr(`SP_CREATE_FAULT_DOMAIN('FDOM_1','x')`)).toMatch(
+        /fault domain FDOM_1 already exists/,
+      );
+      expect(await sqlErr(`SP_FAULT_DOMAIN_MV_INST('FDOM_1','BP9')`)).toMatch(
+        /instance BP9 is not registered/,
+      );
+      const info1 = async () =>
+        (await h.query(mp.port, 'SELECT NAME, INFO1 FROM DPC_INSTANCE')).find((r) => r.NAME === 'BP1')?.INFO1;
+      expect(await info1()).toBeNull();
+      ok(await h.sql(mp.port, [`SP_FAULT_DOMAIN_MV_INST('FDOM_1','BP1')`]), 'MV_INST');
+      // the domain shows only as INFO1 = id × 65536 (003:L145-161)
+      expect(await info1()).toBe(65536);
+      ok(await h.sql(mp.port, [`SP_CREATE_FAULT_DOMAIN('FDOM_2','beijing')`]), 'FDOM_2');
+      ok(await h.sql(mp.port, [`SP_FAULT_DOMAIN_MV_INST('FDOM_2','BP1')`]), 'moved on');
+      expect(await info1()).toBe(131072);
+    });
 
-  it("the procedures and the DPC_* tables are the MP's: a BP refuses them (003:L81)", async () => {
-    ok(await start(bp), 'BP1 (registered above)');
-    expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','RAFT_2')`, bp.port)).toMatch(
-      /BP1 is a BP; DMDPC registration is done logged in to the MP.*003:L81/,
-    );
-    expect(await sqlErr('SELECT * FROM DPC_INSTANCE', bp.port)).toMatch(
-      /the DPC_\* tables are read on the MP/,
-    );
-    // and a non-DPC database does not know them
-    const plain = path.join(h.dir, 'plain');
-    const [port] = lab.ports(1) as [number];
-    ok(await h.dminit(plain, [`PORT_NUM=${port}`]), 'plain');
-    ok(await h.startServer(path.join(plain, 'DAMENG', 'dm.ini')), 'plain start');
-    expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','RAFT_2')`, port)).toMatch(/is not a DMDPC MP/);
-  });
-});
+    it("the procedures and the DPC_* tables are the MP's: a BP refuses them (003:L81)", async () => {
+      ok(await start(bp), 'BP1 (registered above)');
+      expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','RAFT_2')`, bp.port)).toMatch(
+        /BP1 is a BP; DMDPC registration is done logged in to the MP.*003:L81/,
+      );
+      expect(await sqlErr('SELECT * FROM DPC_INSTANCE', bp.port)).toMatch(
+        /the DPC_\* tables are read on the MP/,
+      );
+      // and a non-DPC database does not know them
+      const plain = path.join(h.dir, 'plain');
+      const [port] = lab.ports(1) as [number];
+      ok(await h.dminit(plain, [`PORT_NUM=${port}`]), 'plain');
+      ok(await h.startServer(path.join(plain, 'DAMENG', 'dm.ini')), 'plain start');
+      expect(await sqlErr(`SP_CREATE_DPC_RAFT('BP','RAFT_2')`, port)).toMatch(/is not a DMDPC MP/);
+    });
+  },
+);
 
-describe('stop order and HALT (003 7.1.8)', () => {
+describe('stop order and HALT (003 7.1.8)', { timeout: 120_000 }, () => {
   it('the MP stopped while SP and BPs run: they HALT; the next start replays REDO and still starts', async () => {
     const { h, sp, bp1, bp2, mp } = await build71('T1');
     for (const n of [sp, bp1, bp2]) ok(await start(n), `start ${n.name}`);

@@ -42,6 +42,8 @@ export const E = {
   NOT_SUPPORTED: -8206,
   DSC: -1099,
   MPP: -8207,
+  DCP: -8208, // ours: the DCP proxy cannot serve / refresh (seed 001 names no code)
+  PRIV: -5504, // ours: no privilege (a non-DBA user, or a PMC-only object over PORT_NUM)
 } as const;
 
 // ---------------------------------------------------------------- command lines
@@ -86,7 +88,15 @@ export function redactArgv(argv: readonly string[]): string[] {
 
 /** Statements as logged: `IDENTIFIED BY <secret>` (and the like) never reaches the log. */
 export function redactSql(stmt: string): string {
-  return stmt.replace(/((?:IDENTIFIED|PASSWORD)\s+BY\s+)("[^"]*"|'[^']*'|\S+)/gi, '$1******');
+  return (
+    stmt
+      .replace(/((?:IDENTIFIED|PASSWORD)\s+BY\s+)("[^"]*"|'[^']*'|\S+)/gi, '$1******')
+      // 001:L240-248: SP_DCP_SET_LOGIN(USERNAME, PWD) carries the MPP password
+      .replace(
+        /(SP_DCP_SET_LOGIN\s*\(\s*(?:'(?:[^']|'')*'|[^,()]*?)\s*,\s*)('(?:[^']|'')*'|[^)]*)/gi,
+        "$1'******'",
+      )
+  );
 }
 
 export function refuseSecretArgs(tool: string, argv: readonly string[]): void {

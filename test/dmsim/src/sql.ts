@@ -19,7 +19,9 @@ export type Stmt =
   | { kind: 'mal_config_apply' }
   | { kind: 'select'; cols: { expr: string; alias: string }[]; from?: string; where: [string, string][] }
   | { kind: 'shutdown'; how: string }
-  | { kind: 'dpc_proc'; name: DpcProc; args: (string | number | null)[] };
+  | { kind: 'dpc_proc'; name: DpcProc; args: (string | number | null)[] }
+  | { kind: 'dcp_proc'; name: DcpProc; args: (string | number | null)[] }
+  | { kind: 'create_user'; user: string; password: string };
 
 /** The MP's registration procedures (003 7.1.4). */
 export const DPC_PROCS = [
@@ -31,6 +33,16 @@ export const DPC_PROCS = [
   'SP_FAULT_DOMAIN_MV_INST',
 ] as const;
 export type DpcProc = (typeof DPC_PROCS)[number];
+
+/** The DCP's management procedures (001 4.1-4.5), over its DCP_PORT_NUM only. */
+export const DCP_PROCS = [
+  'SP_DCP_ADD_INST',
+  'SP_DCP_CLEAR_INST',
+  'SP_DCP_SET_LOGIN',
+  'SP_DCP_REFRESH_CONFIG',
+  'SP_DCP_CLEAR_CONN',
+] as const;
+export type DcpProc = (typeof DCP_PROCS)[number];
 
 /** Parse the arguments of a procedure call: quoted strings and numbers. */
 export function parseArgs(s: string): (string | number)[] {
@@ -115,6 +127,20 @@ export function parseStmt(raw: string): Stmt {
   }
   for (const name of DPC_PROCS)
     if ((a = call(sql, name)) !== undefined) return { kind: 'dpc_proc', name, args: parseArgsNull(a) };
+  for (const name of DCP_PROCS)
+    if ((a = call(sql, name)) !== undefined) {
+      if (name !== 'SP_DCP_SET_LOGIN') return { kind: 'dcp_proc', name, args: parseArgsNull(a) };
+      // its PWD is a secret: a syntax error must not quote the arguments back
+      try {
+        return { kind: 'dcp_proc', name, args: parseArgsNull(a) };
+      } catch {
+        throw new DmError(E.SYNTAX, '语法分析出错: SP_DCP_SET_LOGIN(USERNAME, PWD) takes two quoted strings');
+      }
+    }
+  // CREATE USER (a DCP's local, non-DBA account; 001:L173); the password is never quoted back
+  let cu: RegExpExecArray | null;
+  if ((cu = /^CREATE\s+USER\s+("?)([A-Za-z_][\w$#]*)\1\s+IDENTIFIED\s+BY\s+("([^"]*)"|(\S+))$/is.exec(sql)))
+    return { kind: 'create_user', user: (cu[2] ?? '').toUpperCase(), password: cu[4] ?? cu[5] ?? '' };
   let m: RegExpExecArray | null;
   if ((m = /^ALTER\s+DATABASE\s+(PRIMARY|STANDBY|NORMAL)$/i.exec(sql)))
     return { kind: 'alter_mode', mode: (m[1] ?? '').toUpperCase() as 'PRIMARY' };
@@ -210,15 +236,22 @@ export function selectFrom(view: View, st: Extract<Stmt, { kind: 'select' }>, na
     rows = rows.filter((r) => String(r[i] ?? '') === val);
   }
   if (st.cols.length === 1 && st.cols[0]?.expr === '*') return { columns: view.columns, rows };
-  const picks = st.cols.map((c) => {
+  // a column is a view's column, a literal ('tag' or a number: the same in every row), or COUNT(*)
+  const picks = st.cols.map((c): { alias: string; i: number; lit?: Cell } => {
     if (/^COUNT\(\*\)$/i.test(c.expr)) return { alias: c.alias, i: -1 };
+    if (/^'(?:[^']|'')*'$/.test(c.expr))
+      return { alias: c.alias, i: -2, lit: c.expr.slice(1, -1).replace(/''/g, "'") };
+    if (/^-?\d+$/.test(c.expr)) return { alias: c.alias, i: -2, lit: Number(c.expr) };
     return { alias: c.alias, i: idx(c.expr) };
   });
   if (picks.some((p) => p.i === -1)) {
     if (picks.length !== 1) throw new DmError(E.SYNTAX, 'COUNT(*) must be the only column');
     return { columns: [picks[0]?.alias ?? 'COUNT(*)'], rows: [[rows.length]] };
   }
-  return { columns: picks.map((p) => p.alias), rows: rows.map((r) => picks.map((p) => r[p.i] ?? null)) };
+  return {
+    columns: picks.map((p) => p.alias),
+    rows: rows.map((r) => picks.map((p) => (p.i === -2 ? (p.lit ?? null) : (r[p.i] ?? null)))),
+  };
 }
 
 /** disql's table layout: a row-number column, dashes, padded cells. */

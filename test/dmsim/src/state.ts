@@ -43,6 +43,26 @@ export interface DbState {
   dpc?: DpcState;
   /** The last run ended in a HALT (003 7.1.8): the next start replays REDO first. */
   needsRedo?: boolean;
+  /** DCP (seed 001): the proxy's system tables and local users, made at its first DCP-mode start. */
+  dcp?: DcpState;
+}
+
+/** What a DCP keeps in its database (001 3.1): SYS.SYSDCPINSTS, SYS.SYSDCPLOGIN, local users. */
+export interface DcpState {
+  /** SYS.SYSDCPINSTS(NAME, IP, PORT), in insertion order (001:L150-155, L216-226). */
+  insts: { name: string; ip: string; port: number }[];
+  /**
+   * SYS.SYSDCPLOGIN(USERNAME, PWD): one row at most; PWD is ciphertext (001:L157-159, L248). dmsim
+   * encrypts with AES-256-GCM under `key`, its stand-in for DM's internal key: the table (and SQL)
+   * never gives the password back; only the proxy uses it, to log in to the EPs.
+   */
+  login?: { username: string; pwd: string };
+  /** dmsim's stand-in for DM's internal key of SYSDCPLOGIN.PWD (hex, 32 bytes). */
+  key: string;
+  /** An SP_DCP_REFRESH_CONFIG has succeeded once: later starts refresh by themselves (001:L262). */
+  refreshed?: boolean;
+  /** Local users made by CREATE USER on the PMC (no DBA role): the proxy's own accounts (001:L173). */
+  users?: { name: string; salt: string; hash: string }[];
 }
 
 export type DpcRole = 'MP' | 'BP' | 'SP';

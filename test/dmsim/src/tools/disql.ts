@@ -13,7 +13,8 @@
  * Statements end with ';'. DIsql commands (CONN, SET, WHENEVER, EXIT, QUIT) need no ';'.
  * On the first SQL error disql stops and exits 1 (dmsim's default, as if `WHENEVER SQLERROR
  * EXIT 1`); `WHENEVER SQLERROR CONTINUE` runs on and still exits 1 at the end.
- * DMSIM_DISQL_JSON=1 prints one JSON object per statement instead of disql's layout.
+ * DMSIM_DISQL_JSON=1 prints one JSON object per statement instead of disql's layout (its `stmt`
+ * redacted as in the action log: IDENTIFIED BY, SP_DCP_SET_LOGIN's PWD).
  */
 import { DmError, E, logAction, opDelay, readStdin, redactSql } from '../common';
 import { JsonClient, raise } from '../net';
@@ -195,7 +196,7 @@ export async function disql(argv: string[]): Promise<number> {
 
   const reportError = (stmt: string, e: unknown) => {
     const line = e instanceof DmError ? e.line : `[-1]:${(e as Error).message}`;
-    if (json) out(JSON.stringify({ stmt, ok: false, error: line }));
+    if (json) out(JSON.stringify({ stmt: redactSql(stmt), ok: false, error: line }));
     else out(line);
     failed = true;
   };
@@ -286,7 +287,9 @@ export async function disql(argv: string[]): Promise<number> {
       await opDelay('sql');
       const r = raise(await client.request({ op: 'sql', sql: stmt }, 60_000));
       if (json) {
-        out(JSON.stringify({ stmt, ok: true, columns: r.columns, rows: r.rows, kind: r.kind }));
+        out(
+          JSON.stringify({ stmt: redactSql(stmt), ok: true, columns: r.columns, rows: r.rows, kind: r.kind }),
+        );
         continue;
       }
       if (r.kind === 'rows') {

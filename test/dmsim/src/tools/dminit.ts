@@ -51,6 +51,9 @@ const KEYS = [
   // DMDPC (003 7.1.1)
   'DPC_MODE',
   'AP_PORT_NUM',
+  // DCP (001:L445-457)
+  'DCP_MODE',
+  'DCP_PORT_NUM',
 ];
 
 export async function dminit(argv: string[]): Promise<number> {
@@ -108,6 +111,36 @@ export async function dminit(argv: string[]): Promise<number> {
       'dminit: a DMDPC instance needs AP_PORT_NUM (its XMAL port, registered as XMAL_PORT; dmsim gives it no default)',
       '003 7.1.1',
     );
+  // DCP (001:L445-457): `dminit ... DCP_MODE=1 DCP_PORT_NUM=5239` writes ENABLE_DCP_MODE and
+  // DCP_PORT_NUM into dm.ini ("或者 ... 修改 dm.ini 文件，效果是一样的", L451)
+  const dcpRaw = args.kv.get('DCP_MODE');
+  if (dcpRaw !== undefined && dcpRaw !== '0' && dcpRaw !== '1')
+    throw new DmError(E.INVALID_ARG, `dminit: DCP_MODE ${dcpRaw} must be 0 or 1`, '001:L448');
+  const dcpPortRaw = args.kv.get('DCP_PORT_NUM');
+  let dcpPort: number | undefined;
+  if (dcpPortRaw !== undefined) {
+    dcpPort = Number(dcpPortRaw);
+    if (!/^\d+$/.test(dcpPortRaw) || dcpPort < 1024 || dcpPort > 65534)
+      throw new DmError(E.INVALID_ARG, 'dminit: DCP_PORT_NUM must be 1024~65534', '001:L448; §5.1');
+    if (dcpPort === port || dcpPort === apPort)
+      throw new DmError(
+        E.INVALID_ARG,
+        'dminit: DCP_PORT_NUM must differ from PORT_NUM (and AP_PORT_NUM)',
+        '001:L136',
+      );
+  }
+  if (dcpRaw === '1' && dcpPort === undefined)
+    throw new DmError(
+      E.INVALID_ARG,
+      'dminit: DCP_MODE=1 needs DCP_PORT_NUM, the proxy management port (dmsim gives it no default)',
+      '001:L448',
+    );
+  if (dcpRaw === '1' && dpcMode)
+    throw new DmError(
+      E.INVALID_ARG,
+      "dminit: DCP_MODE=1 with DPC_MODE: the DCP proxies an MPP system only (dmsim's strictness)",
+      '001:L101, L119',
+    );
   const dir = path.join(base, dbName);
   const overwrite = args.kv.get('AUTO_OVERWRITE') ?? '0';
   if (fs.existsSync(path.join(dir, 'dm.ctl')) || fs.existsSync(path.join(dir, 'dm.ini'))) {
@@ -145,12 +178,20 @@ export async function dminit(argv: string[]): Promise<number> {
     iniText += ['', '#DMDPC', ''].join('\n');
     if (apPort !== undefined) iniText += row('AP_PORT_NUM', apPort, 'XMAL port (DMDPC)') + '\n';
   }
+  if (dcpRaw !== undefined || dcpPort !== undefined) {
+    const row = (k: string, v: string | number, c: string) =>
+      `\t\t${k.padEnd(32)}= ${String(v).padEnd(24)}#${c}`;
+    iniText += ['', '#DCP', ''].join('\n');
+    if (dcpRaw !== undefined) iniText += row('ENABLE_DCP_MODE', dcpRaw, 'run as a DCP cluster proxy') + '\n';
+    if (dcpPort !== undefined) iniText += row('DCP_PORT_NUM', dcpPort, 'DCP management port (PMC)') + '\n';
+  }
   fs.writeFileSync(path.join(dir, 'dm.ini'), iniText);
   logAction('dminit', {
     path: base,
     dbName,
     dir,
     ...(dpcMode ? { dpcMode, instance: instanceName, apPort } : {}),
+    ...(dcpRaw !== undefined ? { dcpMode: Number(dcpRaw), instance: instanceName, dcpPort } : {}),
   });
   banner([path.join(dir, `${dbName}01.log`), path.join(dir, `${dbName}02.log`)], dir);
   return 0;

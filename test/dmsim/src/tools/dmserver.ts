@@ -65,6 +65,7 @@ import {
 import { parseStmt, selectFrom, type Cell, type Stmt, type View } from '../sql';
 import { defaultBackupName, writeBackupSet } from '../backup';
 import { DPC_TABLES, DpcNode } from '../dpc';
+import { DCP_OBJECTS, DcpNode, dcpSettings, mppConfigReply } from '../dcp';
 
 export interface InstanceInfo {
   instance: string;
@@ -176,6 +177,8 @@ const PARAM_RANGES: Record<string, [number, number]> = {
   RLOG_SEND_APPLY_MON: [16, 1024],
   SESS_FREE_IN_SUSPEND: [0, 1800],
   DW_MAX_SVR_WAIT_TIME: [0, 65534],
+  // 001:L197: "动态 INI 参数 DCP_CONN_POOL_SIZE ... 有效值在 1 到 10000 之间"
+  DCP_CONN_POOL_SIZE: [1, 10000],
 };
 
 /**
@@ -196,6 +199,10 @@ const PARAM_TYPES: Record<string, string> = {
   TIMER_INI: 'IN FILE',
   INSTANCE_NAME: 'IN FILE',
   PORT_NUM: 'IN FILE',
+  // 001:L197 calls DCP_CONN_POOL_SIZE dynamic, and only it: the proxy's mode and port are static
+  DCP_CONN_POOL_SIZE: 'SYS',
+  ENABLE_DCP_MODE: 'IN FILE',
+  DCP_PORT_NUM: 'IN FILE',
 };
 
 class Server {
@@ -224,6 +231,14 @@ class Server {
   servers: net.Server[] = [];
   /** DMDPC (003 ch. 7): the MP/BP/SP side of this instance. */
   dpc?: DpcNode;
+  /** DCP (seed 001): the proxy side of an ENABLE_DCP_MODE = 1 instance. */
+  dcp?: DcpNode;
+  /** V$SESSIONS: the logged-in SQL connections (DCP_FLAG, 001:L287-289). */
+  sessions = new Map<
+    ServerConn,
+    { id: number; user: string; ip: string; created: string; dcpFlag: string }
+  >();
+  nextSessId = 1;
   startTime = new Date();
   shuttingDown = false;
   timers: NodeJS.Timeout[] = [];
@@ -253,6 +268,11 @@ class Server {
     });
     this.checkStartable();
     this.loadConfigs();
+    const dcp = dcpSettings(this.ini);
+    if (dcp) {
+      this.dcp = new DcpNode(this, dcp);
+      this.dcp.check(this.state);
+    }
     if (this.state.dpc || this.dpcMode !== undefined) {
       this.dpc = new DpcNode(this, this.dpcMode, this.mountArg);
       await this.dpc.check();
@@ -291,6 +311,7 @@ class Server {
       process.on(sig, () => void this.shutdown('signal ' + sig));
     process.on('SIGHUP', () => undefined);
     this.dpc?.started();
+    await this.dcp?.started();
     logAction('ready', { instance: this.ini.instanceName, status: this.status, mode: this.state.mode });
     const text = this.readyText();
     process.stdout.write(text);
@@ -555,6 +576,7 @@ class Server {
       for (const a of this.listenAddrs())
         this.servers.push(await serveJson(a, this.ini.portNum, (m, c) => this.onSql(m, c)));
       if (this.dpc) await this.dpc.listen();
+      if (this.dcp) await this.dcp.listen();
       if (this.self) {
         this.servers.push(await serveJson(this.self.host, this.self.port, (m) => this.onMal(m)));
         this.servers.push(
@@ -772,12 +794,26 @@ class Server {
     return !!this.watcher && interval > 0 && Date.now() - this.watcher.lastMsg < interval * 1000;
   }
 
-  async onSql(m: Msg, c: ServerConn): Promise<Msg> {
+  /** V$SESSIONS: a session opens (001:L287-289: DCP_FLAG). */
+  sessionOpened(c: ServerConn, user: string, dcpFlag: 'Y' | 'N'): void {
+    const ip = c.remote.replace(/:\d+$/, '').replace(/^::ffff:/, '');
+    this.sessions.set(c, { id: this.nextSessId++, user, ip, created: nowStamp(), dcpFlag });
+    c.onClose(() => this.sessions.delete(c));
+  }
+
+  /**
+   * PORT_NUM (SQL) and, on a DCP, DCP_PORT_NUM (`via` 'pmc', 001:L171-173). On a DCP, PORT_NUM is
+   * the applications' port: their sessions are forwarded to an EP (../dcp.ts).
+   */
+  async onSql(m: Msg, c: ServerConn, via?: 'pmc'): Promise<Msg> {
+    if (this.dcp && via !== 'pmc') return this.dcp.onClient(m, c);
     if (m.op === 'login') {
-      if (
-        String(m.user ?? '').toUpperCase() !== 'SYSDBA' ||
-        !checkPassword(this.refresh(), String(m.password ?? ''))
-      ) {
+      const user = String(m.user ?? '').toUpperCase();
+      const pw = String(m.password ?? '');
+      // a DCP's PMC also takes its local accounts (001:L173); elsewhere only SYSDBA is modelled
+      const okLogin =
+        user === 'SYSDBA' ? checkPassword(this.refresh(), pw) : !!this.dcp && this.dcp.checkUser(user, pw);
+      if (!okLogin) {
         logAction('login-failed', { user: m.user, from: c.remote });
         throw new DmError(E.LOGIN, '用户名或密码错误');
       }
@@ -793,8 +829,11 @@ class Server {
           '7.4.3.6, 7.4.3.7',
         );
       }
-      c.data.set('user', 'SYSDBA');
+      c.data.set('user', user);
+      c.data.set('dba', user === 'SYSDBA');
       c.data.set('mppType', mppType);
+      // DCP_FLAG (001:L287-289): on a DCP, a PMC session; on an EP, a session a DCP opened
+      this.sessionOpened(c, user, via === 'pmc' || typeof m.dcp === 'string' ? 'Y' : 'N');
       return {
         ok: true,
         status: this.status,
@@ -802,6 +841,11 @@ class Server {
         instance: this.ini.instanceName,
         mppType,
       };
+    }
+    // a DCP's SP_DCP_REFRESH_CONFIG asks a logged-in session for the MPP configuration (../dcp.ts)
+    if (m.op === 'mpp-config') {
+      if (!c.data.get('user')) throw new DmError(E.LOGIN, 'not logged in');
+      return mppConfigReply(this);
     }
     if (m.op !== 'sql') return { ok: false, error: `unknown op ${String(m.op)}` };
     if (!c.data.get('user')) throw new DmError(E.LOGIN, 'not logged in');
@@ -814,6 +858,7 @@ class Server {
       throw e;
     }
     try {
+      this.dcp?.guard(st, c);
       const fault = st.kind === 'select' ? undefined : takeFault(sql);
       if (fault) throw new DmError(E.STATE, `dmsim injected fault (${fault}): the statement failed`);
       const r = await this.exec(st);
@@ -1059,6 +1104,22 @@ class Server {
           );
         await opDelay('sql');
         return this.dpc.proc(st.name, st.args);
+      case 'dcp_proc':
+        if (!this.dcp)
+          throw new DmError(
+            E.STATE,
+            `${st.name} refused: ${this.ini.instanceName} is not a DCP (dm.ini ENABLE_DCP_MODE = 0); the SP_DCP_* procedures are called on a DCP's DCP_PORT_NUM`,
+            '001:L134, L173',
+          );
+        await opDelay('sql');
+        return this.dcp.proc(st.name, st.args);
+      case 'create_user':
+        if (!this.dcp)
+          throw new DmError(
+            E.NOT_SUPPORTED,
+            'CREATE USER is modelled by dmsim only on a DCP (its local PMC accounts, 001:L173)',
+          );
+        return this.dcp.createUser(st.user, st.password);
       case 'select': {
         const v = await this.select(st);
         return { kind: 'rows', columns: v.columns, rows: v.rows };
@@ -1143,6 +1204,8 @@ class Server {
       const t = this.dpc.table(from);
       if (t) return selectFrom(t, st, from);
     }
+    // the DCP's tables and views (001 3.1, 5.3, 5.4); not on other instances (无效的表或视图名)
+    if (this.dcp && DCP_OBJECTS.includes(from)) return selectFrom(this.dcp.table(from), st, from);
     // 003:L189-192, L580-586: on an SP every query but a V$ view fails while a BP group is unusable
     if (this.dpc?.role === 'SP' && !from.startsWith('V$')) await this.dpc.assertUsable();
     if (!st.from || st.from === 'DUAL') {
@@ -1354,6 +1417,12 @@ class Server {
           ],
         };
       }
+      case 'V$SESSIONS':
+        // only the columns dmsim models; DCP_FLAG as 001:L287-289 defines it
+        return {
+          columns: ['SESS_ID', 'USER_NAME', 'CURR_SCH', 'CLNT_IP', 'CREATE_TIME', 'DCP_FLAG'],
+          rows: [...this.sessions.values()].map((x) => [x.id, x.user, x.user, x.ip, x.created, x.dcpFlag]),
+        };
       case 'V$DM_INI':
       case 'V$PARAMETER': {
         const fileVals = loadDmIniValues(this.iniPath);
