@@ -30,7 +30,7 @@ import {
 import type { SecretSource } from '../spec/schema';
 import { formatChange, formatRefusal } from '../families/data-guard/plan/deployed';
 import { assessLive, liveOguidRefusals } from '../steps/deployed';
-import { readStatus, statusStep } from '../steps/cluster-status';
+import { proxyHosts, readStatus, statusStep } from '../steps/cluster-status';
 
 /** The SSH targets of `hosts` (ALL_HOSTS left out), each with its address and port. */
 function sshTargets(plan: Plan, hosts: readonly string[]): HostSpec[] {
@@ -239,7 +239,7 @@ export async function stepDryRun(
 
 export async function statusOf(plan: Plan, secrets: Secrets): Promise<ClusterStatus> {
   const verify = statusStep(plan);
-  const ex = executorFor(plan, hostsOf(verify, plan), secrets);
+  const ex = executorFor(plan, [...new Set([...hostsOf(verify, plan), ...proxyHosts(plan)])], secrets);
   try {
     return await readStatus({ plan, ex, secrets, progress: () => {} }, verify);
   } finally {

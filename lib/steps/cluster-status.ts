@@ -67,6 +67,11 @@ function dpcClusterStatus(cluster: string, step: StepOf<'dpc-verify'>, s: DpcSta
   };
 }
 
+/** The hosts of the DCP proxies, which status reads besides the verify step's. */
+export function proxyHosts(plan: Plan): string[] {
+  return plan.steps.filter((s) => s.params.kind === 'dcp-register').map((s) => s.host);
+}
+
 /**
  * Each DCP proxy's EP list and live view (001 6.2's checks). A list that differs from the spec is
  * a problem; a live view that is not one row per primary is a warning: after a switchover the

@@ -40,7 +40,6 @@ function dcpCases(): [code: string, path: string, make: () => Spec][] {
     ['DCP_LOGIN_USER', 'dcp.loginUser', withDcp((s) => (s.dcp.loginUser = 'DCPUSER'))],
     ['DCP_PATH', 'dcp.proxies[0].path', withDcp((s) => (s.dcp.proxies[0].path = 'dm/dcp'))],
     ['DCP_ON_EP_HOST', 'dcp.proxies[0].host', withDcp((s) => (s.dcp.proxies[0].host = 'A'))],
-    ['DCP_NOT_BUILT', 'dcp', withDcp()],
   ];
 }
 

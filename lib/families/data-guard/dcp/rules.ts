@@ -162,18 +162,4 @@ export const dcpRules = [
           );
     },
   }),
-  defineRule({
-    code: 'DCP_NOT_BUILT',
-    severity: 'error',
-    manual: '001',
-    rule: 'A `dcp` block is refused until its deploy has been proven end to end on lab hosts: its spec, files, plan and steps exist, that proof does not yet.',
-    check({ model }, report) {
-      if (dcpOf(model))
-        report(
-          'dcp',
-          'dmdeploy does not deploy DCP proxies yet: the steps that start a proxy and register the EPs on it (SP_DCP_ADD_INST, SP_DCP_SET_LOGIN, SP_DCP_REFRESH_CONFIG) are written but not yet proven on lab hosts',
-          'remove dcp; set the proxies up by hand as 001 6.2 does, after the MppGroup is deployed',
-        );
-    },
-  }),
 ];

@@ -1,0 +1,165 @@
+/**
+ * DCP proxies in front of the 7.4 MppGroup (seed 001 6.2, 6.3) on lab hosts, through the
+ * synthesized stack and real Terraform: one proxy on a host of its own, deployed with the MPP
+ * system (an apply killed before its start and before its registration resumes), status showing
+ * its EP list, a second apply doing nothing; then a second proxy added on another host (only its
+ * steps run), both in the clients' service; destroy stops the proxies first; the password is
+ * nowhere.
+ */
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterSpec } from '../../lib/spec/schema';
+import { planCluster, type Plan } from '../../lib/plan';
+import { validateSpec } from '../../lib/validate';
+import { installOnHosts, killOurProcesses, PASSWORD } from '../dmsim/lab-harness';
+import { labAvailabilityForTests, useLab } from '../lab/vitest';
+import { terraformForTests } from '../tf/availability';
+import { TfCrash, type TfRunner } from '../tf';
+import { mutatingCommands, readLogs, type HostRecord } from './dmsim-log';
+import { labSpec } from './specs';
+import { MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
+import { dmdeployStatus, filesUnder, resynth, synthStack } from './stack';
+
+const avail = labAvailabilityForTests();
+const terraform = terraformForTests();
+const topo = MPP_DSC_TOPOLOGIES.find((t) => t.id === 'mpp22');
+if (!topo) throw new Error('no mpp22 topology');
+const HOSTS = [...topo.hosts, 'D', 'E'];
+const EPS = ['GRP1_MPP_EP01', 'GRP1_MPP_EP11', 'GRP2_MPP_EP02', 'GRP2_MPP_EP22'];
+
+type DcpSpec = Extract<ClusterSpec, { kind: 'MppGroup' }> & {
+  dcp: { proxies: { name: string; host: string }[] };
+};
+
+describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 MppGroup (001 6.2, 6.3)', () => {
+  const lab = useLab({ name: 'e2edcp', hosts: HOSTS }, 90_000);
+  let dir = '';
+  let specFile = '';
+  let tf: TfRunner;
+  let output: string[] = [];
+  let one: DcpSpec;
+  let two: DcpSpec;
+  let plan: Plan;
+  const log = (): HostRecord[] => readLogs(lab(), HOSTS);
+  const hostOf = (h: string): { address: string; public: string; private: string } => {
+    const x = lab().host(h);
+    return { address: x.public, public: x.public, private: x.private };
+  };
+
+  beforeAll(() => {
+    const l = lab();
+    installOnHosts(l, HOSTS);
+    const base = labSpec(topo, l) as DcpSpec;
+    one = {
+      ...base,
+      hosts: { ...base.hosts, D: hostOf('D') },
+      dcp: { proxies: [{ name: 'DCP1', host: 'D' }] },
+    };
+    two = {
+      ...one,
+      hosts: { ...one.hosts, E: hostOf('E') },
+      dcp: { proxies: [...one.dcp.proxies, { name: 'DCP2', host: 'E' }] },
+    };
+    const v = validateSpec(one);
+    if (!v.model) throw new Error(JSON.stringify(v.findings));
+    expect(v.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    plan = planCluster(v.model);
+    ({ dir, specFile, tf, output } = synthStack('dcp', one, 'MPP_EP'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await killOurProcesses(lab(), HOSTS).catch(() => undefined);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('deploys the MPP system, then the proxy; killed before its start and before its registration, it resumes', async () => {
+    const at = (id: string) => plan.steps.findIndex((s) => s.id === id);
+    // with parallelism 1 Terraform runs the steps in the plan's order
+    const ks = [at('DCP1/start'), at('DCP1/register')];
+    let done = 0;
+    for (const k of ks) {
+      const err = await tf.apply({ crashAfter: k - done, parallelism: 1 }).catch((e: unknown) => e);
+      expect(err, `crash after ${k}`).toBeInstanceOf(TfCrash);
+      done = k;
+    }
+    await tf.apply().catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
+    });
+    const l = log();
+    const onD = l.filter((r) => r.host === 'D');
+    expect(onD.filter((r) => r.event === 'dminit')).toHaveLength(1);
+    // the proxy started after every EP was up, and registered each primary and standby once
+    const firstProxyStart = l.findIndex(
+      (r) => r.host === 'D' && r.tool === 'dmserver' && r.event === 'start',
+    );
+    const lastEpStart = l.map((r, i) =>
+      r.host !== 'D' && r.tool === 'dmserver' && r.event === 'start' ? i : -1,
+    );
+    expect(firstProxyStart).toBeGreaterThan(Math.max(...lastEpStart));
+    const adds = onD.filter(
+      (r) => r.event === 'exec' && r.ok === true && /^SP_DCP_ADD_INST/.test(String(r.stmt)),
+    );
+    expect(adds.map((r) => String(r.stmt).replace(/^SP_DCP_ADD_INST\('([^']+)'.*$/, '$1')).sort()).toEqual(
+      [...EPS].sort(),
+    );
+  }, 900_000);
+
+  it('status: the MPP system healthy, the proxy listing every EP and each primary with its MPP_SEQ_NO', async () => {
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(s.healthy).toBe(true);
+    expect(s.proxies?.map((p) => [p.instance, p.insts.map((x) => x.split('=')[0]).sort(), p.live])).toEqual([
+      ['DCP1', [...EPS].sort(), ['GRP1_MPP_EP01:0', 'GRP2_MPP_EP02:1']],
+    ]);
+  }, 300_000);
+
+  it('a second apply changes nothing on the hosts', async () => {
+    const p = await tf.plan();
+    expect([p.create, p.replace, p.destroy]).toEqual([[], [], []]);
+    const before = mutatingCommands(log()).length;
+    await tf.apply();
+    expect(mutatingCommands(log()).slice(before)).toEqual([]);
+  }, 300_000);
+
+  it('a second proxy on its own host (001 6.3): only its steps run; the clients get both', async () => {
+    resynth(dir, specFile, two);
+    const from = Date.now();
+    await tf.apply().catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
+    });
+    const since = mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from);
+    expect([...new Set(since.map((r) => r.host))]).toEqual(['E']);
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(s.proxies?.map((p) => p.instance)).toEqual(['DCP1', 'DCP2']);
+    const conf = readFileSync(
+      filesUnder(path.join(dir, 'cdktf.out')).find((f) => f.endsWith('cdk.tf.json')) ?? '',
+      'utf8',
+    );
+    const d = lab().host('D').public;
+    const e = lab().host('E').public;
+    expect(conf).toContain(`dcp=(${d}:5236,${e}:5236)`);
+  }, 900_000);
+
+  it('destroy stops the proxies first, every server normally; the password is nowhere', async () => {
+    const from = Date.now();
+    await tf.destroy();
+    const stops = log().filter(
+      (r) => Date.parse(String(r.t)) >= from && r.tool === 'dmserver' && r.event === 'shutdown',
+    );
+    const proxyStops = stops.map((r, i) => (r.host === 'D' || r.host === 'E' ? i : -1)).filter((i) => i >= 0);
+    expect(proxyStops).toEqual([0, 1]);
+    expect(stops.every((r) => r.normal === true)).toBe(true);
+    for (const h of HOSTS) expect(lab().findProcesses(h, /dmsim\.cjs dmserver/), h).toEqual([]);
+    const places: [string, string][] = [
+      ...filesUnder(path.join(dir, 'cdktf.out')).map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
+      ...filesUnder(dir)
+        .filter((f) => /tfstate|dmdeploy\.log/.test(f))
+        .map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
+      ['provisioner output', output.join('\n')],
+      ...HOSTS.map((h): [string, string] => [h, readFileSync(lab().dmPath(h, '/dm/dmsim.log'), 'utf8')]),
+    ];
+    expect(places.filter(([, x]) => x.includes(PASSWORD)).map(([w]) => w)).toEqual([]);
+  }, 600_000);
+});
