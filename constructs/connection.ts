@@ -10,6 +10,8 @@
  * are up: the MPP-wide service. `mppEndpoints` gives the direct address of each EP.
  */
 import { dmSvcAddresses } from '../lib/families/data-guard/render/dmsvc';
+import type { DcpModel } from '../lib/families/data-guard/dcp/model';
+import type { HostModel } from '../lib/spec/model';
 import { isMpp, type ClientModel, type ClusterModel } from '../lib/families/data-guard/model';
 
 /** The JDBC URL of 7.3.9.1 with the service name in place of host:port. */
@@ -59,6 +61,19 @@ export function mppEndpoints(model: ClusterModel): MppEndpoint[] {
 }
 
 /** The direct connection to each EP: MPP_INST_NAME -> host:port, in MPP_SEQ_NO order. */
+/** Each DCP proxy: its INSTANCE_NAME -> host:PORT_NUM, where clients connect (001 6.3). */
+export function dcpConnections(
+  dcp: DcpModel,
+  hosts: Readonly<Record<string, HostModel>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    dcp.proxies.map((p) => {
+      const ip = hosts[p.host]?.public ?? p.host;
+      return [p.name, `${ip.includes(':') ? `[${ip}]` : ip}:${p.port}`];
+    }),
+  );
+}
+
 export function epConnections(model: ClusterModel): Record<string, string> {
   return Object.fromEntries(mppEndpoints(model).map((e) => [e.instance, e.address]));
 }

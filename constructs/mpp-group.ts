@@ -1,6 +1,6 @@
 /** An MPP system with data guard (7.4): N >= 2 MPP nodes, each the primary of its own group. */
 import type { Construct } from 'constructs';
-import type { ClusterModel } from '../lib/families/data-guard/model';
+import { isMpp, type ClusterModel } from '../lib/families/data-guard/model';
 import type { DcpSpec } from '../lib/families/data-guard/dcp/schema';
 import type {
   AsyncStandbySpec,
@@ -9,7 +9,7 @@ import type {
   SyncStandbySpec,
 } from '../lib/families/data-guard/schema';
 import { DmCluster, type ClusterOutput } from './cluster';
-import { epConnections } from './connection';
+import { dcpConnections, epConnections } from './connection';
 import type { ClusterCommonProps, DeepReadonly, GroupFieldsProps } from './props';
 
 /** One MPP node: a data-guard group whose primary is the node's EP (one entry of the spec's `groups`). */
@@ -101,6 +101,16 @@ export class MppGroup extends DmCluster<ClusterModel> {
         value: epConnections(model),
         description: 'direct connection to each EP: MPP_INST_NAME -> host:port of its primary (7.4)',
       },
+      ...(isMpp(model) && model.dcp
+        ? [
+            {
+              name: 'dcp_connections',
+              value: dcpConnections(model.dcp, model.hosts),
+              description:
+                "each DCP proxy's PORT_NUM, where clients connect (001 6.3); dm_svc_conf holds the service over all of them",
+            },
+          ]
+        : []),
     ];
   }
 }

@@ -374,6 +374,19 @@ describe('MppGroup (7.4)', () => {
     expect(String(out('dm_svc_conf'))).toContain('[MPP_GRP1]\nLOGIN_MODE=(1)\n');
   });
 
+  it("with DCP proxies (001 6.3): each proxy's connection, and the dcp service over all of them", () => {
+    const { json } = synthCluster(
+      (stack) =>
+        new MppGroup(stack, 'MPP_DCP', {
+          ...withoutKind(example<'MppGroup'>('7.4-mpp-dcp.yaml')),
+          dmdeploy: DMDEPLOY,
+        }),
+    );
+    const out = (name: string) => json.output[name]?.value;
+    expect(out('dcp_connections')).toEqual({ DCP1: '192.168.0.207:5236', DCP2: '192.168.0.208:5236' });
+    expect(String(out('dm_svc_conf'))).toContain('dcp=(192.168.0.207:5236,192.168.0.208:5236)\n');
+  });
+
   it('refuses AsyncStandby and SyncStandby children, naming the field of the node group', () => {
     const stack = new TerraformStack(Testing.app(), 'MPP');
     const mpp = new MppGroup(stack, 'MPP_EP', withoutKind(example<'MppGroup'>('7.4-mpp-group.yaml')));
