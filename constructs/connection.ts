@@ -11,6 +11,7 @@
  */
 import { dmSvcAddresses } from '../lib/families/data-guard/render/dmsvc';
 import type { DcpModel } from '../lib/families/data-guard/dcp/model';
+import { dcpAddresses } from '../lib/families/data-guard/dcp/render';
 import type { HostModel } from '../lib/spec/model';
 import { isMpp, type ClientModel, type ClusterModel } from '../lib/families/data-guard/model';
 
@@ -66,12 +67,7 @@ export function dcpConnections(
   dcp: DcpModel,
   hosts: Readonly<Record<string, HostModel>>,
 ): Record<string, string> {
-  return Object.fromEntries(
-    dcp.proxies.map((p) => {
-      const ip = hosts[p.host]?.public ?? p.host;
-      return [p.name, `${ip.includes(':') ? `[${ip}]` : ip}:${p.port}`];
-    }),
-  );
+  return Object.fromEntries(dcpAddresses(dcp, hosts).map((a) => [a.name, a.address]));
 }
 
 export function epConnections(model: ClusterModel): Record<string, string> {

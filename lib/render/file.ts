@@ -38,3 +38,6 @@ export const fileOf = (f: RenderedFile): StepFile => ({
   kind: f.kind,
   content: f.content,
 });
+
+/** host:port as DM's files and dm_svc.conf write it: an IPv6 address in brackets. */
+export const hostPort = (ip: string, port: number): string => `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;

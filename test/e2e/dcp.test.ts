@@ -12,14 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { planCluster, type Plan } from '../../lib/plan';
 import { validateSpec } from '../../lib/validate';
-import { installOnHosts, killOurProcesses, PASSWORD } from '../dmsim/lab-harness';
+import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { terraformForTests } from '../tf/availability';
 import { TfCrash, type TfRunner } from '../tf';
 import { mutatingCommands, readLogs, type HostRecord } from './dmsim-log';
 import { labSpec } from './specs';
 import { MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
-import { dmdeployStatus, filesUnder, resynth, synthStack } from './stack';
+import { dmdeployStatus, filesUnder, placesHoldingPassword, resynth, synthStack } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
@@ -152,14 +152,6 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     expect(proxyStops).toEqual([0, 1]);
     expect(stops.every((r) => r.normal === true)).toBe(true);
     for (const h of HOSTS) expect(lab().findProcesses(h, /dmsim\.cjs dmserver/), h).toEqual([]);
-    const places: [string, string][] = [
-      ...filesUnder(path.join(dir, 'cdktf.out')).map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
-      ...filesUnder(dir)
-        .filter((f) => /tfstate|dmdeploy\.log/.test(f))
-        .map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
-      ['provisioner output', output.join('\n')],
-      ...HOSTS.map((h): [string, string] => [h, readFileSync(lab().dmPath(h, '/dm/dmsim.log'), 'utf8')]),
-    ];
-    expect(places.filter(([, x]) => x.includes(PASSWORD)).map(([w]) => w)).toEqual([]);
+    expect(placesHoldingPassword(lab(), HOSTS, dir, output)).toEqual([]);
   }, 600_000);
 });

@@ -16,12 +16,12 @@ import { isDpcModel } from '../../lib/families';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { planCluster, type Plan } from '../../lib/plan';
 import { validateSpec } from '../../lib/validate';
-import { installOnHosts, killOurProcesses, PASSWORD } from '../dmsim/lab-harness';
+import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { terraformForTests } from '../tf/availability';
 import { TfCrash, type TfRunner } from '../tf';
 import { mutatingCommands, perInstance, readLogs } from './dmsim-log';
-import { dmdeployStatus, filesNotAsRendered, filesUnder, resynth, synthStack } from './stack';
+import { dmdeployStatus, filesNotAsRendered, placesHoldingPassword, resynth, synthStack } from './stack';
 import type { Lab } from '../lab/lab';
 
 export interface DpcTopology {
@@ -249,15 +249,7 @@ export function describeDpc(t: DpcTopology): void {
       expect(roles).toEqual([...roles].sort((a, b) => rank(a) - rank(b)));
       expect(stops.every((r) => r.normal === true)).toBe(true);
       for (const h of HOSTS) expect(lab().findProcesses(h, /dmsim\.cjs dmserver/), h).toEqual([]);
-      const places: [string, string][] = [
-        ...filesUnder(path.join(dir, 'cdktf.out')).map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
-        ...filesUnder(dir)
-          .filter((f) => /tfstate|dmdeploy\.log/.test(f))
-          .map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
-        ['provisioner output', output.join('\n')],
-        ...HOSTS.map((h): [string, string] => [h, readFileSync(lab().dmPath(h, '/dm/dmsim.log'), 'utf8')]),
-      ];
-      expect(places.filter(([, x]) => x.includes(PASSWORD)).map(([w]) => w)).toEqual([]);
+      expect(placesHoldingPassword(lab(), HOSTS, dir, output)).toEqual([]);
     }, 300_000);
 
     it('deployed again after that destroy (data kept), it comes back as it was: no dminit, no restore, one leader per group', async () => {

@@ -6,7 +6,7 @@
  * `dmdeploy status --json` on it.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -193,4 +193,25 @@ export function expectRollingJoin(
     joining.map(() => true),
   );
   expect(log.filter((r) => r.event === 'hazard')).toEqual([]);
+}
+
+/**
+ * Where the SYSDBA password shows, of everything a deploy leaves: the synthesized stack, Terraform
+ * state and dmdeploy logs under `dir`, the provisioner output, each host's dmsim action log.
+ */
+export function placesHoldingPassword(
+  lab: Lab,
+  hosts: readonly string[],
+  dir: string,
+  output: readonly string[],
+): string[] {
+  const places: [string, string][] = [
+    ...filesUnder(path.join(dir, 'cdktf.out')).map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
+    ...filesUnder(dir)
+      .filter((f) => /tfstate|dmdeploy\.log/.test(f))
+      .map((f): [string, string] => [f, readFileSync(f, 'utf8')]),
+    ['provisioner output', output.join('\n')],
+    ...hosts.map((h): [string, string] => [h, readFileSync(lab.dmPath(h, '/dm/dmsim.log'), 'utf8')]),
+  ];
+  return places.filter(([, x]) => x.includes(PASSWORD)).map(([w]) => w);
 }

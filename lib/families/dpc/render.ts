@@ -2,6 +2,7 @@
  * Every file of a DpcCluster, from its model: each node's mp.ini (003 7.1.2, 7.3.2), the dm.ini
  * keys dmdeploy sets, and the clients' dm_svc.conf over the SPs. Pure and deterministic.
  */
+import { hostPort } from '../../render/file';
 import path from 'node:path/posix';
 import { CLIENT_HOST, type RenderedFile } from '../../render/file';
 import { writeIni, type IniDoc, type IniEntry } from '../../render/ini';
@@ -110,7 +111,7 @@ export function spAddresses(model: DpcModel): string[] {
     .flatMap((r) => r.members)
     .map((n) => {
       const ip = model.hosts[n.host]?.public ?? n.host;
-      return `${ip.includes(':') ? `[${ip}]` : ip}:${n.port}`;
+      return hostPort(ip, n.port);
     });
 }
 

@@ -4,7 +4,7 @@
  */
 import type { HostModel } from '../../../spec/model';
 import { writeIni, type IniEntry } from '../../../render/ini';
-import type { RenderedFile } from '../../../render/file';
+import { hostPort, type RenderedFile } from '../../../render/file';
 import type { DcpModel, DcpProxyModel } from './model';
 
 /** The keys dmdeploy sets in the dm.ini dminit wrote: 001 6.1.5 (L449-456), DCP_CONN_POOL_SIZE L197. */
@@ -29,14 +29,23 @@ export function renderDcpFiles(dcp: DcpModel): RenderedFile[] {
   }));
 }
 
-/** `<service>=(ip:port,...)` over every proxy's PORT_NUM at its host's public address (001:L1471). */
+/** Each proxy's PORT_NUM at its host's public address: where clients connect (001 6.3). */
+export function dcpAddresses(
+  dcp: DcpModel,
+  hosts: Readonly<Record<string, HostModel>>,
+): { name: string; address: string }[] {
+  return dcp.proxies.map((p) => ({
+    name: p.name,
+    address: hostPort(hosts[p.host]?.public ?? p.host, p.port),
+  }));
+}
+
+/** `<service>=(ip:port,...)` over every proxy's PORT_NUM (001:L1471). */
 export function renderDcpDmSvc(dcp: DcpModel, hosts: Readonly<Record<string, HostModel>>): string[] {
-  const addr = (p: DcpProxyModel) => {
-    const ip = hosts[p.host]?.public ?? p.host;
-    return `${ip.includes(':') ? `[${ip}]` : ip}:${p.port}`;
-  };
   return [
     '# DCP proxies (001 6.3): clients connect through them, not to the EPs',
-    `${dcp.serviceName}=(${dcp.proxies.map(addr).join(',')})`,
+    `${dcp.serviceName}=(${dcpAddresses(dcp, hosts)
+      .map((a) => a.address)
+      .join(',')})`,
   ];
 }

@@ -2,6 +2,7 @@
  * The client's dm_svc.conf entry (§5.8): a service name listing each Primary/Standby instance
  * at MAL_INST_HOST:PORT_NUM, with switch-over and read-write-separation settings (7.3.9).
  */
+import { hostPort } from '../../../render/file';
 import { isGuardMember, isMpp, type ClusterModel } from '../model';
 import { renderDcpDmSvc } from '../dcp/render';
 
@@ -11,7 +12,7 @@ export function dmSvcAddresses(model: ClusterModel): string[] {
     .flatMap((d) => d.instances)
     .map((i) => {
       const ip = model.hosts[i.host]?.public ?? i.host;
-      return `${ip.includes(':') ? `[${ip}]` : ip}:${i.port}`;
+      return hostPort(ip, i.port);
     });
 }
 

@@ -2,6 +2,7 @@
  * Who sends archives to whom, and which watcher guards which instance. Shared by the
  * renderers (dmarch.ini, dmtimer.ini, dm.ini, dmwatcher.ini) so they cannot disagree.
  */
+import { hostPort } from '../../../render/file';
 import {
   isGuardMember,
   isMpp,
@@ -104,7 +105,7 @@ export function monDwIp(model: ClusterModel, db: DatabaseModel): string {
   return db.instances
     .map((i) => {
       const ip = model.hosts[i.host]?.private ?? i.host;
-      return `${ip.includes(':') ? `[${ip}]` : ip}:${i.malDwPort}`;
+      return hostPort(ip, i.malDwPort);
     })
     .join('/');
 }
