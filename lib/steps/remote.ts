@@ -140,21 +140,22 @@ export class Remote {
    * each other's servers.
    */
   async processes(): Promise<{ pid: number; args: string[] }[]> {
-    const script = [
-      'me=$(readlink /proc/self/ns/net)',
-      'for d in /proc/[0-9]*; do',
-      '  [ "$(readlink $d/ns/net 2>/dev/null)" = "$me" ] || continue',
-      '  [ "$(cut -d" " -f3 $d/stat 2>/dev/null)" = Z ] && continue',
-      '  c=$(tr "\\000" " " < $d/cmdline 2>/dev/null) || continue',
-      '  [ -n "$c" ] && printf "%s %s\\n" "${d#/proc/}" "$c"',
-      'done',
-    ].join('\n');
-    const r = await this.exec(script);
-    return r.stdout
-      .split('\n')
-      .map((l) => /^(\d+) (.*)$/.exec(l))
-      .filter((m): m is RegExpExecArray => !!m)
-      .map((m) => ({ pid: Number(m[1]), args: (m[2] ?? '').trim().split(/\s+/) }));
+    // One ps for the whole table (procps's netns column is the inode /proc/<pid>/ns/net names):
+    // a readlink per /proc entry cost a fork per process on the host, on every probe.
+    const r = await this.exec('readlink /proc/self/ns/net && ps -eww -o pid=,netns=,stat=,args=');
+    const [self = '', ...rows] = r.stdout.split('\n');
+    const me = /\[(\d+)\]/.exec(self)?.[1];
+    if (r.exitCode !== 0 || !me)
+      this.fail(
+        'list the processes (readlink, ps)',
+        r.stderr.trim() || r.stdout.trim(),
+        'the host needs procps (ps) and a readable /proc',
+      );
+    return rows
+      .map((l) => /^\s*(\d+)\s+(\S+)\s+(\S+)\s+(.*)$/.exec(l))
+      .filter((m): m is RegExpExecArray => !!m && m[2] === me && !m[3]?.startsWith('Z'))
+      .map((m) => ({ pid: Number(m[1]), args: (m[4] ?? '').trim().split(/\s+/) }))
+      .filter((p) => p.args[0] !== '' && !/^\[.*\]$/.test(p.args.join(' ')));
   }
 
   /** pids whose command line runs `tool` on `file` (dmserver on a dm.ini, dmwatcher on its ini, ...). */

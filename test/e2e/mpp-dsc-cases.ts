@@ -1,7 +1,7 @@
 /**
  * MppGroup (7.4) and DscPrimary (7.5) deployed on lab hosts running the DM8 simulator, through the
  * synthesized Terraform (one null_resource per step) run by the real `terraform` binary, as
- * deploy.test.ts does for the single-node topologies:
+ * deploy-cases.ts does for the single-node topologies:
  *   - MppGroup 2 groups x (1+1) in the manual's cross placement, and 3 groups x (1+2) crosswise;
  *   - DscPrimary 2 DSC nodes (on two hosts sharing storage) + 1 standby, and + an async standby.
  * For the DMDSC topologies, beforeAll first builds the existing DMDSC cluster a DBA has before
@@ -73,9 +73,13 @@ const instancesOf = (m: ClusterModel): InstanceModel[] =>
 
 const after = (t: number) => (r: HostRecord) => Date.parse(String(r.t)) >= t;
 
-for (const topo of MPP_DSC_TOPOLOGIES)
+/** One topology of MPP_DSC_TOPOLOGIES, by id, as its own test file (files run in parallel labs). */
+export function describeMppDsc(id: string): void {
+  const topo = MPP_DSC_TOPOLOGIES.find((t) => t.id === id);
+  if (!topo) throw new Error(`no topology ${id} in MPP_DSC_TOPOLOGIES`);
   describe.skipIf(!avail.ok || !terraform.ok)(`deploy through Terraform: ${topo.title}`, () => {
     const lab = useLab({ name: `e2e${topo.id}`, hosts: topo.hosts }, 90_000);
+    const sampler = () => topo.hosts[0] ?? '';
     const isDsc = topo.kind === 'DscPrimary';
     let dir = '';
     let specFile = '';
@@ -100,7 +104,9 @@ for (const topo of MPP_DSC_TOPOLOGIES)
       installOnHosts(l, topo.hosts);
       ex = labExecutor(l);
       const dm = new DmOverSsh(ex, (h) => l.host(h).public);
-      for (const h of topo.hosts) await startPsSampler(dm, h);
+      // the lab's hosts share one PID namespace (only net and mount are their own), so one
+      // sampler sees every host's processes; one per host multiplied the forks for nothing
+      await startPsSampler(dm, sampler());
       const spec = labSpec(topo, l);
       const v = validateSpec(spec);
       if (!v.model) throw new Error(`spec invalid: ${JSON.stringify(v.findings)}`);
@@ -308,10 +314,9 @@ for (const topo of MPP_DSC_TOPOLOGIES)
       for (const h of topo.hosts) {
         for (const f of [...filesUnder(l.dmPath(h, '/dm/log')), l.dmPath(h, '/dm/dmsim.log')])
           if (existsSync(f)) places.push([`${h}:${f}`, readFileSync(f, 'utf8')]);
-        const seen = await ex.readFile(h, PS_SEEN);
-        places.push([`${h}: ps`, seen.toString('utf8')]);
-        expect(Number((await ex.readFile(h, PS_ROUNDS)).toString('utf8').trim())).toBeGreaterThan(10);
       }
+      places.push(['ps of every host', (await ex.readFile(sampler(), PS_SEEN)).toString('utf8')]);
+      expect(Number((await ex.readFile(sampler(), PS_ROUNDS)).toString('utf8').trim())).toBeGreaterThan(10);
       // the DMDSC shared storage (control file, runtime records, dmdcr.ini of the hosts)
       for (const f of filesUnder(dsc?.shared ?? '')) places.push([f, readFileSync(f, 'utf8')]);
       expect(places.length).toBeGreaterThan(5);
@@ -406,3 +411,4 @@ for (const topo of MPP_DSC_TOPOLOGIES)
         expect(lab().findProcesses(h, /dmsim\.cjs (dmserver|dmwatcher|dmmonitor)/), h).toEqual([]);
     }, 600_000);
   });
+}
