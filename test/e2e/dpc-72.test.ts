@@ -3,6 +3,7 @@ import { describeDpc } from './dpc-cases';
 
 describeDpc({
   id: 'e2edpc72',
+  redeploy: true,
   title: '003 7.2: two BP RAFT groups of three across three hosts (1 SP, 1 MP)',
   example: '7.2-dpc-bp-raft.yaml',
   hosts: ['DPC_A', 'DPC_B', 'DPC_C'],

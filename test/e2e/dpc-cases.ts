@@ -32,6 +32,12 @@ export interface DpcTopology {
   hosts: string[];
   /** Instance -> lab host (the manual puts every instance on one machine). */
   place: Record<string, string>;
+  /**
+   * Deploy it again after destroy (data kept) and check it comes back as it was. A whole second
+   * deploy: proven on the RAFT topologies with the most groups (7.2 and the mixed one) only, to
+   * keep the suite's run within its time.
+   */
+  redeploy?: boolean;
 }
 
 function dpcSpec(t: DpcTopology, lab: Lab): ClusterSpec {
@@ -252,22 +258,23 @@ export function describeDpc(t: DpcTopology): void {
       expect(placesHoldingPassword(lab(), HOSTS, dir, output)).toEqual([]);
     }, 300_000);
 
-    it('deployed again after that destroy (data kept), it comes back as it was: no dminit, no restore, one leader per group', async () => {
-      const before = log().length;
-      await tf.apply();
-      const since = log().slice(before);
-      expect(
-        since.filter((r) => r.event === 'dminit' || r.event === 'restore' || r.event === 'backup'),
-      ).toEqual([]);
-      expect(
-        since
-          .filter((r) => r.event === 'dpc-start' && r.mount !== true && /^(BP|MP)/.test(String(r.instance)))
-          .map((r) => String(r.instance))
-          .filter((i) => plan.steps.some((x) => x.id === `${i}/raft-config`)),
-      ).toEqual([]);
-      const s = await dmdeployStatus(specFile);
-      expect(s.problems).toEqual([]);
-      await tf.destroy();
-    }, 300_000);
+    if (t.redeploy)
+      it('deployed again after that destroy (data kept), it comes back as it was: no dminit, no restore, one leader per group', async () => {
+        const before = log().length;
+        await tf.apply();
+        const since = log().slice(before);
+        expect(
+          since.filter((r) => r.event === 'dminit' || r.event === 'restore' || r.event === 'backup'),
+        ).toEqual([]);
+        expect(
+          since
+            .filter((r) => r.event === 'dpc-start' && r.mount !== true && /^(BP|MP)/.test(String(r.instance)))
+            .map((r) => String(r.instance))
+            .filter((i) => plan.steps.some((x) => x.id === `${i}/raft-config`)),
+        ).toEqual([]);
+        const s = await dmdeployStatus(specFile);
+        expect(s.problems).toEqual([]);
+        await tf.destroy();
+      }, 300_000);
   });
 }

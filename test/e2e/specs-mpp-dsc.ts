@@ -86,6 +86,7 @@ export const MPP_DSC_TOPOLOGIES: MppDscTopology[] = [
   },
   {
     id: 'mpp33',
+    lostState: true,
     title: 'MppGroup 3 groups x (1+2), cross placement',
     kind: 'MppGroup',
     hosts: ['A', 'B', 'C', 'M'],
@@ -100,6 +101,7 @@ export const MPP_DSC_TOPOLOGIES: MppDscTopology[] = [
   },
   {
     id: 'dscas',
+    lostState: true,
     title: 'DscPrimary 2 DSC nodes + 1 standby + async standby fed by the DSC primary (7.5.1, 7.6)',
     kind: 'DscPrimary',
     hosts: ['DW_P1', 'DW_P2', 'DW_S', 'DW_S2', 'DW_M'],

@@ -172,7 +172,7 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
   }, 30_000);
 
   /** Start a step whose secret command dawdles; resolves once the broker runs that command. */
-  async function slowStep(log: string): Promise<{ pid: number; done: Promise<Run> }> {
+  async function slowStep(log: string): Promise<{ pid: number; done: Promise<Run>; release: () => void }> {
     writeFileSync(path.join(dir, 'slow'), '');
     let pid = 0;
     const done = step(log, (p) => (pid = p));
@@ -189,15 +189,17 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
         });
     for (let i = 0; i < 250 && !reading(); i++) await sleep(20);
     expect(reading()).toBe(true);
-    rmSync(path.join(dir, 'slow'));
-    return { pid, done };
+    // the secret command waits until released: a test kills the step's process first, so that the
+    // command finishes only after it (releasing first raced the kill on a loaded machine)
+    return { pid, done, release: () => rmSync(path.join(dir, 'slow'), { force: true }) };
   }
 
   it('abandons a step whose process is killed before it begins, and serves the next', async () => {
-    const { pid, done } = await slowStep('abandoned.log');
+    const { pid, done, release } = await slowStep('abandoned.log');
     const broker = brokerPid();
     process.kill(pid, 'SIGKILL');
     const r = await done;
+    release();
     expect(r.code).toBeNull(); // killed
     await sleep(3500); // the secret command finishes: the broker must not begin the step then
     expect(
@@ -217,12 +219,13 @@ describe.skipIf(!avail.ok)('the step broker, for the steps of a synthesized stac
     const last = brokerPid();
     for (let i = 0; i < 300 && alive(last); i++) await sleep(50);
     expect(alive(last)).toBe(false);
-    const { pid, done } = await slowStep('killed.log');
+    const { pid, done, release } = await slowStep('killed.log');
     const broker = brokerPid();
     expect(broker).not.toBe(last);
     expect(pgidOf(broker)).toBe(pid);
     process.kill(-pid, 'SIGKILL');
     await done;
+    release();
     for (let i = 0; i < 100 && alive(broker); i++) await sleep(20);
     expect(alive(broker)).toBe(false);
   }, 60_000);

@@ -22,8 +22,14 @@ function fakeHost() {
     hostNames: () => ['H'],
     exec: (_h: string, command: string) => {
       let stdout = '';
-      if (command.includes('/proc/[0-9]*'))
-        stdout = proc.pid ? `${proc.pid} /dm/bin/dmserver ${INI} mount -noconsole\n` : '';
+      // Remote.processes: its own netns, then ps's table (one process of another netns beside it)
+      if (command.includes('ps -eww'))
+        stdout =
+          'net:[4026532001]\n' +
+          (proc.pid
+            ? `${String(proc.pid).padStart(7)} 4026532001 Sl   /dm/bin/dmserver ${INI} mount -noconsole\n`
+            : '') +
+          `   4242 4026531833 Sl   /dm/bin/dmserver ${INI} mount -noconsole\n`;
       else if (command.startsWith('cut -d'))
         stdout = command.includes(`/proc/${proc.pid}/stat`)
           ? `${proc.start}\n${proc.boot}\n`
