@@ -61,8 +61,7 @@ export function mppEndpoints(model: ClusterModel): MppEndpoint[] {
     });
 }
 
-/** The direct connection to each EP: MPP_INST_NAME -> host:port, in MPP_SEQ_NO order. */
-/** Each DCP proxy: its INSTANCE_NAME -> host:PORT_NUM, where clients connect (001 6.3). */
+/** Each DCP proxy that serves: its INSTANCE_NAME -> host:PORT_NUM, where clients connect (001 6.3). */
 export function dcpConnections(
   dcp: DcpModel,
   hosts: Readonly<Record<string, HostModel>>,
@@ -70,6 +69,7 @@ export function dcpConnections(
   return Object.fromEntries(dcpAddresses(dcp, hosts).map((a) => [a.name, a.address]));
 }
 
+/** The direct connection to each EP: MPP_INST_NAME -> host:port, in MPP_SEQ_NO order. */
 export function epConnections(model: ClusterModel): Record<string, string> {
   return Object.fromEntries(mppEndpoints(model).map((e) => [e.instance, e.address]));
 }

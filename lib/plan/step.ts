@@ -35,6 +35,7 @@ export const PHASES = [
   // DCP proxies (seed 001 6.2): once the MPP system is verified
   'proxy-start',
   'proxy-register',
+  'proxy-retire',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -324,6 +325,8 @@ export type StepParams =
   | { kind: 'stop-monitor'; iniPath: string }
   | { kind: 'stop-watcher'; iniPath: string }
   | ({ kind: 'stop-server' } & Server)
+  /** A DCP proxy marked removed (001 6.3): stopped over its DCP_PORT_NUM (`port`) if it runs; data kept. */
+  | ({ kind: 'dcp-retire' } & Server)
   | {
       kind: 'purge';
       paths: string[];

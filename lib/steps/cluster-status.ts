@@ -67,9 +67,11 @@ function dpcClusterStatus(cluster: string, step: StepOf<'dpc-verify'>, s: DpcSta
   };
 }
 
-/** The hosts of the DCP proxies, which status reads besides the verify step's. */
+/** The hosts of the DCP proxies (retired ones too), which status reads besides the verify step's. */
 export function proxyHosts(plan: Plan): string[] {
-  return plan.steps.filter((s) => s.params.kind === 'dcp-register').map((s) => s.host);
+  return plan.steps
+    .filter((s) => s.params.kind === 'dcp-register' || s.params.kind === 'dcp-retire')
+    .map((s) => s.host);
 }
 
 /**
@@ -80,10 +82,23 @@ export function proxyHosts(plan: Plan): string[] {
  */
 async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterStatus> {
   const steps = ctx.plan.steps.filter((x): x is StepOf<'dcp-register'> => x.params.kind === 'dcp-register');
-  if (!steps.length) return s;
+  const retired = ctx.plan.steps.filter((x): x is StepOf<'dcp-retire'> => x.params.kind === 'dcp-retire');
+  if (!steps.length && !retired.length) return s;
   const proxies: ProxyStatus[] = [];
   const problems = [...s.problems];
   const warnings = [...(s.warnings ?? [])];
+  // a proxy marked removed that still runs serves clients the spec no longer sends there
+  for (const step of retired) {
+    const pids = await new Remote(ctx, step)
+      .pidsOf('dmserver', step.params.iniPath)
+      .catch((e: unknown) => String(e));
+    if (typeof pids === 'string')
+      problems.push(`DCP proxy ${step.params.instance} (marked removed) on ${step.host}: ${pids}`);
+    else if (pids.length)
+      problems.push(
+        `DCP proxy ${step.params.instance} on ${step.host} is marked removed but runs: apply to stop it`,
+      );
+  }
   for (const step of steps) {
     const p = step.params;
     const v = await readDcp(new Remote(ctx, step), p).catch((e: unknown) => ({ error: String(e) }));

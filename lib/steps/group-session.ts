@@ -61,7 +61,7 @@ export function movingMembers(ctx: StepContext): Set<string> {
     ctx.plan.steps.flatMap((s) =>
       s.params.kind === 'join'
         ? s.params.join.instances
-        : s.params.kind === 'leave'
+        : s.params.kind === 'leave' || s.params.kind === 'dcp-retire'
           ? [s.params.instance]
           : [],
     ),

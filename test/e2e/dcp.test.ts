@@ -3,8 +3,9 @@
  * synthesized stack and real Terraform: one proxy on a host of its own, deployed with the MPP
  * system (an apply killed before its start and before its registration resumes), status showing
  * its EP list, a second apply doing nothing; then a second proxy added on another host (only its
- * steps run), both in the clients' service; destroy stops the proxies first; the password is
- * nowhere.
+ * steps run), both in the clients' service; then the second deleted from the spec (refused before
+ * any host is touched) and marked removed (only it stops, over its DCP_PORT_NUM); destroy stops
+ * the proxies first; the password is nowhere.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +30,7 @@ const HOSTS = [...topo.hosts, 'D', 'E'];
 const EPS = ['GRP1_MPP_EP01', 'GRP1_MPP_EP11', 'GRP2_MPP_EP02', 'GRP2_MPP_EP22'];
 
 type DcpSpec = Extract<ClusterSpec, { kind: 'MppGroup' }> & {
-  dcp: { proxies: { name: string; host: string }[] };
+  dcp: { proxies: { name: string; host: string; removed?: boolean }[] };
 };
 
 describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 MppGroup (001 6.2, 6.3)', () => {
@@ -142,14 +143,61 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     expect(conf).toContain(`dcp=(${d}:5236,${e}:5236)`);
   }, 900_000);
 
+  it('a proxy deleted from the spec is refused before any host is touched; marked removed, only it stops', async () => {
+    // deleted outright: nothing would stop it, so preflight refuses
+    resynth(dir, specFile, one);
+    let from = Date.now();
+    const err = await tf.apply().then(
+      () => undefined,
+      (e: unknown) => String(e),
+    );
+    expect(`${err ?? 'the apply succeeded'}\n${output.join('\n')}`).toMatch(
+      /LIVE_FILE_SET_CHANGED[^\n]*DCP2/,
+    );
+    expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
+    expect(lab().findProcesses('E', /dmsim\.cjs dmserver/)).toHaveLength(1);
+    // marked removed: its retire step shuts it down over DCP_PORT_NUM, and nothing else changes
+    const retired: DcpSpec = {
+      ...two,
+      dcp: {
+        proxies: [two.dcp.proxies[0] ?? { name: '', host: '' }, { name: 'DCP2', host: 'E', removed: true }],
+      },
+    };
+    resynth(dir, specFile, retired);
+    from = Date.now();
+    await tf.apply().catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
+    });
+    const since = mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from);
+    expect(since.map((r) => [r.host, r.tool, r.event, r.normal])).toEqual([
+      ['E', 'dmserver', 'shutdown', true],
+    ]);
+    expect(lab().findProcesses('E', /dmsim\.cjs dmserver/)).toEqual([]);
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(s.healthy).toBe(true);
+    expect(s.proxies?.map((p) => p.instance)).toEqual(['DCP1']);
+    const conf = readFileSync(
+      filesUnder(path.join(dir, 'cdktf.out')).find((f) => f.endsWith('cdk.tf.json')) ?? '',
+      'utf8',
+    );
+    expect(conf).toContain(`dcp=(${lab().host('D').public}:5236)`);
+    // and applied again, nothing runs
+    const again = Date.now();
+    await tf.apply();
+    expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= again)).toEqual([]);
+  }, 900_000);
+
   it('destroy stops the proxies first, every server normally; the password is nowhere', async () => {
     const from = Date.now();
     await tf.destroy();
     const stops = log().filter(
       (r) => Date.parse(String(r.t)) >= from && r.tool === 'dmserver' && r.event === 'shutdown',
     );
+    // DCP2 was retired before: only DCP1 is left to stop, and it goes first
     const proxyStops = stops.map((r, i) => (r.host === 'D' || r.host === 'E' ? i : -1)).filter((i) => i >= 0);
-    expect(proxyStops).toEqual([0, 1]);
+    expect(proxyStops).toEqual([0]);
+    expect(stops[0]?.host).toBe('D');
     expect(stops.every((r) => r.normal === true)).toBe(true);
     for (const h of HOSTS) expect(lab().findProcesses(h, /dmsim\.cjs dmserver/), h).toEqual([]);
     expect(placesHoldingPassword(lab(), HOSTS, dir, output)).toEqual([]);

@@ -6,6 +6,12 @@ import { isMpp, type MppClusterModel } from '../../lib/families/data-guard/model
 import { mppGroup } from '../support/specs';
 import { planCluster, teardownBefore } from '../../lib/plan';
 import { dcpDiff } from '../../lib/steps/kinds/dcp';
+import {
+  deployedRecord,
+  formatChange,
+  judgeLiveChanges,
+  liveChanges,
+} from '../../lib/families/data-guard/plan/deployed';
 import type { DcpSpec } from '../../lib/families/data-guard/dcp/schema';
 
 type Spec = ReturnType<typeof mppGroup>;
@@ -149,6 +155,84 @@ describe('the DCP plan (001 6.2)', () => {
     ]);
     for (const s of plan.teardown.filter((x) => x.phase !== 'stop-proxy'))
       for (const f of first) expect(teardownBefore(f, s), `${f.id} before ${s.id}`).toBe(true);
+  });
+});
+
+describe('a proxy marked removed (001 6.3: each proxy is independent)', () => {
+  const both = withDcp({
+    proxies: [
+      { name: 'DCP1', host: 'D' },
+      { name: 'DCP2', host: 'E' },
+    ],
+  });
+  const retiring = withDcp({
+    proxies: [
+      { name: 'DCP1', host: 'D' },
+      { name: 'DCP2', host: 'E', removed: true },
+    ],
+  });
+  const m = model(retiring);
+  const plan = planCluster(m);
+
+  it('keeps its name and ports, so the other proxies keep theirs', () => {
+    expect(validateSpec(retiring).findings).toEqual([]);
+    const ports = (x: MppClusterModel) => x.dcp?.proxies.map((p) => [p.name, p.port, p.dcpPort]);
+    expect(ports(m)).toEqual(ports(model(both)));
+    const dup = withDcp({
+      proxies: [
+        { name: 'DCP1', host: 'D', removed: true },
+        { name: 'DCP1', host: 'E' },
+      ],
+    });
+    expect(validateSpec(dup).findings.map((f) => f.code)).toContain('DCP_NAME');
+  });
+
+  it('gets one step: SHUTDOWN over its DCP_PORT_NUM after preflight; no dminit, dm.ini, start or registration', () => {
+    const ids = plan.steps.filter((s) => s.id.startsWith('DCP2/')).map((s) => s.id);
+    expect(ids).toEqual(['DCP2/retire']);
+    const retire = plan.steps.find((s) => s.id === 'DCP2/retire');
+    expect(retire).toMatchObject({
+      host: 'E',
+      phase: 'proxy-retire',
+      after: ['cluster/preflight'],
+      params: { kind: 'dcp-retire', instance: 'DCP2', port: m.dcp?.proxies[1]?.dcpPort },
+    });
+    // DCP1 is planned as before
+    const dcp1 = (p: typeof plan) => p.steps.filter((s) => s.id.startsWith('DCP1/'));
+    expect(dcp1(plan)).toEqual(dcp1(planCluster(model(both))));
+    // its ports are its own while it runs: preflight does not check them; teardown still stops it
+    const pre = plan.steps.find((s) => s.id === 'cluster/preflight')?.params;
+    if (pre?.kind !== 'preflight') throw new Error('no preflight');
+    expect(pre.ports.filter((x) => x.owner === 'DCP2')).toEqual([]);
+    expect(plan.teardown.map((s) => s.id)).toContain('DCP2/stop-server');
+  });
+
+  it('leaves dm_svc.conf and its dm.ini leaves the rendered files; with every proxy removed there is no dcp service', () => {
+    const files = renderCluster(m);
+    expect(files.filter((f) => f.instance === 'DCP2')).toEqual([]);
+    const svc = files.find((f) => f.role === 'dm_svc.conf')?.content ?? '';
+    expect(svc).toMatch(/^dcp=\(198\.18\.1\.34:\d+\)$/m);
+    const none = renderCluster(
+      model(withDcp({ proxies: [{ name: 'DCP1', host: 'D', removed: true }] })),
+    ).find((f) => f.role === 'dm_svc.conf');
+    expect(none?.content).not.toContain('dcp=');
+  });
+
+  it('on a running cluster: its dm.ini going is allowed with the retire step, refused without one', () => {
+    const before = deployedRecord(planCluster(model(both)));
+    const after = deployedRecord(plan);
+    const changes = liveChanges(before, after);
+    expect(changes).toEqual([expect.objectContaining({ kind: 'file', owner: 'DCP2', removed: true })]);
+    const ok = judgeLiveChanges(changes, new Set(['DCP2']), new Set(['DCP2']));
+    expect(ok.refused).toEqual([]);
+    expect(ok.allowed.map(formatChange)).toEqual([
+      expect.stringMatching(/^DCP proxy DCP2 on E, marked removed: stopped/),
+    ]);
+    // deleted from the spec instead: nothing would stop it
+    const gone = judgeLiveChanges(changes, new Set(['DCP2']));
+    expect(gone.refused.map((r) => [r.code, r.fix])).toEqual([
+      ['LIVE_FILE_SET_CHANGED', expect.stringContaining('removed: true')],
+    ]);
   });
 });
 

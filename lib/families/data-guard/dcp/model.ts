@@ -13,6 +13,8 @@ export interface DcpProxyModel {
   /** DCP_PORT_NUM: the management port (PMC). */
   dcpPort: number;
   explicitPorts: { port: boolean; dcpPort: boolean };
+  /** Retired: stopped by the apply, out of dm_svc.conf and the outputs; its data and ports stay. */
+  removed: boolean;
 }
 
 export interface DcpModel {

@@ -46,6 +46,7 @@ export function planDcp(
   const insts = dcpInsts(model);
   const primaries = dcpPrimaries(model);
   return dcp.proxies.flatMap((p): Step[] => {
+    if (p.removed) return [retireStep(p, o.preflight)];
     const ini = files.filter((f) => f.instance === p.name && f.role === 'dm.ini').map(fileOf);
     return [
       {
@@ -95,6 +96,22 @@ export function planDcp(
   });
 }
 
+/**
+ * A proxy marked removed: stopped over its DCP_PORT_NUM, as teardown stops it; nothing else in
+ * the system names it (each proxy keeps its own EP list, 001 6.3), and its database stays.
+ */
+function retireStep(p: DcpProxyModel, preflight: string): Step {
+  return {
+    id: `${p.name}/retire`,
+    phase: 'proxy-retire',
+    host: p.host,
+    title: `retire DCP proxy ${p.name}: SHUTDOWN over DCP_PORT_NUM ${p.dcpPort} if it runs; its data stay`,
+    manual: '001 6.3: each proxy is independent; dm_svc.conf no longer names it',
+    after: [preflight],
+    params: { kind: 'dcp-retire', instance: p.name, iniPath: p.iniPath, port: p.dcpPort },
+  };
+}
+
 /** Stop every proxy first, SHUTDOWN over its DCP_PORT_NUM (PORT_NUM sessions are an EP's). */
 export function dcpTeardown(model: MppClusterModel): Step[] {
   return (model.dcp?.proxies ?? []).map((p) => ({
@@ -113,7 +130,8 @@ export function dcpPreflight(model: MppClusterModel): {
   ports: { host: string; port: number; owner: string; configPath: string }[];
   paths: { host: string; path: string }[];
 } {
-  const proxies = model.dcp?.proxies ?? [];
+  // a retired proxy may still run (its retire step stops it): its ports are its own
+  const proxies = (model.dcp?.proxies ?? []).filter((p) => !p.removed);
   return {
     ports: proxies.flatMap((p) =>
       [p.port, p.dcpPort].map((port) => ({

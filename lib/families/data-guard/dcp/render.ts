@@ -18,8 +18,11 @@ export function renderDcpDmIni(dcp: DcpModel, p: DcpProxyModel): IniEntry[] {
   ];
 }
 
+/** The proxies that serve: every one not marked removed. */
+export const servingProxies = (dcp: DcpModel): DcpProxyModel[] => dcp.proxies.filter((p) => !p.removed);
+
 export function renderDcpFiles(dcp: DcpModel): RenderedFile[] {
-  return dcp.proxies.map((p) => ({
+  return servingProxies(dcp).map((p) => ({
     host: p.host,
     instance: p.name,
     path: p.iniPath,
@@ -34,7 +37,7 @@ export function dcpAddresses(
   dcp: DcpModel,
   hosts: Readonly<Record<string, HostModel>>,
 ): { name: string; address: string }[] {
-  return dcp.proxies.map((p) => ({
+  return servingProxies(dcp).map((p) => ({
     name: p.name,
     address: hostPort(hosts[p.host]?.public ?? p.host, p.port),
   }));
@@ -42,6 +45,7 @@ export function dcpAddresses(
 
 /** `<service>=(ip:port,...)` over every proxy's PORT_NUM (001:L1471). */
 export function renderDcpDmSvc(dcp: DcpModel, hosts: Readonly<Record<string, HostModel>>): string[] {
+  if (!servingProxies(dcp).length) return [];
   return [
     '# DCP proxies (001 6.3): clients connect through them, not to the EPs',
     `${dcp.serviceName}=(${dcpAddresses(dcp, hosts)

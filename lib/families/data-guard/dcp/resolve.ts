@@ -39,6 +39,7 @@ export function resolveDcp(
       port: p.port ?? next(p.host, DCP_PORT_BASE.port),
       dcpPort: p.dcpPort ?? next(p.host, DCP_PORT_BASE.dcpPort),
       explicitPorts: { port: p.port !== undefined, dcpPort: p.dcpPort !== undefined },
+      removed: p.removed ?? false,
     };
   });
   const loginUser = spec.loginUser ?? 'SYSDBA';

@@ -17,6 +17,12 @@ export const DcpProxySchema = z.strictObject({
   port: int().optional(),
   /** dm.ini DCP_PORT_NUM: the management port (PMC, 001:L136, L171-173). @default allocated per host from 5239 */
   dcpPort: int().optional(),
+  /**
+   * Retire a deployed proxy: the next apply stops it (SHUTDOWN over DCP_PORT_NUM) and leaves it out
+   * of dm_svc.conf and the outputs; its database stays, and its name and ports stay taken, so the
+   * other proxies keep theirs. The other proxies are independent of it (001 6.3). @default false
+   */
+  removed: z.boolean().optional(),
 });
 
 export const DcpSchema = z.strictObject({

@@ -177,6 +177,8 @@ export type LiveChange =
       /** A file the deployed cluster did not have, or one the plan no longer has. */
       added?: boolean;
       removed?: boolean;
+      /** The dm.ini of a DCP proxy marked removed: its retire step stops the proxy; the file stays on the host. */
+      retired?: boolean;
     }
   | { kind: 'unsafe'; code: string; field: string; what: string; fix: string };
 
@@ -444,12 +446,14 @@ export function judgeLiveChanges(
     // dmtimer.ini new to a running server (an async standby's timer, 7.6.3.4): read at its restart
     else if (c.added && runs(c) && restartable.has(c.owner) && c.path.endsWith('/dmtimer.ini'))
       allowed.push({ ...c, restart: true });
+    // a DCP proxy marked removed: its retire step stops it, and its dm.ini goes with it
+    else if (c.removed && joinable.has(c.owner)) allowed.push({ ...c, retired: true });
     else if (c.removed || (c.added && (isMonitor(c.owner) || runs(c))))
       refused.push({
         code: 'LIVE_FILE_SET_CHANGED',
         field: `${c.owner}: ${c.path}`,
         what: `${c.path} on ${c.host} (${c.owner}) is ${c.removed ? 'no longer in the plan' : 'new to the running cluster'}: dmdeploy does not yet add, move or remove a monitor, nor stop or remove what it deployed, on a running cluster`,
-        fix: `put it back as deployed (the monitor's host and path included)`,
+        fix: `put it back as deployed (the monitor's host and path included); a DCP proxy leaves with removed: true`,
       });
     // a monitor reads dmmonitor.ini only at its start, and the monitor step restarts it to read a
     // new one, as 7.10.5-7.10.6 do: a monitor keeps no state of the group across a restart
@@ -488,6 +492,8 @@ export function formatChange(c: LiveChange): string {
     return `${c.what} online (7.9-7.10): restored from a fresh online backup of the primary, then its MAL entry and archive destination added to every running member`;
   if (c.kind === 'remove')
     return `${c.what}, marked removed: stopped (detached and stopped through the monitor while it runs, §6.18), its archive destination deleted from every running member online (DELETE ARCHIVELOG, in 7.10.4's order); its MAL entry and its data stay`;
+  if (c.kind === 'file' && c.retired)
+    return `DCP proxy ${c.owner} on ${c.host}, marked removed: stopped (SHUTDOWN over its DCP_PORT_NUM), out of dm_svc.conf and the outputs; its database and ${c.path} stay`;
   if (c.kind === 'file' && c.joinedBy && c.restart)
     return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then ${c.owner} is restarted to read it, the standbys first and the primary last (restarts: rolling, §6.19)`;
   if (c.kind === 'file' && c.joinedBy)
