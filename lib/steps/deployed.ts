@@ -169,8 +169,22 @@ export async function assessLive(
   // a file change meets a running process when the one that reads that file at its start runs
   const running = new Set<string>();
   const procs = new Map<string, Promise<{ args: string[] }[]>>();
+  const dropped = new Set<string>();
   for (const c of changes) {
     if (c.kind !== 'file') continue;
+    // a host the spec dropped, with what was deployed on it: nothing can reach it to stop that
+    if (!ctx.plan.hosts[c.host]) {
+      if (!dropped.has(c.host))
+        changes.push({
+          kind: 'unsafe',
+          code: 'LIVE_HOST_DROPPED',
+          field: `hosts.${c.host}`,
+          what: `host ${c.host} holds what the cluster deployed (${c.path} of ${c.owner}), and the spec no longer has it: nothing would reach it to stop what runs there`,
+          fix: `put host ${c.host} back in hosts, and mark what it runs removed: true`,
+        });
+      dropped.add(c.host);
+      continue;
+    }
     if (!procs.has(c.host)) procs.set(c.host, new Remote(ctx, step, c.host).processes());
     const list = (await procs.get(c.host)) ?? [];
     const live = readersOf(c.path).some(({ tool, file }) =>

@@ -144,15 +144,20 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
   }, 900_000);
 
   it('a proxy deleted from the spec is refused before any host is touched; marked removed, only it stops', async () => {
-    // deleted outright: nothing would stop it, so preflight refuses
-    resynth(dir, specFile, one);
+    // deleted outright: nothing would stop it, so preflight refuses (with its host, and without)
+    const refusal = async (spec: DcpSpec): Promise<string> => {
+      resynth(dir, specFile, spec);
+      const mark = output.length;
+      const err = await tf.apply().then(
+        () => 'the apply succeeded',
+        (e: unknown) => String(e),
+      );
+      return `${err}\n${output.slice(mark).join('\n')}`;
+    };
     let from = Date.now();
-    const err = await tf.apply().then(
-      () => undefined,
-      (e: unknown) => String(e),
-    );
-    expect(`${err ?? 'the apply succeeded'}\n${output.join('\n')}`).toMatch(
-      /LIVE_FILE_SET_CHANGED[^\n]*DCP2/,
+    expect(await refusal(one)).toMatch(/LIVE_HOST_DROPPED hosts\.E/);
+    expect(await refusal({ ...two, dcp: { proxies: two.dcp.proxies.slice(0, 1) } })).toMatch(
+      /LIVE_FILE_SET_CHANGED[^\n]*DCP2[^\n]*removed: true/,
     );
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
     expect(lab().findProcesses('E', /dmsim\.cjs dmserver/)).toHaveLength(1);
@@ -168,10 +173,14 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     await tf.apply().catch((e: unknown) => {
       throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
     });
-    const since = mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from);
-    expect(since.map((r) => [r.host, r.tool, r.event, r.normal])).toEqual([
-      ['E', 'dmserver', 'shutdown', true],
+    // one statement changed anything on any host: DCP2's SHUTDOWN, a normal one
+    const since = log().filter((r) => Date.parse(String(r.t)) >= from);
+    expect(mutatingCommands(since).map((r) => [r.host, r.tool, r.event])).toEqual([
+      ['E', 'dmserver', 'exec'],
     ]);
+    expect(
+      since.filter((r) => r.tool === 'dmserver' && r.event === 'shutdown').map((r) => [r.host, r.normal]),
+    ).toEqual([['E', true]]);
     expect(lab().findProcesses('E', /dmsim\.cjs dmserver/)).toEqual([]);
     const s = await dmdeployStatus(specFile);
     expect(s.problems).toEqual([]);
