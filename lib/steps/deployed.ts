@@ -198,7 +198,13 @@ export async function assessLive(
     );
     if (live) running.add(runningFileKey(c.host, c.path));
     // dm.ini under a running server: dynamic parameters change online (V$PARAMETER TYPE)
-    if (live && c.settings?.length) {
+    // a DCP proxy: its PORT_NUM sessions are an EP's (001 6.1), and dmdeploy restarts no proxy yet
+    const proxy = ctx.plan.steps.some((x) => x.params.kind === 'dcp-start' && x.params.instance === c.owner);
+    if (live && c.settings?.length && proxy)
+      c.staticParams = [
+        `all: DCP proxy ${c.owner} reads its dm.ini at its start; dmdeploy does not restart a proxy yet`,
+      ];
+    else if (live && c.settings?.length) {
       const port = next.instances.find((i) => i.instance === c.owner)?.port;
       const types = port ? await new Remote(ctx, step, c.host).paramTypes(port) : undefined;
       const { needRestart } = types

@@ -4,11 +4,13 @@
  * system (an apply killed before its start and before its registration resumes), status showing
  * its EP list, a second apply doing nothing; then a second proxy added on another host (only its
  * steps run), both in the clients' service; then the second deleted from the spec (refused before
- * any host is touched) and marked removed (only it stops, over its DCP_PORT_NUM); destroy stops
- * the proxies first; the password is nowhere.
+ * any host is touched) and marked removed (only it stops, over its DCP_PORT_NUM); a changed pool
+ * size on the running proxy refused before any host is touched; destroy stops the proxies first;
+ * the password is nowhere.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { planCluster, type Plan } from '../../lib/plan';
@@ -196,6 +198,22 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     await tf.apply();
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= again)).toEqual([]);
   }, 900_000);
+
+  it('a changed setting of a running proxy is refused before any host is touched (it reads dm.ini at its start)', async () => {
+    const retired = parse(readFileSync(specFile, 'utf8')) as DcpSpec;
+    resynth(dir, specFile, { ...retired, dcp: { ...retired.dcp, poolSize: 77 } });
+    const from = Date.now();
+    const mark = output.length;
+    const err = await tf.apply().then(
+      () => 'the apply succeeded',
+      (e: unknown) => String(e),
+    );
+    expect(`${err}\n${output.slice(mark).join('\n')}`).toMatch(
+      /LIVE_RESTART_NEEDED DCP1: [^\n]*DCP proxy DCP1 reads its dm\.ini at its start/,
+    );
+    expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
+    resynth(dir, specFile, retired);
+  }, 300_000);
 
   it('destroy stops the proxies first, every server normally; the password is nowhere', async () => {
     const from = Date.now();
