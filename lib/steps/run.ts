@@ -11,7 +11,7 @@ import { config } from './kinds/config';
 import { copyBackup } from './kinds/copy-backup';
 import { dminit } from './kinds/dminit';
 import { dpcRegister, dpcStart, dpcVerify, raftLeader, stopRaftGroup } from './kinds/dpc';
-import { dcpRegister, dcpRetire, dcpStart } from './kinds/dcp';
+import { dcpRegister, dcpStart } from './kinds/dcp';
 import { dmdcr, dscRestart, stopAutoRestart } from './kinds/dsc';
 import { firstStart } from './kinds/first-start';
 import { join } from './kinds/join';
@@ -57,7 +57,7 @@ const KINDS: Record<StepKind, StepKindImpl<never>> = {
   'stop-monitor': stopMonitor,
   'stop-watcher': stopWatcher,
   'stop-server': stopServer,
-  'dcp-retire': dcpRetire,
+  'dcp-retire': stopServer,
   purge,
 };
 

@@ -6,7 +6,7 @@
 import { bareRows, dmMessage } from '../../dm/disql';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
-import { shutdownServer, startServer } from './server';
+import { startServer } from './server';
 import type { StepOf } from './types';
 
 type Proxy = { instance: string; port: number; dcpPort: number };
@@ -174,31 +174,6 @@ export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
         `a login through ${p.instance}'s PORT_NUM ${p.port} does not reach an EP`,
         dmMessage(`${client.stdout}\n${client.stderr}`),
         'check the EPs and the proxy (001 6.2), then apply again',
-      );
-  },
-};
-
-/**
- * A proxy marked removed (001 6.3: each proxy is independent of the others): SHUTDOWN over its
- * DCP_PORT_NUM while it runs, as teardown stops it (a PORT_NUM session would be an EP's); its
- * database stays.
- */
-export const dcpRetire: StepKindImpl<StepOf<'dcp-retire'>> = {
-  timeoutMs: 10 * 60_000,
-  mutates: true,
-  async probe(ctx, step) {
-    const pids = await new Remote(ctx, step).pidsOf('dmserver', step.params.iniPath);
-    return pids.length ? undefined : `${step.params.instance} is not running`;
-  },
-  async act(ctx, step) {
-    await shutdownServer(new Remote(ctx, step), step.params);
-  },
-  async verify(ctx, step) {
-    if (!(await this.probe(ctx, step)))
-      new Remote(ctx, step).fail(
-        `${step.params.instance} still running after SHUTDOWN over DCP_PORT_NUM ${step.params.port}`,
-        '',
-        'stop it by hand, then apply again',
       );
   },
 };

@@ -27,7 +27,11 @@ function stopTool(tool: 'dmmonitor' | 'dmwatcher'): StepKindImpl<StepOf<'stop-mo
 export const stopMonitor = stopTool('dmmonitor') as StepKindImpl<StepOf<'stop-monitor'>>;
 export const stopWatcher = stopTool('dmwatcher') as StepKindImpl<StepOf<'stop-watcher'>>;
 
-export const stopServer: StepKindImpl<StepOf<'stop-server'>> = {
+/**
+ * A dmserver stopped normally (SHUTDOWN) while it runs: in teardown, and for a DCP proxy marked
+ * removed (`dcp-retire`, 001 6.3), whose `port` is its DCP_PORT_NUM (a PORT_NUM session is an EP's).
+ */
+export const stopServer: StepKindImpl<StepOf<'stop-server' | 'dcp-retire'>> = {
   timeoutMs: 10 * 60_000,
   mutates: true,
   async probe(ctx, step) {
