@@ -9,7 +9,8 @@ import { collectDpcStatus, type DpcStatus } from './kinds/dpc';
 import type { StepOf } from './kinds/types';
 import { collectStatus, type ClusterStatus, type ProxyStatus } from './status';
 import { Remote } from './remote';
-import { dcpDiff, readDcp } from './kinds/dcp';
+import { dcpDiff, readDcp, viewLagS } from './kinds/dcp';
+import { judgeProxyView, wantedLiveView } from './dcp-view';
 
 type StatusReader<K extends StatusKind> = (ctx: StepContext, step: StepOf<K>) => Promise<ClusterStatus>;
 
@@ -76,9 +77,8 @@ export function proxyHosts(plan: Plan): string[] {
 
 /**
  * Each DCP proxy's EP list and live view (001 6.2's checks). A list that differs from the spec is
- * a problem; a live view that is not one row per primary is a warning: after a switchover the
- * proxy follows within its refresh interval (256 s, 001:L1414-1416), or at once on
- * SP_DCP_REFRESH_CONFIG().
+ * a problem; a live view that is not the running primaries is a warning while it is younger than
+ * the proxy's refresh interval, a problem after (lib/steps/dcp-view.ts).
  */
 async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterStatus> {
   const steps = ctx.plan.steps.filter((x): x is StepOf<'dcp-register'> => x.params.kind === 'dcp-register');
@@ -119,11 +119,19 @@ async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterS
         `DCP proxy ${p.instance} lists ${[...v.insts.keys()].join(', ') || 'no EP'}; the spec wants ${p.insts.map((i) => i.name).join(', ')}`,
       );
     if (d.login) problems.push(`DCP proxy ${p.instance} has no login for ${p.loginUser} (SYSDCPLOGIN)`);
-    if (d.stale)
-      warnings.push(
-        `DCP proxy ${p.instance} sees primaries ${d.live.join(', ') || 'none'}, the spec ${d.wantLive.join(', ')}: ` +
-          'after a switchover it follows within its refresh interval (001:L1414-1416), or at once on SP_DCP_REFRESH_CONFIG()',
-      );
+    // held against the primaries that run now: a switchover moves them off the spec's
+    const want = wantedLiveView(p.primaries, s.groups);
+    const mismatch =
+      d.live.join(',') === want.join(',') ? undefined : `${d.live.join(',')}>${want.join(',')}`;
+    const lagS = await viewLagS(new Remote(ctx, step), p.instance, mismatch).catch(() => undefined);
+    const j = judgeProxyView({
+      instance: p.instance,
+      live: d.live,
+      want,
+      ...(lagS !== undefined ? { lagS } : {}),
+    });
+    if (j.problem) problems.push(j.problem);
+    if (j.warning) warnings.push(j.warning);
   }
   return { ...s, proxies, problems, warnings, healthy: s.healthy && problems.length === s.problems.length };
 }

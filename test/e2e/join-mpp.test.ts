@@ -4,7 +4,9 @@
  * same state. GRP1_MPP_EP12 on a new host D joins by 7.10 within GRP1: a fresh online backup of
  * GRP1's primary EP; SF_MAL_INST_ADD on every instance of the MPP system (they share one dmmal.ini,
  * 7.4.3.2); ADD ARCHIVELOG only on GRP1's members, GRP1's primary MOUNTed first and OPENed last;
- * GRP2 is not put in MOUNT; dmmpp.ctl copied to the new standby; nothing that ran restarts.
+ * GRP2 is not put in MOUNT; dmmpp.ctl copied to the new standby; nothing that ran restarts. A DCP
+ * proxy on host E in front of the system (seed 001 6.2) takes the new EP into its list once the
+ * standby runs: its register step's probe diffs SYSDCPINSTS and adds that one row, then refreshes.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -17,13 +19,13 @@ import type { TfRunner } from '../tf';
 import { readLogs, teardownSequence, type HostRecord } from './dmsim-log';
 import { labSpec } from './specs';
 import { MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
-import { expectConverged, synthStack, resynth } from './stack';
+import { dmdeployStatus, expectConverged, synthStack, resynth } from './stack';
 
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
 const topo = MPP_DSC_TOPOLOGIES.find((t) => t.id === 'mpp22');
 if (!topo) throw new Error('no mpp22 topology');
-const HOSTS = [...topo.hosts, 'D'];
+const HOSTS = [...topo.hosts, 'D', 'E'];
 
 type Group = { group: string; primary: Record<string, unknown>; standbys: Record<string, unknown>[] };
 
@@ -46,7 +48,13 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
   beforeAll(async () => {
     const l = lab();
     installOnHosts(l, HOSTS);
-    first = labSpec(topo, l) as typeof first;
+    const base = labSpec(topo, l) as typeof first;
+    const e = l.host('E');
+    first = {
+      ...base,
+      hosts: { ...base.hosts, E: { address: e.public, public: e.public, private: e.private } },
+      dcp: { proxies: [{ name: 'DCP1', host: 'E' }] },
+    } as typeof first;
     ({ dir, specFile, tf } = synthStack('joinmpp', first, 'MPP_EP'));
     await tf.apply();
   }, 600_000);
@@ -126,6 +134,27 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
     expect(await sum('D', '/dm/data/EP12/DAMENG/dmmpp.ctl')).toBe(
       await sum('A', '/dm/data/EP01/DAMENG/dmmpp.ctl'),
     );
+    // the proxy on E: one SP_DCP_ADD_INST, for the new EP only, after the standby joined; nothing cleared
+    const onE = log.filter((r) => r.host === 'E' && r.event === 'exec' && r.ok === true);
+    const dcpCalls = onE.map((r) => String(r.stmt)).filter((x) => /^SP_DCP_(ADD|CLEAR)_INST/.test(x));
+    expect(dcpCalls).toHaveLength(1);
+    // at the address the proxy registers (private by default) and the standby's PORT_NUM
+    expect(dcpCalls[0]).toBe(
+      `SP_DCP_ADD_INST('GRP1_MPP_EP12', '${d.private}', ${String(g1.standbys[0]?.port)})`,
+    );
+    const refreshed = log.findIndex(
+      (r) => r.host === 'E' && r.event === 'exec' && /^SP_DCP_REFRESH_CONFIG/.test(String(r.stmt)),
+    );
+    expect(refreshed).toBeGreaterThan(seen('EP01', /^ALTER DATABASE OPEN FORCE$/));
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(s.proxies?.map((p) => [p.instance, p.insts.map((x) => x.split('=')[0]).sort(), p.live])).toEqual([
+      [
+        'DCP1',
+        ['GRP1_MPP_EP01', 'GRP1_MPP_EP11', 'GRP1_MPP_EP12', 'GRP2_MPP_EP02', 'GRP2_MPP_EP22'],
+        ['GRP1_MPP_EP01:0', 'GRP2_MPP_EP02:1'],
+      ],
+    ]);
     await expectConverged(lab(), grown as ClusterSpec, specFile, tf, [
       'GRP1 GRP1_MPP_EP01 PRIMARY OPEN',
       'GRP1 GRP1_MPP_EP11 STANDBY OPEN',
@@ -135,10 +164,15 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
     ]);
   }, 900_000);
 
-  it('destroy stops every instance in §6.4 order, the joined standby with the standbys', async () => {
+  it('destroy stops the proxy, then every instance in §6.4 order, the joined standby with the standbys', async () => {
     const from = Date.now();
     await tf.destroy();
-    const log = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= from);
+    const stopped = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= from);
+    // the proxy goes first: a client of the MPP system (seed 001 gives no order; it only serves it)
+    const shutdowns = stopped.filter((r) => r.tool === 'dmserver' && r.event === 'shutdown');
+    expect(shutdowns[0]?.host).toBe('E');
+    expect(shutdowns.filter((r) => r.host === 'E')).toHaveLength(1);
+    const log = stopped.filter((r) => r.host !== 'E');
     const who = byInstance(all);
     const primaries = new Set(['EP01', 'EP02']);
     // the primaries' hosts hold standbys too: name each shutdown by its instance

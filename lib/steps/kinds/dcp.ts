@@ -3,7 +3,9 @@
  * port (DCP_PORT_NUM, the PMC) make its EP list the spec's, set its login and refresh it. Each
  * probes the real state first: a running proxy, SYS.SYSDCPINSTS, SYS.SYSDCPLOGIN, V$DCPINSTS.
  */
+import path from 'node:path/posix';
 import { bareRows, dmMessage } from '../../dm/disql';
+import { shQuote } from '../../ssh';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { startServer } from './server';
@@ -177,3 +179,24 @@ export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
       );
   },
 };
+
+/**
+ * How long (s, by the proxy host's clock) status has seen this proxy's view differ from the
+ * running primaries in this same way: a note on the proxy's host, under dmHome/dmdeploy/dcp,
+ * written atomically the first time and dropped once they agree (`mismatch` undefined).
+ */
+export async function viewLagS(r: Remote, instance: string, mismatch: string | undefined) {
+  const f = shQuote(path.join(r.dmHome, 'dmdeploy', 'dcp', `${instance}.lag`));
+  if (mismatch === undefined) {
+    await r.exec(`rm -f ${f}`);
+    return undefined;
+  }
+  const v = shQuote(mismatch);
+  const res = await r.exec(
+    `f=${f}; mkdir -p "$(dirname "$f")" && { [ "$(sed -n 2p "$f" 2>/dev/null)" = ${v} ] || ` +
+      `{ printf '%s\\n%s\\n' "$(date +%s)" ${v} > "$f.tmp" && mv "$f.tmp" "$f"; }; } && ` +
+      `echo $(( $(date +%s) - $(head -n 1 "$f") ))`,
+  );
+  const n = Number(res.stdout.trim());
+  return res.exitCode === 0 && Number.isFinite(n) && n >= 0 ? n : undefined;
+}
