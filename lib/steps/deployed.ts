@@ -18,7 +18,9 @@ import {
 } from '../families/data-guard/plan/deployed';
 import type { StepContext } from './context';
 import { Remote } from './remote';
+import { parseIni } from '../render/ini';
 import { movingMembers, restartJoiners } from './group-session';
+import type { StepOf } from './kinds/types';
 import { shQuote } from '../ssh';
 import { bareRows, splitSettings } from '../dm';
 
@@ -197,19 +199,27 @@ export async function assessLive(
       ),
     );
     if (live) running.add(runningFileKey(c.host, c.path));
-    // dm.ini under a running server: dynamic parameters change online (V$PARAMETER TYPE)
-    // a DCP proxy: its PORT_NUM sessions are an EP's (001 6.1), and dmdeploy restarts no proxy yet
-    const proxy = ctx.plan.steps.some((x) => x.params.kind === 'dcp-start' && x.params.instance === c.owner);
-    if (live && c.settings?.length && proxy)
-      c.staticParams = [
-        `all: DCP proxy ${c.owner} reads its dm.ini at its start; dmdeploy does not restart a proxy yet`,
-      ];
-    else if (live && c.settings?.length) {
-      const port = next.instances.find((i) => i.instance === c.owner)?.port;
-      const types = port ? await new Remote(ctx, step, c.host).paramTypes(port) : undefined;
+    // dm.ini under a running server: dynamic parameters change online (V$PARAMETER TYPE); a DCP
+    // proxy's own V$PARAMETER is read over its DCP_PORT_NUM (a PORT_NUM session is an EP's, 001 6.1)
+    if (live && c.settings?.length) {
+      const proxy = ctx.plan.steps.find(
+        (x): x is StepOf<'dcp-start'> => x.params.kind === 'dcp-start' && x.params.instance === c.owner,
+      );
+      // the port it listens on now: its dm.ini as the host holds it (the spec may move the port)
+      const port = proxy
+        ? Number(
+            parseIni((await ctx.ex.readFile(c.host, c.path)).toString('utf8')).globals.find(
+              ([k]) => k === 'DCP_PORT_NUM',
+            )?.[1] ?? proxy.params.dcpPort,
+          )
+        : next.instances.find((i) => i.instance === c.owner)?.port;
+      const types = port
+        ? await new Remote(ctx, step, c.host).paramTypes(port, proxy ? { mppLocal: false } : {})
+        : undefined;
       const { needRestart } = types
         ? splitSettings(c.settings, types)
         : { needRestart: [`all: V$PARAMETER of ${c.owner} could not be read`] };
+      if (proxy) c.proxy = true;
       if (needRestart.length) c.staticParams = needRestart;
       else c.dynamic = true;
     }

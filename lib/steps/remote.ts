@@ -129,8 +129,8 @@ export class Remote {
   }
 
   /** V$PARAMETER's NAME -> TYPE of the instance on `port`; undefined when it does not answer. */
-  async paramTypes(port: number): Promise<Map<string, string> | undefined> {
-    const r = await this.disql(port, [PARAM_TYPE_QUERY], 30_000);
+  async paramTypes(port: number, o: { mppLocal?: boolean } = {}): Promise<Map<string, string> | undefined> {
+    const r = await this.disql(port, [PARAM_TYPE_QUERY], 30_000, o);
     return r.exitCode === 0 ? parseParamTypes(r.stdout) : undefined;
   }
 

@@ -5,7 +5,8 @@
  * its EP list, a second apply doing nothing; then a second proxy added on another host (only its
  * steps run), both in the clients' service; then the second deleted from the spec (refused before
  * any host is touched) and marked removed (only it stops, over its DCP_PORT_NUM); a changed pool
- * size on the running proxy refused before any host is touched; destroy stops the proxies first;
+ * size taken online by the running proxy, a changed DCP_PORT_NUM refused before any host is
+ * touched; destroy stops the proxies first;
  * the password is nowhere.
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -32,7 +33,7 @@ const HOSTS = [...topo.hosts, 'D', 'E'];
 const EPS = ['GRP1_MPP_EP01', 'GRP1_MPP_EP11', 'GRP2_MPP_EP02', 'GRP2_MPP_EP22'];
 
 type DcpSpec = Extract<ClusterSpec, { kind: 'MppGroup' }> & {
-  dcp: { proxies: { name: string; host: string; removed?: boolean }[] };
+  dcp: { proxies: { name: string; host: string; removed?: boolean; dcpPort?: number }[]; poolSize?: number };
 };
 
 describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 MppGroup (001 6.2, 6.3)', () => {
@@ -199,21 +200,48 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= again)).toEqual([]);
   }, 900_000);
 
-  it('a changed setting of a running proxy is refused before any host is touched (it reads dm.ini at its start)', async () => {
+  it('a changed pool size reaches the running proxy online; a changed port is refused before any host is touched', async () => {
     const retired = parse(readFileSync(specFile, 'utf8')) as DcpSpec;
-    resynth(dir, specFile, { ...retired, dcp: { ...retired.dcp, poolSize: 77 } });
-    const from = Date.now();
+    // 001:L197: DCP_CONN_POOL_SIZE is dynamic: SP_SET_PARA_VALUE over DCP_PORT_NUM, no restart
+    const pooled: DcpSpec = { ...retired, dcp: { ...retired.dcp, poolSize: 77 } };
+    resynth(dir, specFile, pooled);
+    let from = Date.now();
+    await tf.apply().catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
+    });
+    const since = log().filter((r) => Date.parse(String(r.t)) >= from);
+    expect(mutatingCommands(since).map((r) => [r.host, r.tool, r.event, String(r.stmt)])).toEqual([
+      ['D', 'dmserver', 'exec', "SP_SET_PARA_VALUE(1, 'DCP_CONN_POOL_SIZE', 77)"],
+    ]);
+    expect(
+      since.filter((r) => r.tool === 'dmserver' && (r.event === 'start' || r.event === 'shutdown')),
+    ).toEqual([]);
+    const ini = plan.steps.find((x) => x.id === 'DCP1/start')?.params;
+    if (ini?.kind !== 'dcp-start') throw new Error('no DCP1/start step');
+    expect((await lab().sh('D', `cat ${ini.iniPath}`)).stdout).toMatch(/^\s*DCP_CONN_POOL_SIZE\s*=\s*77\b/m);
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    from = Date.now();
+    await tf.apply();
+    expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
+    // DCP_PORT_NUM is read at the proxy's start only: refused, nothing touched
+    const first = pooled.dcp.proxies[0] ?? { name: '', host: '' };
+    resynth(dir, specFile, {
+      ...pooled,
+      dcp: { ...pooled.dcp, proxies: [{ ...first, dcpPort: 5439 }, ...pooled.dcp.proxies.slice(1)] },
+    });
+    from = Date.now();
     const mark = output.length;
     const err = await tf.apply().then(
       () => 'the apply succeeded',
       (e: unknown) => String(e),
     );
     expect(`${err}\n${output.slice(mark).join('\n')}`).toMatch(
-      /LIVE_RESTART_NEEDED DCP1: [^\n]*DCP proxy DCP1 reads its dm\.ini at its start/,
+      /LIVE_RESTART_NEEDED DCP1: [^\n]*not dynamic: DCP_PORT_NUM \(TYPE IN FILE\)[^\n]*a DCP proxy reads its ports and mode at its start/,
     );
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
-    resynth(dir, specFile, retired);
-  }, 300_000);
+    resynth(dir, specFile, pooled);
+  }, 600_000);
 
   it('destroy stops the proxies first, every server normally; the password is nowhere', async () => {
     const from = Date.now();

@@ -274,3 +274,31 @@ describe("the proxy's view against the spec", () => {
     expect(d).toMatchObject({ add: [], clear: [], login: false, stale: false });
   });
 });
+
+describe("a running proxy's changed dm.ini", () => {
+  const change = (o: { dynamic?: boolean; staticParams?: string[] }) => ({
+    kind: 'file' as const,
+    owner: 'DCP1',
+    host: 'D',
+    path: '/dm/data/dcp1/DAMENG/dm.ini',
+    what: 'DCP_PORT_NUM 5239 -> 5439',
+    settings: [['DCP_PORT_NUM', '5439']] as [string, string][],
+    proxy: true,
+    ...o,
+  });
+  const running = new Set(['DCP1']);
+
+  it('a dynamic setting (DCP_CONN_POOL_SIZE, 001:L197) is taken online', () => {
+    const j = judgeLiveChanges([change({ dynamic: true })], running);
+    expect(j.refused).toEqual([]);
+    expect(j.allowed).toHaveLength(1);
+  });
+
+  it("a port is refused, and the fix does not offer a group's rolling restart: nothing restarts a proxy", () => {
+    const j = judgeLiveChanges([change({ staticParams: ['DCP_PORT_NUM (TYPE IN FILE)'] })], running);
+    expect(j.refused.map((r) => r.code)).toEqual(['LIVE_RESTART_NEEDED']);
+    expect(j.refused[0]?.what).toMatch(/not dynamic: DCP_PORT_NUM \(TYPE IN FILE\)/);
+    expect(j.refused[0]?.fix).toMatch(/a DCP proxy reads its ports and mode at its start/);
+    expect(j.refused[0]?.fix).not.toMatch(/restarts: rolling/);
+  });
+});

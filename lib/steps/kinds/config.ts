@@ -47,17 +47,22 @@ async function joinedFiles(
   const dmIni = files.find((f) => f.role === 'dm.ini')?.path ?? '';
   if (!(await r.pidsOf('dmserver', dmIni)).length) return none;
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
-  const port = ownPort(files);
+  const port = ownSession(files)?.port;
   if (!port) return none;
   const unheld = await unlike(r, instance, port, movingMembers(r.ctx));
   return unheld.files.length ? { files: unheld.files, by: unheld.names } : none;
 }
 
-/** The instance's SQL port: PORT_NUM in the dm.ini settings the step writes (7.2.3.1). */
-function ownPort(files: readonly StepFile[]): number | undefined {
+/**
+ * Where the instance's own sessions are: PORT_NUM in the dm.ini settings the step writes (7.2.3.1);
+ * for a DCP proxy its DCP_PORT_NUM, a local session (001 6.1: a PORT_NUM session is an EP's).
+ */
+function ownSession(files: readonly StepFile[]): { port: number; mppLocal?: boolean } | undefined {
   const ini = files.find((f) => f.role === 'dm.ini');
-  const v = ini ? parseIni(ini.content).globals.find(([k]) => k === 'PORT_NUM')?.[1] : undefined;
-  return v ? Number(v) : undefined;
+  const g = new Map(ini ? parseIni(ini.content).globals : []);
+  if (g.get('ENABLE_DCP_MODE') === '1' && g.get('DCP_PORT_NUM'))
+    return { port: Number(g.get('DCP_PORT_NUM')), mppLocal: false };
+  return g.get('PORT_NUM') ? { port: Number(g.get('PORT_NUM')) } : undefined;
 }
 
 const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
@@ -74,9 +79,10 @@ async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<v
   const settings = changedSettings((await r.ctx.ex.readFile(r.host, f.path)).toString('utf8'), f.content);
   if (!settings.length) return;
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
-  const port = ownPort(files);
-  if (!port) return;
-  const types = await r.paramTypes(port);
+  const own = ownSession(files);
+  if (!own) return;
+  const { port, ...session } = own;
+  const types = await r.paramTypes(port, session);
   if (!types)
     r.fail(
       `V$PARAMETER of ${instance} could not be read`,
@@ -87,7 +93,7 @@ async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<v
   // one statement per session: a value DM refuses names itself, and what was taken before it is said
   const done: string[] = [];
   for (const stmt of online) {
-    const res = await r.disql(port, [stmt]);
+    const res = await r.disql(port, [stmt], 60_000, session);
     if (res.exitCode !== 0)
       r.fail(
         `${stmt} on ${instance} failed${done.length ? ` (taken before it: ${done.join('; ')})` : ''}`,

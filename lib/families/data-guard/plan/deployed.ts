@@ -179,6 +179,8 @@ export type LiveChange =
       removed?: boolean;
       /** The dm.ini of a DCP proxy marked removed: its retire step stops the proxy; the file stays on the host. */
       retired?: boolean;
+      /** The dm.ini of a running DCP proxy: no rolling restart restarts it. */
+      proxy?: boolean;
     }
   | { kind: 'unsafe'; code: string; field: string; what: string; fix: string };
 
@@ -472,9 +474,11 @@ export function judgeLiveChanges(
         code: 'LIVE_RESTART_NEEDED',
         field: `${c.owner}: ${c.path}`,
         what: `a running process of ${c.owner} on ${c.host} reads ${c.path} only when it starts (${c.what}${c.staticParams?.length ? `; not dynamic: ${c.staticParams.join(', ')}` : ''}); a file rewritten under a running process is a change reported done that is not`,
-        fix: /\/(dm|dmarch|dmtimer)\.ini$/.test(c.path)
-          ? `put the setting back in the spec, or (a group of single-instance databases outside an MPP system) set restarts: rolling to have the members restart one at a time`
-          : `put the setting back in the spec; it needs a restart of what reads it, which dmdeploy does not do yet`,
+        fix: c.proxy
+          ? `put the setting back in the spec; a DCP proxy reads its ports and mode at its start, and dmdeploy does not restart a proxy yet`
+          : /\/(dm|dmarch|dmtimer)\.ini$/.test(c.path)
+            ? `put the setting back in the spec, or (a group of single-instance databases outside an MPP system) set restarts: rolling to have the members restart one at a time`
+            : `put the setting back in the spec; it needs a restart of what reads it, which dmdeploy does not do yet`,
       });
     else allowed.push(c);
   }
