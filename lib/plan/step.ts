@@ -314,7 +314,7 @@ export type StepParams =
       /** `confirm`: a confirm monitor, whose dmmonitor must be running (7.2.7). */
       monitor?: { host: string; iniPath: string; confirm: boolean };
       /** MPP: every dmmpp.ctl, which must be identical (7.4.3.4). */
-      mppCtl?: { host: string; path: string }[];
+      mppCtl?: { instance: string; host: string; path: string }[];
     }
   | {
       kind: 'stop-auto-restart';

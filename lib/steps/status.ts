@@ -58,7 +58,7 @@ export interface ClusterStatus {
     running?: boolean;
   };
   /** MPP: the sha256 of every dmmpp.ctl (undefined where it is missing). */
-  mppCtl?: { host: string; path: string; sha256?: string }[];
+  mppCtl?: { instance?: string; host: string; path: string; sha256?: string }[];
   /** DCP proxies (seed 001): the EP list each holds, and the primaries its last refresh found. */
   proxies?: ProxyStatus[];
   /** What is worth saying but does not make the cluster unhealthy. */
@@ -272,12 +272,18 @@ export function judge(s: Omit<ClusterStatus, 'healthy' | 'problems'>): string[] 
   if (s.monitor && !s.monitor.answered) problems.push(`monitor on ${s.monitor.host}: no answer to show`);
   if (s.monitor?.running === false)
     problems.push(`monitor on ${s.monitor.host}: the confirm monitor is not running (start it: apply again)`);
-  // 7.4.3.4, §6.16: one dmmpp.ctl, byte for byte, on every MPP instance
-  const sums = new Set(s.mppCtl?.map((f) => f.sha256));
+  // 7.4.3.4: dmmpp.ctl on every MPP instance; §6.16: byte for byte alike on the running primaries.
+  // A switchover or takeover rewrites the primaries' files only (§6.5 step 9), so a standby's may be
+  // older (an entry that names no instance, from an older plan, always counts)
   for (const f of s.mppCtl ?? []) if (!f.sha256) problems.push(`${f.host}: ${f.path} is missing`);
+  const primaries = new Set(
+    s.groups.flatMap((g) => g.databases.filter((d) => d.mode === 'PRIMARY').map((d) => d.instance)),
+  );
+  const held = (s.mppCtl ?? []).filter((f) => f.instance === undefined || primaries.has(f.instance));
+  const sums = new Set(held.map((f) => f.sha256));
   if (sums.size > 1 && !sums.has(undefined))
     problems.push(
-      `dmmpp.ctl differs between instances: ${s.mppCtl?.map((f) => `${f.host}:${f.path} ${f.sha256?.slice(0, 12) ?? '-'}`).join(', ')}`,
+      `dmmpp.ctl differs between primaries: ${held.map((f) => `${f.instance ?? f.host}:${f.path} ${f.sha256?.slice(0, 12) ?? '-'}`).join(', ')}`,
     );
   return problems;
 }

@@ -216,6 +216,44 @@ describe('MPP primary/standby (7.4)', () => {
     expect(text).toMatch(/GRP1\s+7101\s+FALSE\s+AUTO\s+TRUE/);
     expect(text).toMatch(/GRP2\s+7102/);
   });
+
+  it("switchover (§4.4 item 25, §6.5): login first, a standby only; the roles swap, every primary's dmmpp.ctl names the new one; a second waits for the recovery", async () => {
+    const plain = path.join(C.dir, 'plain.ini');
+    const monitor = (cmds: string[], login = true) =>
+      C.run('dmmonitor', [plain], {
+        stdin: `${login ? `login\nSYSDBA\n${PASSWORD}\n` : ''}${cmds.join('\n')}\nexit\n`,
+      });
+    const ctl = (i: InstPlan) => fs.readFileSync(path.join(path.dirname(i.ini), 'dmmpp.ctl'));
+    const before = ctl(ep01);
+    const mode = async (i: InstPlan) => (await i.host.instance(i.port)).MODE$;
+    // refused: before login; the primary as the target; a name that is no database
+    const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
+    expect(out(await monitor(['switchover GRP1.EP11'], false))).toMatch(/请先执行login登录监视器/);
+    expect(out(await monitor(['switchover GRP1.EP01']))).toMatch(/库\(EP01\)不是备库/);
+    expect(out(await monitor(['switchover GRP1.EP99']))).toMatch(/库\(EP99\)不存在/);
+    expect([await mode(ep01), await mode(ep11)]).toEqual(['PRIMARY', 'STANDBY']);
+    // the switchover, and at once a second one back: the new primary's archives are INVALID
+    // until its watcher has recovered the standby (§6.5 step 8, INST_RECOVER_TIME 3 s)
+    const r = await monitor(['switchover GRP1.EP11', 'switchover GRP1.EP01']);
+    expect(out(r)).toMatch(/切换成功: 组\(GRP1\)的主库为EP11/);
+    expect(out(r)).toMatch(/主库\(EP11\)到备库\(EP01\)的归档不是VALID状态/);
+    expect([await mode(ep01), await mode(ep11)]).toEqual(['STANDBY', 'PRIMARY']);
+    for (const i of [ep01, ep11]) expect((await i.host.instance(i.port)).STATUS$).toBe('OPEN');
+    // step 9: the primaries' dmmpp.ctl (EP11's, EP02's) name EP11; the standbys keep theirs
+    expect(ctl(ep11).equals(ctl(ep02))).toBe(true);
+    expect(ctl(ep11).equals(before)).toBe(false);
+    expect(ctl(ep11).toString('latin1')).toContain('EP11');
+    expect(ctl(ep01).equals(before)).toBe(true);
+    // once recovered, switched back
+    await until(
+      async () => /切换成功: 组\(GRP1\)的主库为EP01/.test(out(await monitor(['switchover GRP1.EP01']))),
+      'the switchover back',
+      20_000,
+    );
+    expect([await mode(ep01), await mode(ep11)]).toEqual(['PRIMARY', 'STANDBY']);
+    expect(ctl(ep01).equals(ctl(ep02))).toBe(true);
+    expect(ctl(ep01).equals(before)).toBe(true);
+  }, 60_000);
 });
 
 describe('DMDSC primary with a single-node standby and an async standby (7.5, 7.5.1)', () => {

@@ -2,7 +2,8 @@
  * DCP proxies in front of the 7.4 MppGroup (seed 001 6.2, 6.3) on lab hosts, through the
  * synthesized stack and real Terraform: one proxy on a host of its own, deployed with the MPP
  * system (an apply killed before its start and before its registration resumes), status showing
- * its EP list, a second apply doing nothing; then a second proxy added on another host (only its
+ * its EP list; a switchover in GRP1 (the proxy's lag a warning, then, dated past its 256 s refresh, a
+ * problem, until SP_DCP_REFRESH_CONFIG) and back; a second apply doing nothing; then a second proxy added on another host (only its
  * steps run), both in the clients' service; then the second deleted from the spec (refused before
  * any host is touched) and marked removed (only it stops, over its DCP_PORT_NUM); a changed pool
  * size taken online by the running proxy, a changed DCP_PORT_NUM refused before any host is
@@ -16,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../lib/spec/schema';
 import { planCluster, type Plan } from '../../lib/plan';
 import { validateSpec } from '../../lib/validate';
-import { installOnHosts, killOurProcesses } from '../dmsim/lab-harness';
+import { DM, installOnHosts, killOurProcesses, PASSWORD, until } from '../dmsim/lab-harness';
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { terraformForTests } from '../tf/availability';
 import { TfCrash, type TfRunner } from '../tf';
@@ -117,6 +118,75 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       ['DCP1', [...EPS].sort(), ['GRP1_MPP_EP01:0', 'GRP2_MPP_EP02:1']],
     ]);
   }, 300_000);
+
+  it("after a switchover status warns while the proxy's view is younger than its 256 s refresh, then fails; SP_DCP_REFRESH_CONFIG makes it follow", async () => {
+    const mon = plan.steps.find((x) => x.params.kind === 'monitor');
+    if (mon?.params.kind !== 'monitor') throw new Error('no monitor step');
+    // a monitoring-mode copy of the monitor's ini: the confirm monitor runs already (§4.1)
+    const copy = path.join(path.dirname(mon.params.iniPath), 'switchover.ini');
+    await lab().sh(
+      mon.host,
+      `sed 's/^[[:space:]]*MON_DW_CONFIRM[[:space:]]*=.*/MON_DW_CONFIRM = 0/' ${mon.params.iniPath} > ${copy}`,
+    );
+    const switchover = async (db: string) => {
+      const r = await lab().exec(mon.host, [`${DM.bin}/dmmonitor`, copy], {
+        input: `login\nSYSDBA\n${PASSWORD}\nswitchover GRP1.${db}\nexit\n`,
+        timeoutMs: 60_000,
+        allowFailure: true,
+      });
+      return `${r.stdout}\n${r.stderr}`;
+    };
+    const d = lab().host('D').public;
+    const refreshProxy = () =>
+      lab().exec('D', [`${DM.bin}/disql`, '-S', '/nolog'], {
+        input: `CONN SYSDBA/${PASSWORD}@${d}:5239\nWHENEVER SQLERROR EXIT 1\nSP_DCP_REFRESH_CONFIG();\nEXIT\n`,
+        timeoutMs: 60_000,
+      });
+    const note = `${plan.dmHome}/dmdeploy/dcp/DCP1.lag`;
+    const dcpLag =
+      /DCP proxy DCP1 sees primaries GRP1_MPP_EP01:0, GRP2_MPP_EP02:1; the MPP system runs GRP1_MPP_EP11:0, GRP2_MPP_EP02:1/;
+    expect(await switchover('GRP1_MPP_EP11')).toMatch(/切换成功: 组\(GRP1\)的主库为GRP1_MPP_EP11/);
+    // healthy once the new primary's watcher has recovered its standby (§6.5); the lag is a warning
+    const young = await until(
+      async () => {
+        const s = await dmdeployStatus(specFile);
+        return s.healthy ? s : undefined;
+      },
+      'status healthy after the switchover',
+      90_000,
+    );
+    expect(young.problems).toEqual([]);
+    expect(young.warnings?.filter((w) => dcpLag.test(w))).toHaveLength(1);
+    expect(young.warnings?.find((w) => dcpLag.test(w))).toMatch(/\(seen for \d+ s\): [^]*within 256 s/);
+    // the same lag, first seen 300 s ago (the note dated back): a problem
+    await lab().sh('D', `t=$(head -n 1 ${note}) && sed -i "1s/.*/$((t - 300))/" ${note}`);
+    const old = await dmdeployStatus(specFile);
+    expect(old.healthy).toBe(false);
+    expect(old.problems.filter((x) => dcpLag.test(x))).toHaveLength(1);
+    expect(old.problems.find((x) => dcpLag.test(x))).toMatch(/for 3\d\d s, longer than its 256 s refresh/);
+    // the DBA's fix: SP_DCP_REFRESH_CONFIG over DCP_PORT_NUM; the proxy sees EP11, the note goes
+    expect((await refreshProxy()).code).toBe(0);
+    const followed = await dmdeployStatus(specFile);
+    expect(followed.problems).toEqual([]);
+    expect(followed.warnings ?? []).toEqual([]);
+    expect(followed.proxies?.map((p) => p.live)).toEqual([['GRP1_MPP_EP11:0', 'GRP2_MPP_EP02:1']]);
+    expect((await lab().sh('D', `test -e ${note}; echo $?`)).stdout.trim()).toBe('1');
+    // back to the spec's roles once the new primary has recovered its standby
+    await until(
+      async () => /切换成功: 组\(GRP1\)的主库为GRP1_MPP_EP01/.test(await switchover('GRP1_MPP_EP01')),
+      'the switchover back',
+      60_000,
+    );
+    expect((await refreshProxy()).code).toBe(0);
+    await until(
+      async () => {
+        const s = await dmdeployStatus(specFile);
+        return s.healthy && !(s.warnings ?? []).length ? s : undefined;
+      },
+      'status clean after the switchover back',
+      90_000,
+    );
+  }, 600_000);
 
   it('a second apply changes nothing on the hosts', async () => {
     const p = await tf.plan();

@@ -44,10 +44,40 @@ describe('judge', () => {
     });
     expect(judge({ cluster: 'c', groups, mppCtl: [f('A', 'aa'), f('B', 'aa')] })).toEqual([]);
     expect(judge({ cluster: 'c', groups, mppCtl: [f('A', 'aa'), f('B', 'bb')] })).toEqual([
-      'dmmpp.ctl differs between instances: A:/d/dmmpp.ctl aa, B:/d/dmmpp.ctl bb',
+      'dmmpp.ctl differs between primaries: A:/d/dmmpp.ctl aa, B:/d/dmmpp.ctl bb',
     ]);
     expect(judge({ cluster: 'c', groups, mppCtl: [f('A', 'aa'), f('B')] })).toEqual([
       'B: /d/dmmpp.ctl is missing',
+    ]);
+  });
+
+  it("MPP: a switchover rewrites the primaries' dmmpp.ctl only (§6.5 step 9): a standby's older one is no problem", () => {
+    const g = (p1: string) => [
+      {
+        name: 'GRP1',
+        oguid: 1000,
+        databases: [
+          db({ database: 'EP01', instance: 'EP01', mode: p1 === 'EP01' ? 'PRIMARY' : 'STANDBY' }),
+          db({ database: 'EP11', instance: 'EP11', mode: p1 === 'EP11' ? 'PRIMARY' : 'STANDBY' }),
+        ],
+      },
+      {
+        name: 'GRP2',
+        oguid: 1000,
+        databases: [db({ group: 'GRP2', database: 'EP02', instance: 'EP02', mode: 'PRIMARY' })],
+      },
+    ];
+    const f = (instance: string, sha256: string) => ({
+      instance,
+      host: instance,
+      path: '/d/dmmpp.ctl',
+      sha256,
+    });
+    const after = [f('EP01', 'old'), f('EP11', 'new'), f('EP02', 'new')];
+    expect(judge({ cluster: 'c', groups: g('EP11'), mppCtl: after })).toEqual([]);
+    // the same files with EP01 the primary: two primaries hold different files
+    expect(judge({ cluster: 'c', groups: g('EP01'), mppCtl: after })).toEqual([
+      'dmmpp.ctl differs between primaries: EP01:/d/dmmpp.ctl old, EP02:/d/dmmpp.ctl new',
     ]);
   });
 

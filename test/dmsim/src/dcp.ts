@@ -29,6 +29,9 @@ export const DCP_OBJECTS = ['SYSDCPINSTS', 'SYSDCPLOGIN', 'V$DCPINSTS', 'V$DCP_C
 /** A statement naming a DCP object or procedure (checked before a PORT_NUM statement is forwarded). */
 const DCP_OWN = /\b(SP_DCP_\w+|SYSDCPINSTS|SYSDCPLOGIN|V\$DCPINSTS|V\$DCP_CONNPOOL)\b/i;
 
+/** The proxy's scheduler reads the MPP configuration again this often (001:L1414). */
+const DCP_SCHEDULE_S = 256;
+
 /** DCP_CONN_POOL_SIZE when dm.ini does not set it: the seed names no default (001:L197); ours. */
 export const DCP_POOL_DEFAULT = 100;
 
@@ -222,13 +225,21 @@ export class DcpNode {
 
   /** 001:L262: once a REFRESH has succeeded, a restarted DCP refreshes by itself if the MPP runs. */
   async started(): Promise<void> {
-    if (!this.host.refresh().dcp?.refreshed) return;
+    // 001:L1414: "DCP 调度线程每过 256 秒会重新获取 MPP 配置", once it has a configuration
+    setInterval(() => {
+      if (this.host.refresh().dcp?.refreshed) void this.refreshBy('scheduler');
+    }, DCP_SCHEDULE_S * 1000).unref();
+    if (this.host.refresh().dcp?.refreshed) await this.refreshBy('startup');
+  }
+
+  /** A refresh the proxy makes by itself: a failure is logged, and the last configuration stays. */
+  private async refreshBy(by: string): Promise<void> {
     try {
-      await this.refreshConfig('startup');
+      await this.refreshConfig(by);
     } catch (e) {
       logAction('dcp-refresh', {
         instance: this.name,
-        by: 'startup',
+        by,
         ok: false,
         error: e instanceof Error ? e.message : String(e),
       });

@@ -168,6 +168,7 @@ export function planDataGuard(model: ClusterModel): Plan {
       ...(isMpp(model)
         ? {
             mppCtl: mppInstances(model).map((i) => ({
+              instance: i.name,
               host: i.host,
               path: path.join(i.configPath, 'dmmpp.ctl'),
             })),

@@ -411,6 +411,8 @@ class Monitor {
       }
       return this.out(`[monitor]         关闭库(${name})成功`);
     }
+    // §4.4 item 25, §6.5
+    if ((m = /^switchover(?: (\S+))?$/i.exec(cmd.trim().replace(/\s+/g, ' ')))) return this.switchover(m[1]);
     if ((m = /^open database (\S+)$/.exec(lc))) {
       this.needLogin();
       for (const e of this.dbEndpoints(m[1] ?? '')) {
@@ -425,6 +427,119 @@ class Monitor {
       return this.out(`[monitor]         强制Open库(${m[1]})成功`);
     }
     throw new DmError(-1, `命令[${cmd}]不支持 (dmsim models: ${MODELLED})`);
+  }
+
+  /**
+   * §4.4 item 25 `switchover [group_name[.]] [db_name]`, §6.5: a standby of the group becomes its
+   * primary, the primary a standby, both OPEN throughout the checks (conditions 1-8), then steps
+   * 1-12; in an MPP system every group's primary takes a dmmpp.ctl naming the new one (step 9).
+   * dmsim switches single-instance databases only.
+   */
+  async switchover(arg?: string): Promise<void> {
+    this.needLogin();
+    const [gArg, dbArg] = arg?.includes('.')
+      ? arg.split('.')
+      : arg && this.ini.groups.some((g) => g.group.toUpperCase() === arg.toUpperCase())
+        ? [arg, undefined]
+        : [undefined, arg];
+    const groups = this.groupNames(gArg || undefined);
+    const group = groups[0];
+    if (groups.length !== 1 || !group)
+      throw new DmError(-1, '存在多个守护进程组, 请指定组名', '§4.4 item 25');
+    const members = this.eps.filter((e) => e.group === group);
+    if (new Set(members.map((e) => e.dbIndex)).size !== members.length)
+      throw new DmError(-1, `组(${group})中有DMDSC集群: dmsim does not model its switchover`, '§6.5');
+    const name = (e: Endpoint) => e.entry?.instance ?? `${e.host}:${e.port}`;
+    const primaries = members.filter((e) => this.alive(e) && e.entry?.inst?.mode === 'PRIMARY');
+    const primary = primaries[0];
+    if (primaries.length !== 1 || !primary)
+      throw new DmError(-1, `组(${group})没有唯一的活动主库`, '§6.5 condition 4');
+    const standbys = members.filter((e) => e !== primary && e.entry?.inst?.mode === 'STANDBY');
+    const target = dbArg
+      ? members.find((e) => e.entry?.instance.toUpperCase() === dbArg.toUpperCase())
+      : standbys.length === 1
+        ? standbys[0]
+        : undefined;
+    if (!target)
+      throw new DmError(
+        -1,
+        dbArg ? `库(${dbArg})不存在或其守护进程不可达` : `组(${group})中有多个备库, 请指定库名`,
+        '§4.4 item 25',
+      );
+    if (target === primary || target.entry?.inst?.mode !== 'STANDBY')
+      throw new DmError(-1, `库(${name(target)})不是备库, 不能切换为主库`, '§4.4 item 25');
+    // §6.5 conditions 1-7: both watchers OPEN, both databases running and OPEN
+    for (const [e, what] of [
+      [primary, '主库'],
+      [target, '备库'],
+    ] as const) {
+      if (!this.alive(e)) throw new DmError(-1, `${what}(${name(e)})的守护进程不可达`, '§6.5');
+      if (e.entry?.state !== 'OPEN')
+        throw new DmError(
+          -1,
+          `${what}(${name(e)})的守护进程不是OPEN状态(${String(e.entry?.state)})`,
+          '§6.5 conditions 1-2',
+        );
+      if (e.entry.inst?.status !== 'OPEN')
+        throw new DmError(
+          -1,
+          `${what}(${name(e)})不是OPEN状态(${String(e.entry.inst?.status)})`,
+          '§6.5 conditions 6-7',
+        );
+    }
+    // condition 8: the primary's archive to the standby VALID, read now (after a switchover it
+    // stays INVALID until the new primary's watcher has recovered the standby)
+    const cmd = (e: Endpoint, c: string, x?: Record<string, unknown>, ms = 30_000) =>
+      (e.client as JsonClient).request(
+        { op: 'mon-cmd', group: e.group, cmd: c, ...(x ? { arg: x } : {}) },
+        ms,
+      );
+    const peek = raise(await cmd(primary, 'peek', undefined, 5000));
+    const archives =
+      (peek.info as { archives?: { type: string; dest: string; status: string }[] } | undefined)?.archives ??
+      [];
+    const to = name(target).toUpperCase();
+    if (
+      !archives.some(
+        (a) => a.type !== 'LOCAL' && a.dest.toUpperCase().split('/').includes(to) && a.status === 'VALID',
+      )
+    )
+      throw new DmError(
+        -1,
+        `主库(${name(primary)})到备库(${name(target)})的归档不是VALID状态`,
+        '§6.5 condition 8',
+      );
+    const from = name(primary);
+    logAction('switchover', { group, from, to: name(target) });
+    await opDelay('monitor');
+    raise(await cmd(primary, 'switchover-begin'));
+    raise(await cmd(target, 'switchover-begin'));
+    try {
+      raise(await cmd(primary, 'switchover-step', { step: 'mount' }));
+      raise(await cmd(target, 'switchover-step', { step: 'mount' }));
+      raise(await cmd(primary, 'switchover-step', { step: 'mode', mode: 'STANDBY' }));
+      raise(await cmd(target, 'switchover-step', { step: 'mode', mode: 'PRIMARY' }));
+      // step 9: the new primary's dmmpp.ctl first, then every other group's active primary
+      if (target.entry?.inst?.mppDigest) {
+        const others = this.eps.filter(
+          (e) => e.group !== group && this.alive(e) && e.entry?.inst?.mode === 'PRIMARY',
+        );
+        for (const e of [target, ...others])
+          raise(
+            await (e.client as JsonClient).request(
+              { op: 'mon-cmd', group: e.group, cmd: 'mppctl-update', arg: { from, to: name(target) } },
+              30_000,
+            ),
+          );
+      }
+      raise(await cmd(primary, 'switchover-step', { step: 'open' }));
+      raise(await cmd(target, 'switchover-step', { step: 'open' }));
+    } finally {
+      await cmd(primary, 'switchover-end').catch(() => undefined);
+      await cmd(target, 'switchover-end').catch(() => undefined);
+    }
+    await this.refresh();
+    this.out(`[monitor]         切换成功: 组(${group})的主库为${name(target)}, ${from}为备库`);
   }
 
   async login(user: string, password: string): Promise<void> {
@@ -702,6 +817,6 @@ function row(cells: string[], widths: number[]): string {
 }
 
 const MODELLED =
-  'help, exit, show [group], show global info, show database [g.]db, show version, show monitor, list, tip, check open [g.]db, login, logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g], open database [g.]db, set group [g] auto restart on|off, set group [g] para_name para_value, detach database [g.]db, attach database [g.]db, stop database [g.]db';
+  'help, exit, show [group], switchover [group[.]db], show global info, show database [g.]db, show version, show monitor, list, tip, check open [g.]db, login, logout, stop group [g], startup dmwatcher [g], stop dmwatcher [g], open database [g.]db, set group [g] auto restart on|off, set group [g] para_name para_value, detach database [g.]db, attach database [g.]db, stop database [g.]db';
 
 const HELP = `dmsim dmmonitor commands (§4.4 subset):\n  ${MODELLED.split(', ').join('\n  ')}`;

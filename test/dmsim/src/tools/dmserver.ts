@@ -31,7 +31,9 @@ import {
 } from '../common';
 import {
   dbMagicHex,
+  decodeMppCtl,
   destNames,
+  encodeMppCtl,
   loadArchIni,
   loadDcrIni,
   loadDmIni,
@@ -225,6 +227,11 @@ class Server {
    * changes no configuration; a restart forgets it): their archive is INVALID until `attach`.
    */
   detached = new Set<string>();
+  /**
+   * §6.5 step 8: a switchover makes every archive of the new primary INVALID; its watcher's
+   * recovery, INST_RECOVER_TIME (3 s after a switchover) later, makes them VALID again.
+   */
+  recoverAfter = 0;
   malConfig: { on: boolean; adds: MalInst[] } = { on: false, adds: [] };
   /** Put in MOUNT by ALTER DATABASE MOUNT (7.10.4 item 2), until opened again. */
   mountedBySql = false;
@@ -662,6 +669,11 @@ class Server {
       return st('INVALID', `${a.type} archives are sent only in PRIMARY mode (§2.2.3)`);
     if (a.type === 'ASYNC' && s.mode === 'NORMAL')
       return st('INVALID', 'NORMAL mode sends no ASYNC archive (§2.2.3)');
+    if (Date.now() < this.recoverAfter)
+      return st(
+        'INVALID',
+        'set INVALID by the switchover until the watcher recovers the standby (§6.5 step 8)',
+      );
     if (destNames(a).some((n) => this.detached.has(n.toUpperCase())))
       return st('INVALID', 'detached by the monitor (§4.4 item 43)');
     let lastReason = 'unreachable';
@@ -777,12 +789,79 @@ class Server {
       await this.probeArchives();
       return { ok: true, info: this.info() };
     }
+    // §6.5: the monitor's switchover, one step at a time through this instance's watcher
+    if (m.op === 'switchover') return this.switchoverStep(m);
+    // §6.5 step 9, §6.16: a group's primary takes dmmpp.ctl naming another group's new primary
+    if (m.op === 'mppctl-update') {
+      this.touchWatcher();
+      return this.switchoverStep({ ...m, step: 'mppctl' }, false);
+    }
     if (m.op === 'shutdown') {
       this.touchWatcher();
       setTimeout(() => void this.shutdown('dmwatcher (monitor command)'), 10);
       return { ok: true };
     }
     return { ok: false, error: `unknown op ${String(m.op)}` };
+  }
+
+  /**
+   * One step of §6.5's switchover on this instance: MOUNT, the new mode, dmmpp.ctl naming the new
+   * primary (step 9, on every group's primary), OPEN. Only a watcher in Switchover state sends them.
+   */
+  async switchoverStep(m: Msg, switching = true): Promise<Msg> {
+    this.touchWatcher();
+    if (this.watcher && m.dwStatus === 'SWITCHOVER') this.watcher.dwStatus = 'SWITCHOVER';
+    if (switching && this.watcher?.dwStatus !== 'SWITCHOVER')
+      throw new DmError(
+        E.STATE,
+        `${this.ini.instanceName}'s watcher is not in Switchover state`,
+        '§6.5 step 1',
+      );
+    const step = String(m.step ?? '');
+    await opDelay('sql');
+    if (step === 'mount' || step === 'open') {
+      this.status = step === 'mount' ? 'MOUNT' : 'OPEN';
+      this.mountedBySql = false;
+      this.writeRuntime();
+      if (step === 'open') {
+        this.opened('switchover');
+        void this.probeArchives();
+      }
+    } else if (step === 'mode') {
+      const mode = m.mode === 'PRIMARY' ? 'PRIMARY' : 'STANDBY';
+      if (this.status !== 'MOUNT')
+        throw new DmError(E.STATE, `${this.ini.instanceName} must be in MOUNT to become ${mode}`, '§6.5');
+      this.state = updateState(this.ctl, (x) => {
+        x.mode = mode;
+      });
+      if (mode === 'PRIMARY') this.recoverAfter = Date.now() + 3000;
+    } else if (step === 'mppctl') {
+      const from = String(m.from ?? '').toUpperCase();
+      const to = String(m.to ?? '');
+      const file = [
+        path.join(this.ini.configPath, 'dmmpp.ctl'),
+        path.join(this.ini.systemPath, 'dmmpp.ctl'),
+      ].find((f) => fs.existsSync(f));
+      if (this.refresh().mode !== 'PRIMARY')
+        throw new DmError(
+          E.STATE,
+          `${this.ini.instanceName} is not a primary: only primaries take dmmpp.ctl`,
+          '§6.5 step 9',
+        );
+      if (!this.ini.mppIni || !file)
+        throw new DmError(E.CONFIG, `${this.ini.instanceName} has no dmmpp.ctl`, '7.4.3.4');
+      const entries = decodeMppCtl(fs.readFileSync(file), file).map((e) =>
+        e.instName.toUpperCase() === from ? { ...e, instName: to } : e,
+      );
+      writeFileAtomic(file, encodeMppCtl(entries));
+      this.mppDigest = loadMppCtl(this.ini).digest;
+    } else throw new DmError(E.NOT_SUPPORTED, `switchover step ${step} is not modelled`);
+    logAction('switchover-step', {
+      instance: this.ini.instanceName,
+      step,
+      ...(m.mode ? { mode: m.mode } : {}),
+    });
+    return { ok: true, info: this.info() };
   }
 
   touchWatcher(): void {

@@ -46,7 +46,7 @@ import type { InstanceInfo } from './dmserver';
 import { noRestartFlag, restartConfigured, type DmcssInfo } from './dsc';
 import { isRunning, runtimes } from '../state';
 
-export type DwState = 'STARTUP' | 'OPEN' | 'SHUTDOWN' | 'OPEN FORCE';
+export type DwState = 'STARTUP' | 'OPEN' | 'SHUTDOWN' | 'OPEN FORCE' | 'SWITCHOVER';
 
 export interface WatcherEntry {
   group: string;
@@ -180,7 +180,11 @@ class Watcher {
         const g = this.groups.find((x) => x.cfg.group.toUpperCase() === String(m.group ?? '').toUpperCase());
         if (!g) throw new DmError(-1, `this watcher does not guard group ${String(m.group)}`);
         if (m.cmd === 'set-para') return this.setPara(g, String(m.para ?? ''), String(m.value ?? ''));
-        return g.command(String(m.cmd ?? ''), String(m.db ?? ''));
+        return g.command(
+          String(m.cmd ?? ''),
+          String(m.db ?? ''),
+          m.arg && typeof m.arg === 'object' ? (m.arg as Record<string, unknown>) : undefined,
+        );
       }
       case 'mon-login': {
         // relayed to the instance; the monitor host may not reach MAL_INST_HOST (7.2.1: DW_M is on the internal network only)
@@ -456,7 +460,8 @@ class GroupCtl {
   }
 
   evaluate(): void {
-    if (this.state === 'SHUTDOWN') return;
+    // §6.5: in Switchover state the monitor drives the instance, step by step
+    if (this.state === 'SHUTDOWN' || this.state === 'SWITCHOVER') return;
     const inst = this.inst;
     if (!inst)
       return this.refuse(
@@ -600,7 +605,7 @@ class GroupCtl {
   }
 
   /** Monitor commands forwarded to this group (§4.4). */
-  async command(cmd: string, db = ''): Promise<Msg> {
+  async command(cmd: string, db = '', arg?: Record<string, unknown>): Promise<Msg> {
     logAction('mon-cmd', { group: this.cfg.group, instance: this.ini.instanceName, cmd });
     switch (cmd) {
       case 'detach':
@@ -639,6 +644,41 @@ class GroupCtl {
       case 'auto-restart-on':
       case 'auto-restart-off':
         return this.setAutoRestart(cmd === 'auto-restart-on');
+      // §6.5 steps 1 and 12: the watcher to Switchover state and back to Open
+      case 'switchover-begin':
+        if (this.state !== 'OPEN')
+          throw new DmError(
+            E.STATE,
+            `守护进程(${this.ini.instanceName})不是OPEN状态(${this.state})`,
+            '§6.5 conditions 1-2',
+          );
+        this.setState('SWITCHOVER', 'monitor: switchover');
+        return { ok: true };
+      case 'switchover-end':
+        if (this.state === 'SWITCHOVER') this.setState('OPEN', 'monitor: switchover done');
+        return { ok: true, entry: this.entry() };
+      // §6.5 steps 2-11, one at a time: MOUNT, mode, dmmpp.ctl, OPEN
+      case 'switchover-step': {
+        if (this.state !== 'SWITCHOVER')
+          throw new DmError(E.STATE, `守护进程(${this.ini.instanceName})不在Switchover状态`, '§6.5 step 1');
+        if (!this.link)
+          throw new DmError(E.STATE, `instance ${this.ini.instanceName} is not reachable`, '§6.5');
+        const r = await this.link.request({ op: 'switchover', dwStatus: this.state, ...(arg ?? {}) }, 30_000);
+        if (r.ok === false)
+          throw new DmError(Number(r.code ?? E.STATE), String(r.error ?? 'switchover step failed'));
+        this.inst = r.info as InstanceInfo;
+        this.instSeen = Date.now();
+        return { ok: true };
+      }
+      // §6.5 step 9: this group's primary takes the new dmmpp.ctl
+      case 'mppctl-update': {
+        if (!this.link)
+          throw new DmError(E.STATE, `instance ${this.ini.instanceName} is not reachable`, '§6.5 step 9');
+        const r = await this.link.request({ op: 'mppctl-update', ...(arg ?? {}) }, 30_000);
+        if (r.ok === false)
+          throw new DmError(Number(r.code ?? E.STATE), String(r.error ?? 'dmmpp.ctl update failed'));
+        return { ok: true };
+      }
       case 'open-force': {
         const inst = this.inst;
         if (!inst || !this.link)
