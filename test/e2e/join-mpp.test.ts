@@ -7,6 +7,8 @@
  * GRP2 is not put in MOUNT; dmmpp.ctl copied to the new standby; nothing that ran restarts. A DCP
  * proxy on host E in front of the system (seed 001 6.2) takes the new EP into its list once the
  * standby runs: its register step's probe diffs SYSDCPINSTS and adds that one row, then refreshes.
+ * Then EP12, marked removed, leaves GRP1 online (detached and stopped through the monitor, DELETE
+ * ARCHIVELOG on GRP1's members only) and the proxy clears its row.
  */
 import { rmSync } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +46,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
   let tf: TfRunner;
   let first: ClusterSpec & { groups: Group[]; hosts: Record<string, unknown> };
   let all: HostRecord[] = [];
+  let grown: typeof first;
 
   beforeAll(async () => {
     const l = lab();
@@ -68,7 +71,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
     const d = lab().host('D');
     const [g1, g2] = first.groups;
     if (!g1 || !g2) throw new Error('two groups');
-    const grown = {
+    grown = {
       ...first,
       hosts: { ...first.hosts, D: { address: d.public, public: d.public, private: d.private } },
       groups: [
@@ -86,7 +89,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
         },
         g2,
       ],
-    };
+    } as typeof first;
     resynth(dir, specFile, grown);
     const t0 = Date.now();
     await tf.apply();
@@ -164,7 +167,64 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
     ]);
   }, 900_000);
 
-  it('destroy stops the proxy, then every instance in §6.4 order, the joined standby with the standbys', async () => {
+  it('GRP1_MPP_EP12 marked removed leaves GRP1 online; the proxy clears its row; GRP2 is not touched', async () => {
+    const [g1, g2] = grown.groups;
+    if (!g1 || !g2) throw new Error('two groups');
+    const shrunk = {
+      ...grown,
+      groups: [
+        {
+          ...g1,
+          standbys: g1.standbys.map((x) => (x.name === 'GRP1_MPP_EP12' ? { ...x, removed: true } : x)),
+        },
+        g2,
+      ],
+    };
+    resynth(dir, specFile, shrunk);
+    const t0 = Date.now();
+    await tf.apply();
+    all = readLogs(lab(), HOSTS);
+    const who = byInstance(all);
+    const log = all.filter((r) => Date.parse(String(r.t)) >= t0);
+    const ran = (inst: string, stmt: RegExp) =>
+      log.findIndex(
+        (r) => r.event === 'exec' && r.ok === true && who(r) === inst && stmt.test(String(r.stmt)),
+      );
+    // detached and stopped through the monitor (§6.18), then DELETE ARCHIVELOG in GRP1 only
+    const del = /^ALTER DATABASE DELETE ARCHIVELOG 'DEST=GRP1_MPP_EP12'$/;
+    expect(ran('EP01', del)).toBeGreaterThan(ran('EP01', /^ALTER DATABASE MOUNT$/));
+    expect(ran('EP11', del)).toBeGreaterThan(ran('EP11', /^ALTER DATABASE MOUNT$/));
+    for (const inst of ['EP02', 'EP22'])
+      expect(ran(inst, /^ALTER DATABASE (MOUNT|DELETE ARCHIVELOG)/), inst).toBe(-1);
+    expect(log.filter((r) => r.event === 'hazard').map((r) => r.reason)).toEqual([]);
+    expect(
+      log
+        .filter((r) => r.host === 'D' && r.tool === 'dmserver' && r.event === 'shutdown')
+        .map((r) => r.normal),
+    ).toEqual([true]);
+    expect(lab().findProcesses('D', /dmsim\.cjs (dmserver|dmwatcher)/)).toEqual([]);
+    // the proxy: one SP_DCP_CLEAR_INST, for the standby that left, then a refresh
+    const onE = log
+      .filter((r) => r.host === 'E' && r.event === 'exec' && r.ok === true)
+      .map((r) => String(r.stmt));
+    expect(onE.filter((x) => /^SP_DCP_(ADD|CLEAR)_INST/.test(x))).toEqual([
+      "SP_DCP_CLEAR_INST('GRP1_MPP_EP12')",
+    ]);
+    expect(onE.some((x) => /^SP_DCP_REFRESH_CONFIG/.test(x))).toBe(true);
+    const s = await dmdeployStatus(specFile);
+    expect(s.problems).toEqual([]);
+    expect(s.proxies?.map((p) => p.insts.map((x) => x.split('=')[0]).sort())).toEqual([
+      ['GRP1_MPP_EP01', 'GRP1_MPP_EP11', 'GRP2_MPP_EP02', 'GRP2_MPP_EP22'],
+    ]);
+    await expectConverged(lab(), shrunk as ClusterSpec, specFile, tf, [
+      'GRP1 GRP1_MPP_EP01 PRIMARY OPEN',
+      'GRP1 GRP1_MPP_EP11 STANDBY OPEN',
+      'GRP2 GRP2_MPP_EP02 PRIMARY OPEN',
+      'GRP2 GRP2_MPP_EP22 STANDBY OPEN',
+    ]);
+  }, 900_000);
+
+  it('destroy stops the proxy, then every instance in §6.4 order', async () => {
     const from = Date.now();
     await tf.destroy();
     const stopped = readLogs(lab(), HOSTS).filter((r) => Date.parse(String(r.t)) >= from);
@@ -183,7 +243,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
       from,
       ['PRIMARY'],
     );
-    expect(t.seq.filter((x) => x === 'standby server')).toHaveLength(3);
+    // GRP1_MPP_EP12 left before: two standbys to stop
+    expect(t.seq.filter((x) => x === 'standby server')).toHaveLength(2);
     expect(t.seq.filter((x) => x === 'primary server')).toHaveLength(2);
     expect(t.seq.indexOf('primary server')).toBeGreaterThan(t.seq.lastIndexOf('monitor'));
     expect(t.seq.lastIndexOf('primary server')).toBeLessThan(t.seq.indexOf('standby server'));

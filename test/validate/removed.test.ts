@@ -1,5 +1,5 @@
 // REMOVED_MEMBER: where `removed: true` may be used (a realtime or timely standby of a group of
-// single-instance databases outside an MPP system), and that a retired standby's name and ports
+// single-instance databases, or of an MppGroup from a host of its own), and that a retired standby's name and ports
 // stay taken (its MAL entry stays in every dmmal.ini).
 import { describe, expect, it } from 'vitest';
 import type { ClusterSpec } from '../../lib/spec/schema';
@@ -23,7 +23,19 @@ describe('a standby marked removed', () => {
     expect(codes(asy)).toContain('REMOVED_MEMBER asyncStandbys[0].removed');
     const mpp = mppGroup();
     (mpp.groups[0]?.standbys[0] as { removed?: boolean }).removed = true;
-    expect(codes(mpp)).toContain('REMOVED_MEMBER groups[0]');
+    expect(codes(mpp)).toContain('REMOVED_MEMBER groups[0].standbys[0].removed');
+    expect(validateSpec(mpp).findings.find((f) => f.code === 'REMOVED_MEMBER')?.message).toMatch(
+      /EP11 shares host B with another instance of the MPP system, whose dmwatcher also guards it/,
+    );
+  });
+
+  it('is accepted on an MppGroup standby with a host of its own (its watcher guards only it, 7.4.7)', () => {
+    const mpp = mppGroup();
+    mpp.hosts.D = { address: '198.18.1.34', private: '198.18.0.34' };
+    mpp.groups[0]?.standbys.push({ name: 'EP12', host: 'D', removed: true } as never);
+    expect(codes(mpp)).toEqual([]);
+    (mpp.groups[0] as { primary: { removed?: boolean } }).primary.removed = true;
+    expect(codes(mpp)).toContain('REMOVED_MEMBER groups[0].primary.removed');
   });
 
   it("keeps its name taken: a new member cannot reuse a retired standby's INSTANCE_NAME", () => {

@@ -438,7 +438,7 @@ export function judgeLiveChanges(
         code: 'LIVE_REMOVE_MEMBER',
         field: `${c.instance}`,
         what: `${c.what}: a member deleted from the spec leaves nothing to carry its removal: Terraform would only forget its resources, leaving it running and the primary still shipping archives to it`,
-        fix: `put ${c.instance} back in the spec with removed: true; its leave step stops it and deletes its archive destinations online (a realtime or timely standby of a group of single-instance databases outside an MPP system)`,
+        fix: `put ${c.instance} back in the spec with removed: true; its leave step stops it and deletes its archive destinations online (a single-instance realtime or timely standby; in an MppGroup one on a host of its own)`,
       });
     // a member's files change with the add, the remove or the unsafe change refused above (the
     // OGUID is in several files)

@@ -1,12 +1,13 @@
 /**
- * The steps that change a running group's membership and restart its members, for a group of
- * single-instance databases outside an MPP system: each standby marked removed leaves (one at a
- * time, after `lastJoin`), then one rolling-restart step (§6.19) after every config and mode step.
+ * The steps that change a running group's membership and restart its members: each standby marked
+ * removed leaves (one at a time, after `lastJoin`; also in an MPP system), then, for a group of
+ * single-instance databases outside an MPP system, one rolling-restart step (§6.19) after every
+ * config and mode step.
  */
 import { createHash } from 'node:crypto';
 import path from 'node:path/posix';
 import { canonicalJson } from '../../../plan/manifest';
-import type { GroupModel } from '../model';
+import { isMpp, type GroupModel } from '../model';
 import { ALL_HOSTS } from '../../../plan/step';
 import { monDwIp } from '../render/topology';
 import { joinsGroup, monitorFiles, monitoringIni, node0, optional, server, type PlanBuilder } from './parts';
@@ -23,8 +24,9 @@ export function planMembership(
   const pMode = modesSoFar[0] ?? '';
   const modes: string[] = [...modesSoFar];
   let lastJoin = lastJoinSoFar;
-  // a standby marked removed leaves the running group; one membership change at a time
-  if (joinsGroup(model, group))
+  // a standby marked removed leaves the running group; one membership change at a time (in an
+  // MPP system within its group, from a host of its own: REMOVED_MEMBER)
+  if (joinsGroup(model, group) || isMpp(model))
     for (const db of group.retired ?? []) {
       const s = node0(db);
       lastJoin = add({

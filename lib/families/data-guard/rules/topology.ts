@@ -1,6 +1,7 @@
 /** Group shape: standby counts, async/sync standbys and timers, DMDSC and MPP (§2.2.11, §2.5, §2.7, §2.8, 7.4-7.7). */
 import {
   allDatabases,
+  allInstances,
   isGuardMember,
   isMpp,
   type DatabaseModel,
@@ -92,7 +93,7 @@ export const topologyRules = [
     code: 'REMOVED_MEMBER',
     severity: 'error',
     manual: '§6.18, 7.10.4',
-    rule: 'Only a single-instance realtime or timely standby of a group of single-instance databases outside an MPP system can be marked removed.',
+    rule: 'Only a single-instance realtime or timely standby can be marked removed: of a group of single-instance databases, or of an MppGroup from a host of its own.',
     check({ spec, model }, report) {
       type Flagged = { removed?: boolean };
       const p = (spec as { primary?: Flagged }).primary;
@@ -118,21 +119,39 @@ export const topologyRules = [
             );
         });
       (s.groups ?? []).forEach((g, gi) => {
-        if (g.primary?.removed || (g.standbys ?? []).some((x) => x.removed))
+        if (g.primary?.removed)
           report(
-            at('', `groups[${gi}]`),
-            'a member of an MPP group does not leave it online',
-            'leave removed out',
+            at('', `groups[${gi}].primary.removed`),
+            'the primary cannot leave its group',
+            'switch over to a standby first (dmmonitor), make it the spec primary, then remove the old one',
           );
       });
+      // one watcher per host guards every instance on it (7.4.7): a leaving MPP standby must have
+      // its host to itself, so that stopping its watcher leaves no other instance unguarded
+      const hostsOf = (name: string) =>
+        allInstances(model)
+          .filter((i) => i.name !== name)
+          .map((i) => i.host);
       model.groups.forEach((g) => {
-        for (const d of g.retired ?? [])
+        for (const d of g.retired ?? []) {
+          const single = d.layout !== 'dsc' && d.instances.length === 1;
+          if (isMpp(model) && single) {
+            const i = d.instances[0];
+            if (i && hostsOf(i.name).includes(i.host))
+              report(
+                at(d.specPath, 'removed'),
+                `${d.id} shares host ${i.host} with another instance of the MPP system, whose dmwatcher also guards it (7.4.7)`,
+                'a standby of an MppGroup leaves online only from a host of its own; leave removed out',
+              );
+            continue;
+          }
           if (isMpp(model) || g.databases.some((x) => x.layout === 'dsc' || x.instances.length !== 1))
             report(
               at(d.specPath, 'removed'),
-              `${d.id} cannot leave group ${g.name} online: dmdeploy removes a standby only from a group of single-instance databases outside an MPP system`,
+              `${d.id} cannot leave group ${g.name} online: dmdeploy removes a single-instance standby only, from a group of single-instance databases or of an MPP system`,
               'leave removed out',
             );
+        }
       });
     },
   }),
