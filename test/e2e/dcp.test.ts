@@ -1,14 +1,14 @@
 /**
  * DCP proxies in front of the 7.4 MppGroup (seed 001 6.2, 6.3) on lab hosts, through the
- * synthesized stack and real Terraform: one proxy on a host of its own, deployed with the MPP
- * system (an apply killed before its start and before its registration resumes), status showing
- * its EP list; a switchover in GRP1 (the proxy's lag a warning, then, dated past its 256 s refresh, a
- * problem, until SP_DCP_REFRESH_CONFIG) and back; a second apply doing nothing; then a second proxy added on another host (only its
- * steps run), both in the clients' service; then the second deleted from the spec (refused before
- * any host is touched) and marked removed (only it stops, over its DCP_PORT_NUM); a changed pool
- * size taken online by the running proxy, a changed DCP_PORT_NUM refused before any host is
- * touched; destroy stops the proxies first;
- * the password is nowhere.
+ * synthesized stack and real Terraform: two proxies, each on a host of its own, deployed with the
+ * MPP system (an apply killed before a proxy's start and before its registration resumes), status
+ * showing their EP lists; a switchover in GRP1 (each proxy's lag a warning, one dated past its
+ * 256 s refresh a problem, until SP_DCP_REFRESH_CONFIG) and back; a second apply doing nothing;
+ * then a third proxy added on another host (only its steps run), all in the clients' service;
+ * then the third deleted from the spec (refused before any host is touched) and marked removed
+ * (only it stops, over its DCP_PORT_NUM); a changed pool size taken online by the running proxies,
+ * a changed DCP_PORT_NUM refused before any host is touched; destroy stops the proxies first; the
+ * password is nowhere.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -30,7 +30,8 @@ const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
 const topo = MPP_DSC_TOPOLOGIES.find((t) => t.id === 'mpp22');
 if (!topo) throw new Error('no mpp22 topology');
-const HOSTS = [...topo.hosts, 'D', 'E'];
+const HOSTS = [...topo.hosts, 'D', 'E', 'F'];
+const PROXY_HOSTS = new Set(['D', 'E', 'F']);
 const EPS = ['GRP1_MPP_EP01', 'GRP1_MPP_EP11', 'GRP2_MPP_EP02', 'GRP2_MPP_EP22'];
 
 type DcpSpec = Extract<ClusterSpec, { kind: 'MppGroup' }> & {
@@ -43,10 +44,15 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
   let specFile = '';
   let tf: TfRunner;
   let output: string[] = [];
-  let one: DcpSpec;
   let two: DcpSpec;
+  let three: DcpSpec;
   let plan: Plan;
   const log = (): HostRecord[] => readLogs(lab(), HOSTS);
+  const synthed = () =>
+    readFileSync(
+      filesUnder(path.join(dir, 'cdktf.out')).find((f) => f.endsWith('cdk.tf.json')) ?? '',
+      'utf8',
+    );
   const hostOf = (h: string): { address: string; public: string; private: string } => {
     const x = lab().host(h);
     return { address: x.public, public: x.public, private: x.private };
@@ -56,21 +62,27 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     const l = lab();
     installOnHosts(l, HOSTS);
     const base = labSpec(topo, l) as DcpSpec;
-    one = {
-      ...base,
-      hosts: { ...base.hosts, D: hostOf('D') },
-      dcp: { proxies: [{ name: 'DCP1', host: 'D' }] },
-    };
+    // 001 6.3: two proxies, each on a host of its own, from the first deploy
     two = {
-      ...one,
-      hosts: { ...one.hosts, E: hostOf('E') },
-      dcp: { proxies: [...one.dcp.proxies, { name: 'DCP2', host: 'E' }] },
+      ...base,
+      hosts: { ...base.hosts, D: hostOf('D'), E: hostOf('E') },
+      dcp: {
+        proxies: [
+          { name: 'DCP1', host: 'D' },
+          { name: 'DCP2', host: 'E' },
+        ],
+      },
     };
-    const v = validateSpec(one);
+    three = {
+      ...two,
+      hosts: { ...two.hosts, F: hostOf('F') },
+      dcp: { proxies: [...two.dcp.proxies, { name: 'DCP3', host: 'F' }] },
+    };
+    const v = validateSpec(two);
     if (!v.model) throw new Error(JSON.stringify(v.findings));
     expect(v.findings.filter((f) => f.severity === 'error')).toEqual([]);
     plan = planCluster(v.model);
-    ({ dir, specFile, tf, output } = synthStack('dcp', one, 'MPP_EP'));
+    ({ dir, specFile, tf, output } = synthStack('dcp', two, 'MPP_EP'));
   }, 60_000);
 
   afterAll(async () => {
@@ -78,7 +90,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
-  it('deploys the MPP system, then the proxy; killed before its start and before its registration, it resumes', async () => {
+  it('deploys the MPP system, then both proxies; killed before a start and before a registration, it resumes', async () => {
     const at = (id: string) => plan.steps.findIndex((s) => s.id === id);
     // with parallelism 1 Terraform runs the steps in the plan's order
     const ks = [at('DCP1/start'), at('DCP1/register')];
@@ -92,34 +104,42 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
     });
     const l = log();
-    const onD = l.filter((r) => r.host === 'D');
-    expect(onD.filter((r) => r.event === 'dminit')).toHaveLength(1);
-    // the proxy started after every EP was up, and registered each primary and standby once
-    const firstProxyStart = l.findIndex(
-      (r) => r.host === 'D' && r.tool === 'dmserver' && r.event === 'start',
+    const lastEpStart = Math.max(
+      ...l.map((r, i) => (!PROXY_HOSTS.has(r.host) && r.tool === 'dmserver' && r.event === 'start' ? i : -1)),
     );
-    const lastEpStart = l.map((r, i) =>
-      r.host !== 'D' && r.tool === 'dmserver' && r.event === 'start' ? i : -1,
-    );
-    expect(firstProxyStart).toBeGreaterThan(Math.max(...lastEpStart));
-    const adds = onD.filter(
-      (r) => r.event === 'exec' && r.ok === true && /^SP_DCP_ADD_INST/.test(String(r.stmt)),
-    );
-    expect(adds.map((r) => String(r.stmt).replace(/^SP_DCP_ADD_INST\('([^']+)'.*$/, '$1')).sort()).toEqual(
-      [...EPS].sort(),
-    );
+    for (const h of ['D', 'E']) {
+      const on = l.filter((r) => r.host === h);
+      expect(
+        on.filter((r) => r.event === 'dminit'),
+        h,
+      ).toHaveLength(1);
+      // each proxy started after every EP was up, and registered each primary and standby once
+      expect(
+        l.findIndex((r) => r.host === h && r.tool === 'dmserver' && r.event === 'start'),
+        h,
+      ).toBeGreaterThan(lastEpStart);
+      const adds = on.filter(
+        (r) => r.event === 'exec' && r.ok === true && /^SP_DCP_ADD_INST/.test(String(r.stmt)),
+      );
+      expect(
+        adds.map((r) => String(r.stmt).replace(/^SP_DCP_ADD_INST\('([^']+)'.*$/, '$1')).sort(),
+        h,
+      ).toEqual([...EPS].sort());
+    }
+    // the clients' service names both proxies' PORT_NUM (001:L1464-1474)
+    expect(synthed()).toContain(`dcp=(${lab().host('D').public}:5236,${lab().host('E').public}:5236)`);
   }, 900_000);
 
-  it('status: the MPP system healthy, the proxy listing every EP and each primary with its MPP_SEQ_NO', async () => {
+  it('status: the MPP system healthy, each proxy listing every EP and each primary with its MPP_SEQ_NO', async () => {
     const s = await dmdeployStatus(specFile);
     expect(s.problems).toEqual([]);
     expect(s.healthy).toBe(true);
-    expect(s.proxies?.map((p) => [p.instance, p.insts.map((x) => x.split('=')[0]).sort(), p.live])).toEqual([
-      ['DCP1', [...EPS].sort(), ['GRP1_MPP_EP01:0', 'GRP2_MPP_EP02:1']],
-    ]);
+    expect(s.proxies?.map((p) => [p.instance, p.insts.map((x) => x.split('=')[0]).sort(), p.live])).toEqual(
+      ['DCP1', 'DCP2'].map((n) => [n, [...EPS].sort(), ['GRP1_MPP_EP01:0', 'GRP2_MPP_EP02:1']]),
+    );
   }, 300_000);
 
-  it("after a switchover status warns while the proxy's view is younger than its 256 s refresh, then fails; SP_DCP_REFRESH_CONFIG makes it follow", async () => {
+  it("after a switchover status warns while a proxy's view is younger than its 256 s refresh, then fails; SP_DCP_REFRESH_CONFIG makes it follow", async () => {
     const mon = plan.steps.find((x) => x.params.kind === 'monitor');
     if (mon?.params.kind !== 'monitor') throw new Error('no monitor step');
     // a monitoring-mode copy of the monitor's ini: the confirm monitor runs already (§4.1)
@@ -136,17 +156,20 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       });
       return `${r.stdout}\n${r.stderr}`;
     };
-    const d = lab().host('D').public;
-    const refreshProxy = () =>
-      lab().exec('D', [`${DM.bin}/disql`, '-S', '/nolog'], {
-        input: `CONN SYSDBA/${PASSWORD}@${d}:5239\nWHENEVER SQLERROR EXIT 1\nSP_DCP_REFRESH_CONFIG();\nEXIT\n`,
+    const refresh = (h: 'D' | 'E') =>
+      lab().exec(h, [`${DM.bin}/disql`, '-S', '/nolog'], {
+        input: `CONN SYSDBA/${PASSWORD}@${lab().host(h).public}:5239\nWHENEVER SQLERROR EXIT 1\nSP_DCP_REFRESH_CONFIG();\nEXIT\n`,
         timeoutMs: 60_000,
       });
-    const note = `${plan.dmHome}/dmdeploy/dcp/DCP1.lag`;
-    const dcpLag =
-      /DCP proxy DCP1 sees primaries GRP1_MPP_EP01:0, GRP2_MPP_EP02:1; the MPP system runs GRP1_MPP_EP11:0, GRP2_MPP_EP02:1/;
+    const note = (n: string) => `${plan.dmHome}/dmdeploy/dcp/${n}.lag`;
+    const lag = (n: string) =>
+      new RegExp(
+        `DCP proxy ${n} sees primaries GRP1_MPP_EP01:0, GRP2_MPP_EP02:1; the MPP system runs GRP1_MPP_EP11:0, GRP2_MPP_EP02:1`,
+      );
+    const count = (xs: readonly string[] | undefined, re: RegExp) =>
+      (xs ?? []).filter((x) => re.test(x)).length;
     expect(await switchover('GRP1_MPP_EP11')).toMatch(/切换成功: 组\(GRP1\)的主库为GRP1_MPP_EP11/);
-    // healthy once the new primary's watcher has recovered its standby (§6.5); the lag is a warning
+    // healthy once the new primary's watcher has recovered its standby (§6.5); each lag a warning
     const young = await until(
       async () => {
         const s = await dmdeployStatus(specFile);
@@ -156,28 +179,36 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       90_000,
     );
     expect(young.problems).toEqual([]);
-    expect(young.warnings?.filter((w) => dcpLag.test(w))).toHaveLength(1);
-    expect(young.warnings?.find((w) => dcpLag.test(w))).toMatch(/\(seen for \d+ s\): [^]*within 256 s/);
-    // the same lag, first seen 300 s ago (the note dated back): a problem
-    await lab().sh('D', `t=$(head -n 1 ${note}) && sed -i "1s/.*/$((t - 300))/" ${note}`);
+    expect([count(young.warnings, lag('DCP1')), count(young.warnings, lag('DCP2'))]).toEqual([1, 1]);
+    expect(young.warnings?.find((w) => lag('DCP1').test(w))).toMatch(/\(seen for \d+ s\): [^]*within 256 s/);
+    // DCP1's lag first seen 300 s ago (its note dated back): a problem; DCP2's still a warning
+    await lab().sh('D', `t=$(head -n 1 ${note('DCP1')}) && sed -i "1s/.*/$((t - 300))/" ${note('DCP1')}`);
     const old = await dmdeployStatus(specFile);
     expect(old.healthy).toBe(false);
-    expect(old.problems.filter((x) => dcpLag.test(x))).toHaveLength(1);
-    expect(old.problems.find((x) => dcpLag.test(x))).toMatch(/for 3\d\d s, longer than its 256 s refresh/);
-    // the DBA's fix: SP_DCP_REFRESH_CONFIG over DCP_PORT_NUM; the proxy sees EP11, the note goes
-    expect((await refreshProxy()).code).toBe(0);
+    expect(count(old.problems, lag('DCP1'))).toBe(1);
+    expect(old.problems.find((x) => lag('DCP1').test(x))).toMatch(
+      /for 3\d\d s, longer than its 256 s refresh/,
+    );
+    expect([count(old.problems, lag('DCP2')), count(old.warnings, lag('DCP2'))]).toEqual([0, 1]);
+    // the DBA's fix: SP_DCP_REFRESH_CONFIG over DCP_PORT_NUM; DCP1 sees EP11 and its note goes
+    expect((await refresh('D')).code).toBe(0);
     const followed = await dmdeployStatus(specFile);
     expect(followed.problems).toEqual([]);
-    expect(followed.warnings ?? []).toEqual([]);
-    expect(followed.proxies?.map((p) => p.live)).toEqual([['GRP1_MPP_EP11:0', 'GRP2_MPP_EP02:1']]);
-    expect((await lab().sh('D', `test -e ${note}; echo $?`)).stdout.trim()).toBe('1');
+    expect(followed.warnings?.map((w) => lag('DCP2').test(w))).toEqual([true]);
+    expect(followed.proxies?.map((p) => [p.instance, p.live])).toEqual([
+      ['DCP1', ['GRP1_MPP_EP11:0', 'GRP2_MPP_EP02:1']],
+      ['DCP2', ['GRP1_MPP_EP01:0', 'GRP2_MPP_EP02:1']],
+    ]);
+    expect((await lab().sh('D', `test -e ${note('DCP1')}; echo $?`)).stdout.trim()).toBe('1');
+    expect((await refresh('E')).code).toBe(0);
+    expect((await dmdeployStatus(specFile)).warnings ?? []).toEqual([]);
     // back to the spec's roles once the new primary has recovered its standby
     await until(
       async () => /切换成功: 组\(GRP1\)的主库为GRP1_MPP_EP01/.test(await switchover('GRP1_MPP_EP01')),
       'the switchover back',
       60_000,
     );
-    expect((await refreshProxy()).code).toBe(0);
+    for (const h of ['D', 'E'] as const) expect((await refresh(h)).code).toBe(0);
     await until(
       async () => {
         const s = await dmdeployStatus(specFile);
@@ -196,24 +227,19 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     expect(mutatingCommands(log()).slice(before)).toEqual([]);
   }, 300_000);
 
-  it('a second proxy on its own host (001 6.3): only its steps run; the clients get both', async () => {
-    resynth(dir, specFile, two);
+  it('a third proxy on its own host, added later: only its steps run; the clients get all three', async () => {
+    resynth(dir, specFile, three);
     const from = Date.now();
     await tf.apply().catch((e: unknown) => {
       throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
     });
     const since = mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from);
-    expect([...new Set(since.map((r) => r.host))]).toEqual(['E']);
+    expect([...new Set(since.map((r) => r.host))]).toEqual(['F']);
     const s = await dmdeployStatus(specFile);
     expect(s.problems).toEqual([]);
-    expect(s.proxies?.map((p) => p.instance)).toEqual(['DCP1', 'DCP2']);
-    const conf = readFileSync(
-      filesUnder(path.join(dir, 'cdktf.out')).find((f) => f.endsWith('cdk.tf.json')) ?? '',
-      'utf8',
-    );
-    const d = lab().host('D').public;
-    const e = lab().host('E').public;
-    expect(conf).toContain(`dcp=(${d}:5236,${e}:5236)`);
+    expect(s.proxies?.map((p) => p.instance)).toEqual(['DCP1', 'DCP2', 'DCP3']);
+    const [d, e, f] = ['D', 'E', 'F'].map((h) => lab().host(h).public);
+    expect(synthed()).toContain(`dcp=(${String(d)}:5236,${String(e)}:5236,${String(f)}:5236)`);
   }, 900_000);
 
   it('a proxy deleted from the spec is refused before any host is touched; marked removed, only it stops', async () => {
@@ -228,49 +254,43 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       return `${err}\n${output.slice(mark).join('\n')}`;
     };
     let from = Date.now();
-    expect(await refusal(one)).toMatch(/LIVE_HOST_DROPPED hosts\.E/);
-    expect(await refusal({ ...two, dcp: { proxies: two.dcp.proxies.slice(0, 1) } })).toMatch(
-      /LIVE_FILE_SET_CHANGED[^\n]*DCP2[^\n]*removed: true/,
+    expect(await refusal(two)).toMatch(/LIVE_HOST_DROPPED hosts\.F/);
+    expect(await refusal({ ...three, dcp: { proxies: three.dcp.proxies.slice(0, 2) } })).toMatch(
+      /LIVE_FILE_SET_CHANGED[^\n]*DCP3[^\n]*removed: true/,
     );
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
-    expect(lab().findProcesses('E', /dmsim\.cjs dmserver/)).toHaveLength(1);
+    expect(lab().findProcesses('F', /dmsim\.cjs dmserver/)).toHaveLength(1);
     // marked removed: its retire step shuts it down over DCP_PORT_NUM, and nothing else changes
     const retired: DcpSpec = {
-      ...two,
-      dcp: {
-        proxies: [two.dcp.proxies[0] ?? { name: '', host: '' }, { name: 'DCP2', host: 'E', removed: true }],
-      },
+      ...three,
+      dcp: { proxies: [...two.dcp.proxies, { name: 'DCP3', host: 'F', removed: true }] },
     };
     resynth(dir, specFile, retired);
     from = Date.now();
     await tf.apply().catch((e: unknown) => {
       throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
     });
-    // one statement changed anything on any host: DCP2's SHUTDOWN, a normal one
+    // one statement changed anything on any host: DCP3's SHUTDOWN, a normal one
     const since = log().filter((r) => Date.parse(String(r.t)) >= from);
     expect(mutatingCommands(since).map((r) => [r.host, r.tool, r.event])).toEqual([
-      ['E', 'dmserver', 'exec'],
+      ['F', 'dmserver', 'exec'],
     ]);
     expect(
       since.filter((r) => r.tool === 'dmserver' && r.event === 'shutdown').map((r) => [r.host, r.normal]),
-    ).toEqual([['E', true]]);
-    expect(lab().findProcesses('E', /dmsim\.cjs dmserver/)).toEqual([]);
+    ).toEqual([['F', true]]);
+    expect(lab().findProcesses('F', /dmsim\.cjs dmserver/)).toEqual([]);
     const s = await dmdeployStatus(specFile);
     expect(s.problems).toEqual([]);
     expect(s.healthy).toBe(true);
-    expect(s.proxies?.map((p) => p.instance)).toEqual(['DCP1']);
-    const conf = readFileSync(
-      filesUnder(path.join(dir, 'cdktf.out')).find((f) => f.endsWith('cdk.tf.json')) ?? '',
-      'utf8',
-    );
-    expect(conf).toContain(`dcp=(${lab().host('D').public}:5236)`);
+    expect(s.proxies?.map((p) => p.instance)).toEqual(['DCP1', 'DCP2']);
+    expect(synthed()).toContain(`dcp=(${lab().host('D').public}:5236,${lab().host('E').public}:5236)`);
     // and applied again, nothing runs
     const again = Date.now();
     await tf.apply();
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= again)).toEqual([]);
   }, 900_000);
 
-  it('a changed pool size reaches the running proxy online; a changed port is refused before any host is touched', async () => {
+  it('a changed pool size reaches the running proxies online; a changed port is refused before any host is touched', async () => {
     const retired = parse(readFileSync(specFile, 'utf8')) as DcpSpec;
     // 001:L197: DCP_CONN_POOL_SIZE is dynamic: SP_SET_PARA_VALUE over DCP_PORT_NUM, no restart
     const pooled: DcpSpec = { ...retired, dcp: { ...retired.dcp, poolSize: 77 } };
@@ -280,15 +300,26 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
     });
     const since = log().filter((r) => Date.parse(String(r.t)) >= from);
-    expect(mutatingCommands(since).map((r) => [r.host, r.tool, r.event, String(r.stmt)])).toEqual([
-      ['D', 'dmserver', 'exec', "SP_SET_PARA_VALUE(1, 'DCP_CONN_POOL_SIZE', 77)"],
-    ]);
+    expect(
+      mutatingCommands(since)
+        .map((r) => [r.host, r.tool, r.event, String(r.stmt)])
+        .sort(),
+    ).toEqual(
+      ['D', 'E'].map((h) => [h, 'dmserver', 'exec', "SP_SET_PARA_VALUE(1, 'DCP_CONN_POOL_SIZE', 77)"]),
+    );
     expect(
       since.filter((r) => r.tool === 'dmserver' && (r.event === 'start' || r.event === 'shutdown')),
     ).toEqual([]);
-    const ini = plan.steps.find((x) => x.id === 'DCP1/start')?.params;
-    if (ini?.kind !== 'dcp-start') throw new Error('no DCP1/start step');
-    expect((await lab().sh('D', `cat ${ini.iniPath}`)).stdout).toMatch(/^\s*DCP_CONN_POOL_SIZE\s*=\s*77\b/m);
+    for (const [h, n] of [
+      ['D', 'DCP1'],
+      ['E', 'DCP2'],
+    ]) {
+      const ini = plan.steps.find((x) => x.id === `${String(n)}/start`)?.params;
+      if (ini?.kind !== 'dcp-start') throw new Error(`no ${String(n)}/start step`);
+      expect((await lab().sh(String(h), `cat ${ini.iniPath}`)).stdout, String(n)).toMatch(
+        /^\s*DCP_CONN_POOL_SIZE\s*=\s*77\b/m,
+      );
+    }
     const s = await dmdeployStatus(specFile);
     expect(s.problems).toEqual([]);
     from = Date.now();
@@ -319,10 +350,15 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     const stops = log().filter(
       (r) => Date.parse(String(r.t)) >= from && r.tool === 'dmserver' && r.event === 'shutdown',
     );
-    // DCP2 was retired before: only DCP1 is left to stop, and it goes first
-    const proxyStops = stops.map((r, i) => (r.host === 'D' || r.host === 'E' ? i : -1)).filter((i) => i >= 0);
-    expect(proxyStops).toEqual([0]);
-    expect(stops[0]?.host).toBe('D');
+    // DCP3 was retired before: DCP1 and DCP2 are left to stop, and they go first
+    const proxyStops = stops.map((r, i) => (PROXY_HOSTS.has(r.host) ? i : -1)).filter((i) => i >= 0);
+    expect(proxyStops).toEqual([0, 1]);
+    expect(
+      stops
+        .slice(0, 2)
+        .map((r) => r.host)
+        .sort(),
+    ).toEqual(['D', 'E']);
     expect(stops.every((r) => r.normal === true)).toBe(true);
     for (const h of HOSTS) expect(lab().findProcesses(h, /dmsim\.cjs dmserver/), h).toEqual([]);
     expect(placesHoldingPassword(lab(), HOSTS, dir, output)).toEqual([]);
