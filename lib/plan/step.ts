@@ -243,8 +243,11 @@ export type StepParams =
       kind: 'dcp-register';
       dcpPort: number;
       loginUser: string;
-      /** SYSDCPINSTS as the spec wants it: every primary and standby at the address `register` names. */
-      insts: { name: string; ip: string; port: number }[];
+      /**
+       * SYSDCPINSTS as the spec wants it: every primary and standby at the address `register`
+       * names, with its MPP node's MPP_SEQ_NO.
+       */
+      insts: { name: string; ip: string; port: number; epNo: number }[];
       /** V$DCPINSTS after REFRESH: one row per MPP primary, EPNO = its MPP_SEQ_NO (001:L1445-1458). */
       primaries: { name: string; epNo: number }[];
     } & Server)

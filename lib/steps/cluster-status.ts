@@ -10,7 +10,7 @@ import type { StepOf } from './kinds/types';
 import { collectStatus, type ClusterStatus, type ProxyStatus } from './status';
 import { Remote } from './remote';
 import { dcpDiff, readDcp, viewLagS } from './kinds/dcp';
-import { judgeProxyView, wantedLiveView } from './dcp-view';
+import { DCP_REFRESH_INTERVAL_S, judgeProxyView, wantedLiveView } from './dcp-view';
 
 type StatusReader<K extends StatusKind> = (ctx: StepContext, step: StepOf<K>) => Promise<ClusterStatus>;
 
@@ -121,9 +121,14 @@ async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterS
     if (d.login) problems.push(`DCP proxy ${p.instance} has no login for ${p.loginUser} (SYSDCPLOGIN)`);
     // held against the primaries that run now: a switchover moves them off the spec's
     const want = wantedLiveView(p.primaries, s.groups);
+    // an empty view is a problem at once (judgeProxyView), not a lag to time
     const mismatch =
-      d.live.join(',') === want.join(',') ? undefined : `${d.live.join(',')}>${want.join(',')}`;
-    const lagS = await viewLagS(new Remote(ctx, step), p.instance, mismatch).catch(() => undefined);
+      !d.live.length || d.live.join(',') === want.join(',')
+        ? undefined
+        : `${d.live.join(',')}>${want.join(',')}`;
+    const lagS = await viewLagS(new Remote(ctx, step), p.instance, mismatch, DCP_REFRESH_INTERVAL_S).catch(
+      () => undefined,
+    );
     const j = judgeProxyView({
       instance: p.instance,
       live: d.live,

@@ -31,7 +31,8 @@ export function wantedLiveView(
 
 /**
  * A proxy's view against the running primaries. `lagS` is how long status has seen this same
- * mismatch (undefined: it could not tell), measured on the proxy's host.
+ * mismatch, looking at least once per refresh interval (undefined: it could not tell), measured
+ * on the proxy's host (lib/steps/kinds/dcp.ts viewLagS).
  */
 export function judgeProxyView(o: {
   instance: string;
@@ -40,6 +41,11 @@ export function judgeProxyView(o: {
   lagS?: number;
 }): { problem?: string; warning?: string } {
   if (o.live.join(',') === o.want.join(',')) return {};
+  // 001:L262: a proxy serves only once a refresh has succeeded
+  if (!o.live.length)
+    return {
+      problem: `DCP proxy ${o.instance} has no view of the MPP system (V$DCPINSTS is empty) and serves no client: run SP_DCP_REFRESH_CONFIG() over its DCP_PORT_NUM once every EP is OPEN, or apply`,
+    };
   const sees = `DCP proxy ${o.instance} sees primaries ${o.live.join(', ') || 'none'}; the MPP system runs ${o.want.join(', ')}`;
   if (o.lagS === undefined || o.lagS < DCP_REFRESH_INTERVAL_S)
     return {

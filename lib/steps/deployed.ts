@@ -207,11 +207,13 @@ export async function assessLive(
       );
       // the port it listens on now: its dm.ini as the host holds it (the spec may move the port)
       const port = proxy
-        ? Number(
-            parseIni((await ctx.ex.readFile(c.host, c.path)).toString('utf8')).globals.find(
-              ([k]) => k === 'DCP_PORT_NUM',
-            )?.[1] ?? proxy.params.dcpPort,
-          )
+        ? await ctx.ex
+            .readFile(c.host, c.path)
+            .then((b) =>
+              Number(parseIni(b.toString('utf8')).globals.find(([k]) => k === 'DCP_PORT_NUM')?.[1]),
+            )
+            .then((n) => (Number.isInteger(n) && n > 0 ? n : proxy.params.dcpPort))
+            .catch(() => proxy.params.dcpPort)
         : next.instances.find((i) => i.instance === c.owner)?.port;
       const types = port
         ? await new Remote(ctx, step, c.host).paramTypes(port, proxy ? { mppLocal: false } : {})

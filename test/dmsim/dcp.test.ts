@@ -453,6 +453,22 @@ describe('DCP in front of the 7.4 MPP primary/standby (001 6.2)', { timeout: 120
     expect(dpc.stderr).toMatch(/ENABLE_DCP_MODE = 1 on a DMDPC MP.*001:L101, L119/);
   });
 
+  it('once it has a configuration, the proxy refreshes by itself every 256 s by default (001:L1414; DMSIM_DCP_REFRESH_S here 1)', async () => {
+    const p = dcpPlan('DCPSCHED');
+    ok(await dminit(p), 'dminit');
+    dcpKeys(p);
+    const bg = D.spawn('dmserver', [p.ini, '-noconsole'], { stdin: '', env: { DMSIM_DCP_REFRESH_S: '1' } });
+    await bg.waitFor(/SYSTEM IS READY/, 15_000);
+    const scheduled = () =>
+      D.log().filter((r) => r.event === 'dcp-refresh' && r.instance === 'DCPSCHED' && r.by === 'scheduler');
+    // nothing to refresh before the first SP_DCP_REFRESH_CONFIG
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(scheduled()).toEqual([]);
+    ok(await pmc(p, [...registration(), 'SP_DCP_REFRESH_CONFIG()']), 'register');
+    await until(() => scheduled().some((r) => r.ok === true), 'a refresh by the scheduler', 10_000);
+    await D.stopServer(p.ini);
+  });
+
   it('a client login on PORT_NUM is refused before the first successful SP_DCP_REFRESH_CONFIG (001:L262)', async () => {
     const p = await readyDcp('DCPEARLY', { refresh: false });
     ok(await pmc(p, registration()), 'ADD, SET_LOGIN');

@@ -68,6 +68,8 @@ export function buildDmsim(): string {
 export interface InstallOptions {
   /** Default DMSIM_LOG baked into the wrappers. @default <binDir>/../dmsim.log */
   logPath?: string;
+  /** Simulator settings baked into the wrappers as defaults (DMSIM_* names only). */
+  env?: Record<string, string>;
 }
 
 /** Write one wrapper per tool into binDir. Returns the tool paths. */
@@ -88,6 +90,10 @@ export function installDmsim(binDir: string, opts: InstallOptions = {}): Record<
       `# dmsim: test double of DM8 ${tool} (see test/dmsim/README.md in dm-cdktf)`,
       `: "\${DMSIM_LOG:=${log}}"`,
       'export DMSIM_LOG',
+      ...Object.entries(opts.env ?? {}).flatMap(([k, v]) => {
+        if (!/^DMSIM_[A-Z_]+$/.test(k)) throw new Error(`installDmsim: ${k} is not a DMSIM_* setting`);
+        return [`: "\${${k}:=${v.replace(/[^\w.,=-]/g, '')}}"`, `export ${k}`];
+      }),
       `exec ${cmd} ${tool} "$@"`,
       '',
     ].join('\n');

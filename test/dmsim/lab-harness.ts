@@ -59,8 +59,8 @@ export async function killOurProcesses(
   }
 }
 
-export function installOnHosts(lab: Lab, hosts: readonly string[]): void {
-  for (const h of hosts) installDmsim(lab.dmPath(h, DM.bin), { logPath: DM.log });
+export function installOnHosts(lab: Lab, hosts: readonly string[], env?: Record<string, string>): void {
+  for (const h of hosts) installDmsim(lab.dmPath(h, DM.bin), { logPath: DM.log, ...(env ? { env } : {}) });
 }
 
 /** Render a spec with the project's renderer; it must validate without errors. */

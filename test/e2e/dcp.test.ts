@@ -60,7 +60,9 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
 
   beforeAll(() => {
     const l = lab();
-    installOnHosts(l, HOSTS);
+    // the proxies' own 256 s refresh (001:L1414) must not run while the switchover test reads
+    // their lag: it is the simulator's, proved in test/dmsim/dcp.test.ts
+    installOnHosts(l, HOSTS, { DMSIM_DCP_REFRESH_S: '86400' });
     const base = labSpec(topo, l) as DcpSpec;
     // 001 6.3: two proxies, each on a host of its own, from the first deploy
     two = {

@@ -131,7 +131,9 @@ describe('the DCP plan (001 6.2)', () => {
     const ep = (name: string) =>
       m.groups.flatMap((g) => g.databases.flatMap((d) => d.instances)).find((i) => i.name === name);
     expect(p.insts.map((i) => i.name)).toEqual(['EP01', 'EP11', 'EP02', 'EP22']);
-    expect(p.insts[0]).toEqual({ name: 'EP01', ip: '198.18.0.31', port: ep('EP01')?.port });
+    expect(p.insts[0]).toEqual({ name: 'EP01', ip: '198.18.0.31', port: ep('EP01')?.port, epNo: 0 });
+    // a standby carries its MPP node's MPP_SEQ_NO: the EPNO it shows once it runs as the primary
+    expect(p.insts.map((i) => i.epNo)).toEqual([0, 0, 1, 1]);
     expect(p.primaries).toEqual([
       { name: 'EP01', epNo: 0 },
       { name: 'EP02', epNo: 1 },
@@ -245,8 +247,8 @@ describe("the proxy's view against the spec", () => {
     dcpPort: 5239,
     loginUser: 'SYSDBA',
     insts: [
-      { name: 'EP01', ip: '10.0.0.1', port: 5236 },
-      { name: 'EP11', ip: '10.0.0.2', port: 5236 },
+      { name: 'EP01', ip: '10.0.0.1', port: 5236, epNo: 0 },
+      { name: 'EP11', ip: '10.0.0.2', port: 5236, epNo: 0 },
     ],
     primaries: [{ name: 'EP01', epNo: 0 }],
   };
@@ -260,7 +262,7 @@ describe("the proxy's view against the spec", () => {
     });
     expect(d.add.map((i) => i.name)).toEqual(['EP01', 'EP11']);
     expect(d.clear).toEqual(['EP01', 'EP99']);
-    expect(d).toMatchObject({ login: true, stale: true, live: ['EP11:1'], wantLive: ['EP01:0'] });
+    expect(d).toMatchObject({ login: true, stale: true, live: ['EP11:1'], nodes: [0] });
   });
   it('nothing to do when the tables are the spec', () => {
     const d = dcpDiff(params, {
@@ -272,6 +274,27 @@ describe("the proxy's view against the spec", () => {
       live: new Map([['EP01', 0]]),
     });
     expect(d).toMatchObject({ add: [], clear: [], login: false, stale: false });
+  });
+  it("after a switchover the group's standby in its node's row is no stale view; a wrong EPNO, a missing node or a stranger is", () => {
+    const view = (live: [string, number][]) =>
+      dcpDiff(params, {
+        insts: new Map([
+          ['EP01', '10.0.0.1:5236'],
+          ['EP11', '10.0.0.2:5236'],
+        ]),
+        login: 'SYSDBA',
+        live: new Map(live),
+      }).stale;
+    expect(view([['EP11', 0]])).toBe(false);
+    expect(view([['EP11', 1]])).toBe(true);
+    expect(view([])).toBe(true);
+    expect(view([['EP99', 0]])).toBe(true);
+    expect(
+      view([
+        ['EP01', 0],
+        ['EP11', 0],
+      ]),
+    ).toBe(true);
   });
 });
 

@@ -64,6 +64,12 @@ describe('judgeProxyView', () => {
     }
   });
 
+  it('an empty view is a problem at once: the proxy serves nothing before a refresh (001:L262)', () => {
+    const j = judgeProxyView({ instance: 'DCP1', live: [], want, lagS: 0 });
+    expect(j.warning).toBeUndefined();
+    expect(j.problem).toMatch(/DCP proxy DCP1 has no view of the MPP system \(V\$DCPINSTS is empty\)/);
+  });
+
   it('is a problem once the lag reaches the refresh interval: the proxy did not follow', () => {
     const j = judgeProxyView({ instance: 'DCP1', live, want, lagS: DCP_REFRESH_INTERVAL_S });
     expect(j.warning).toBeUndefined();

@@ -71,7 +71,13 @@ export async function readDcp(r: Remote, p: Proxy): Promise<DcpView | { error: s
   return view;
 }
 
-/** What differs between the proxy's view and the spec: rows to add, rows to clear, a stale login or refresh. */
+/**
+ * What differs between the proxy's view and the spec: rows to add, rows to clear, a missing login,
+ * and a live view that is not one row per MPP node (001:L1445-1458): each a member of that node's
+ * group with its MPP_SEQ_NO as EPNO. Which member runs as the primary is the MPP system's to say:
+ * after a switchover it is a standby of the spec (status holds the view against the running
+ * primaries, lib/steps/dcp-view.ts).
+ */
 export function dcpDiff(p: StepOf<'dcp-register'>['params'], v: DcpView) {
   const want = new Map(p.insts.map((i) => [i.name.toUpperCase(), i]));
   const add = p.insts.filter((i) => v.insts.get(i.name.toUpperCase()) !== `${i.ip}:${i.port}`);
@@ -80,14 +86,15 @@ export function dcpDiff(p: StepOf<'dcp-register'>['params'], v: DcpView) {
     return !w || v.insts.get(n) !== `${w.ip}:${w.port}`;
   });
   const live = [...v.live].map(([n, e]) => `${n}:${e}`).sort();
-  const wantLive = p.primaries.map((x) => `${x.name.toUpperCase()}:${x.epNo}`).sort();
+  const nodes = [...new Set(p.insts.map((i) => i.epNo))].sort((a, b) => a - b);
+  const seen = [...v.live.values()].sort((a, b) => a - b);
   return {
     add,
     clear,
     login: (v.login ?? '').toUpperCase() !== p.loginUser.toUpperCase(),
-    stale: live.join(',') !== wantLive.join(','),
+    stale: seen.join(',') !== nodes.join(',') || [...v.live].some(([n, e]) => want.get(n)?.epNo !== e),
     live,
-    wantLive,
+    nodes,
   };
 }
 
@@ -100,7 +107,7 @@ export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
     if ('error' in v) return undefined;
     const d = dcpDiff(step.params, v);
     if (d.add.length || d.clear.length || d.login || d.stale) return undefined;
-    return `SYSDCPINSTS lists the ${step.params.insts.length} EP instances and V$DCPINSTS every primary`;
+    return `SYSDCPINSTS lists the ${step.params.insts.length} EP instances and V$DCPINSTS every MPP node`;
   },
   async act(ctx, step) {
     const r = new Remote(ctx, step);
@@ -165,8 +172,8 @@ export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
       r.fail(`${p.instance}'s SYSDCPLOGIN does not name ${p.loginUser}`, v.login ?? 'no row', 'apply again');
     if (d.stale)
       r.fail(
-        `${p.instance}'s V$DCPINSTS is not one row per MPP primary with EPNO = its MPP_SEQ_NO (001:L1445-1458)`,
-        `has ${d.live.join(', ') || 'no row'}; want ${d.wantLive.join(', ')}`,
+        `${p.instance}'s V$DCPINSTS is not one row per MPP node, a member of its group with EPNO = its MPP_SEQ_NO (001:L1445-1458)`,
+        `has ${d.live.join(', ') || 'no row'}; want one row for each EPNO ${d.nodes.join(', ')}`,
         'run SP_DCP_REFRESH_CONFIG() on its DCP_PORT_NUM once every EP is OPEN, then apply again',
       );
     // 001:L525, L1460: a client login through PORT_NUM reaches an EP
@@ -182,21 +189,31 @@ export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
 
 /**
  * How long (s, by the proxy host's clock) status has seen this proxy's view differ from the
- * running primaries in this same way: a note on the proxy's host, under dmHome/dmdeploy/dcp,
- * written atomically the first time and dropped once they agree (`mismatch` undefined).
+ * running primaries in this same way, with no two looks further apart than `windowS`: a note on
+ * the proxy's host (first seen, the mismatch, last seen) under dmHome/dmdeploy/dcp, written
+ * atomically, dropped once they agree (`mismatch` undefined). A look after a longer gap starts the
+ * clock again: the proxy may have followed and the same switchover come back in between.
  */
-export async function viewLagS(r: Remote, instance: string, mismatch: string | undefined) {
-  const f = shQuote(path.join(r.dmHome, 'dmdeploy', 'dcp', `${instance}.lag`));
+export async function viewLagS(r: Remote, instance: string, mismatch: string | undefined, windowS: number) {
+  const f = shQuote(noteOf(r, instance));
   if (mismatch === undefined) {
     await r.exec(`rm -f ${f}`);
     return undefined;
   }
-  const v = shQuote(mismatch);
   const res = await r.exec(
-    `f=${f}; mkdir -p "$(dirname "$f")" && { [ "$(sed -n 2p "$f" 2>/dev/null)" = ${v} ] || ` +
-      `{ printf '%s\\n%s\\n' "$(date +%s)" ${v} > "$f.tmp" && mv "$f.tmp" "$f"; }; } && ` +
-      `echo $(( $(date +%s) - $(head -n 1 "$f") ))`,
+    [
+      `f=${f}; v=${shQuote(mismatch)}; now=$(date +%s); first=$now`,
+      'mkdir -p "$(dirname "$f")" || exit 1',
+      'if [ -f "$f" ] && [ "$(sed -n 2p "$f")" = "$v" ]; then',
+      `  last=$(sed -n 3p "$f"); if [ -n "$last" ] && [ $((now - last)) -lt ${windowS} ]; then first=$(sed -n 1p "$f"); fi`,
+      'fi',
+      `printf '%s\\n%s\\n%s\\n' "$first" "$v" "$now" > "$f.tmp" && mv "$f.tmp" "$f" && echo $((now - first))`,
+    ].join('\n'),
   );
   const n = Number(res.stdout.trim());
-  return res.exitCode === 0 && Number.isFinite(n) && n >= 0 ? n : undefined;
+  return res.exitCode === 0 && Number.isInteger(n) && n >= 0 ? n : undefined;
 }
+
+/** Where status keeps a proxy's lag note. */
+export const noteOf = (r: Remote, instance: string) =>
+  path.join(r.dmHome, 'dmdeploy', 'dcp', `${instance}.lag`);

@@ -29,8 +29,14 @@ export const DCP_OBJECTS = ['SYSDCPINSTS', 'SYSDCPLOGIN', 'V$DCPINSTS', 'V$DCP_C
 /** A statement naming a DCP object or procedure (checked before a PORT_NUM statement is forwarded). */
 const DCP_OWN = /\b(SP_DCP_\w+|SYSDCPINSTS|SYSDCPLOGIN|V\$DCPINSTS|V\$DCP_CONNPOOL)\b/i;
 
-/** The proxy's scheduler reads the MPP configuration again this often (001:L1414). */
-const DCP_SCHEDULE_S = 256;
+/**
+ * The proxy's scheduler reads the MPP configuration again this often: 256 s "by default"
+ * (001:L1414); DMSIM_DCP_REFRESH_S sets it (tests that must not see it run, or must see it soon).
+ */
+const scheduleS = (): number => {
+  const v = Number(process.env.DMSIM_DCP_REFRESH_S ?? 256);
+  return Number.isFinite(v) && v > 0 ? v : 256;
+};
 
 /** DCP_CONN_POOL_SIZE when dm.ini does not set it: the seed names no default (001:L197); ours. */
 export const DCP_POOL_DEFAULT = 100;
@@ -228,7 +234,7 @@ export class DcpNode {
     // 001:L1414: "DCP 调度线程每过 256 秒会重新获取 MPP 配置", once it has a configuration
     setInterval(() => {
       if (this.host.refresh().dcp?.refreshed) void this.refreshBy('scheduler');
-    }, DCP_SCHEDULE_S * 1000).unref();
+    }, scheduleS() * 1000).unref();
     if (this.host.refresh().dcp?.refreshed) await this.refreshBy('startup');
   }
 

@@ -13,8 +13,12 @@ import type { DcpProxyModel } from './model';
 
 const server = (p: DcpProxyModel) => ({ instance: p.name, iniPath: p.iniPath, port: p.port });
 
-/** SYSDCPINSTS as the spec wants it: every primary and standby (001:L1412 "需要将备库也添加进去"), by PORT_NUM. */
-export function dcpInsts(model: MppClusterModel): { name: string; ip: string; port: number }[] {
+/**
+ * SYSDCPINSTS as the spec wants it: every primary and standby (001:L1412 "需要将备库也添加进去"), by
+ * PORT_NUM, each with its MPP node's MPP_SEQ_NO (the EPNO V$DCPINSTS shows for whichever member of
+ * the group runs as its primary).
+ */
+export function dcpInsts(model: MppClusterModel): { name: string; ip: string; port: number; epNo: number }[] {
   const register = model.dcp?.register ?? 'private';
   return model.groups.flatMap((g) =>
     g.databases.filter(isGuardMember).flatMap((d) =>
@@ -22,6 +26,7 @@ export function dcpInsts(model: MppClusterModel): { name: string; ip: string; po
         name: i.name,
         ip: model.hosts[i.host]?.[register] ?? i.host,
         port: i.port,
+        epNo: g.mppSeqNo,
       })),
     ),
   );

@@ -25,7 +25,7 @@ import {
   registerProcess,
   sleep,
 } from '../common';
-import { loadMonitorIni, type MonitorIni } from '../config';
+import { loadMonitorIni, type MonitorIni, type MppEntry } from '../config';
 import { JsonClient, raise } from '../net';
 import type { WatcherEntry } from './dmwatcher';
 
@@ -510,6 +510,11 @@ class Monitor {
         '§6.5 condition 8',
       );
     const from = name(primary);
+    // step 9's dmmpp.ctl: the MPP configuration as the primaries hold it, the group's new primary
+    // in place of the old one (read before anything changes)
+    const mpp = target.entry.inst.mppDigest
+      ? (raise(await cmd(primary, 'mppctl-read', undefined, 5000)).entries as MppEntry[] | undefined)
+      : undefined;
     logAction('switchover', { group, from, to: name(target) });
     await opDelay('monitor');
     raise(await cmd(primary, 'switchover-begin'));
@@ -520,17 +525,14 @@ class Monitor {
       raise(await cmd(primary, 'switchover-step', { step: 'mode', mode: 'STANDBY' }));
       raise(await cmd(target, 'switchover-step', { step: 'mode', mode: 'PRIMARY' }));
       // step 9: the new primary's dmmpp.ctl first, then every other group's active primary
-      if (target.entry?.inst?.mppDigest) {
+      if (mpp) {
+        const entries = mpp.map((e) =>
+          e.instName.toUpperCase() === from.toUpperCase() ? { ...e, instName: name(target) } : e,
+        );
         const others = this.eps.filter(
           (e) => e.group !== group && this.alive(e) && e.entry?.inst?.mode === 'PRIMARY',
         );
-        for (const e of [target, ...others])
-          raise(
-            await (e.client as JsonClient).request(
-              { op: 'mon-cmd', group: e.group, cmd: 'mppctl-update', arg: { from, to: name(target) } },
-              30_000,
-            ),
-          );
+        for (const e of [target, ...others]) raise(await cmd(e, 'mppctl-update', { entries }));
       }
       raise(await cmd(primary, 'switchover-step', { step: 'open' }));
       raise(await cmd(target, 'switchover-step', { step: 'open' }));

@@ -48,6 +48,7 @@ import {
   type DmIni,
   type MalIni,
   type MalInst,
+  type MppEntry,
 } from '../config';
 import { requestOnce, serveJson, type Msg, type ServerConn } from '../net';
 import {
@@ -791,11 +792,9 @@ class Server {
     }
     // §6.5: the monitor's switchover, one step at a time through this instance's watcher
     if (m.op === 'switchover') return this.switchoverStep(m);
-    // §6.5 step 9, §6.16: a group's primary takes dmmpp.ctl naming another group's new primary
-    if (m.op === 'mppctl-update') {
-      this.touchWatcher();
-      return this.switchoverStep({ ...m, step: 'mppctl' }, false);
-    }
+    // §6.5 step 9: the monitor reads the MPP configuration from a primary, and every group's
+    // primary takes the one it builds from its groups' active primaries
+    if (m.op === 'mppctl-read' || m.op === 'mppctl-update') return this.mppCtl(m);
     if (m.op === 'shutdown') {
       this.touchWatcher();
       setTimeout(() => void this.shutdown('dmwatcher (monitor command)'), 10);
@@ -808,15 +807,9 @@ class Server {
    * One step of §6.5's switchover on this instance: MOUNT, the new mode, dmmpp.ctl naming the new
    * primary (step 9, on every group's primary), OPEN. Only a watcher in Switchover state sends them.
    */
-  async switchoverStep(m: Msg, switching = true): Promise<Msg> {
+  async switchoverStep(m: Msg): Promise<Msg> {
     this.touchWatcher();
-    if (this.watcher && m.dwStatus === 'SWITCHOVER') this.watcher.dwStatus = 'SWITCHOVER';
-    if (switching && this.watcher?.dwStatus !== 'SWITCHOVER')
-      throw new DmError(
-        E.STATE,
-        `${this.ini.instanceName}'s watcher is not in Switchover state`,
-        '§6.5 step 1',
-      );
+    if (this.watcher) this.watcher.dwStatus = 'SWITCHOVER';
     const step = String(m.step ?? '');
     await opDelay('sql');
     if (step === 'mount' || step === 'open') {
@@ -835,26 +828,6 @@ class Server {
         x.mode = mode;
       });
       if (mode === 'PRIMARY') this.recoverAfter = Date.now() + 3000;
-    } else if (step === 'mppctl') {
-      const from = String(m.from ?? '').toUpperCase();
-      const to = String(m.to ?? '');
-      const file = [
-        path.join(this.ini.configPath, 'dmmpp.ctl'),
-        path.join(this.ini.systemPath, 'dmmpp.ctl'),
-      ].find((f) => fs.existsSync(f));
-      if (this.refresh().mode !== 'PRIMARY')
-        throw new DmError(
-          E.STATE,
-          `${this.ini.instanceName} is not a primary: only primaries take dmmpp.ctl`,
-          '§6.5 step 9',
-        );
-      if (!this.ini.mppIni || !file)
-        throw new DmError(E.CONFIG, `${this.ini.instanceName} has no dmmpp.ctl`, '7.4.3.4');
-      const entries = decodeMppCtl(fs.readFileSync(file), file).map((e) =>
-        e.instName.toUpperCase() === from ? { ...e, instName: to } : e,
-      );
-      writeFileAtomic(file, encodeMppCtl(entries));
-      this.mppDigest = loadMppCtl(this.ini).digest;
     } else throw new DmError(E.NOT_SUPPORTED, `switchover step ${step} is not modelled`);
     logAction('switchover-step', {
       instance: this.ini.instanceName,
@@ -862,6 +835,34 @@ class Server {
       ...(m.mode ? { mode: m.mode } : {}),
     });
     return { ok: true, info: this.info() };
+  }
+
+  /** dmmpp.ctl of a primary: read (`mppctl-read`) or replaced by the monitor's (`mppctl-update`). */
+  mppCtl(m: Msg): Msg {
+    this.touchWatcher();
+    const file = [
+      path.join(this.ini.configPath, 'dmmpp.ctl'),
+      path.join(this.ini.systemPath, 'dmmpp.ctl'),
+    ].find((f) => fs.existsSync(f));
+    if (!this.ini.mppIni || !file)
+      throw new DmError(E.CONFIG, `${this.ini.instanceName} has no dmmpp.ctl`, '7.4.3.4');
+    if (this.refresh().mode !== 'PRIMARY')
+      throw new DmError(
+        E.STATE,
+        `${this.ini.instanceName} is not a primary: the monitor reads and writes the primaries' dmmpp.ctl`,
+        '§6.5 step 9',
+      );
+    if (m.op === 'mppctl-read') return { ok: true, entries: decodeMppCtl(fs.readFileSync(file), file) };
+    const entries = m.entries as MppEntry[] | undefined;
+    if (!Array.isArray(entries) || !entries.length)
+      throw new DmError(E.INVALID_ARG, 'mppctl-update carries no entries', '§6.5 step 9');
+    writeFileAtomic(file, encodeMppCtl(entries));
+    this.mppDigest = loadMppCtl(this.ini).digest;
+    logAction('mppctl-update', {
+      instance: this.ini.instanceName,
+      primaries: entries.map((e) => e.instName),
+    });
+    return { ok: true };
   }
 
   touchWatcher(): void {

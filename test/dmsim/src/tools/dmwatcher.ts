@@ -671,13 +671,13 @@ class GroupCtl {
         return { ok: true };
       }
       // §6.5 step 9: this group's primary takes the new dmmpp.ctl
+      case 'mppctl-read':
       case 'mppctl-update': {
         if (!this.link)
           throw new DmError(E.STATE, `instance ${this.ini.instanceName} is not reachable`, '§6.5 step 9');
-        const r = await this.link.request({ op: 'mppctl-update', ...(arg ?? {}) }, 30_000);
-        if (r.ok === false)
-          throw new DmError(Number(r.code ?? E.STATE), String(r.error ?? 'dmmpp.ctl update failed'));
-        return { ok: true };
+        const r = await this.link.request({ op: cmd, ...(arg ?? {}) }, 30_000);
+        if (r.ok === false) throw new DmError(Number(r.code ?? E.STATE), String(r.error ?? `${cmd} failed`));
+        return r;
       }
       case 'open-force': {
         const inst = this.inst;
