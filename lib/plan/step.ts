@@ -230,9 +230,14 @@ export type StepParams =
     } & Server)
   | { kind: 'config'; instance: string; files: StepFile[] }
   | ({
-      /** A DCP proxy (001 6.1.6): `dmserver <dm.ini>`; it answers on DCP_PORT_NUM (clients wait for its REFRESH). */
+      /**
+       * A DCP proxy (001 6.1.6): `dmserver <dm.ini>`; it answers on DCP_PORT_NUM (clients wait for
+       * its REFRESH). `rolling` (restarts: rolling): a running proxy whose dm.ini was rewritten
+       * under it is shut down and started again to read it, one proxy at a time.
+       */
       kind: 'dcp-start';
       dcpPort: number;
+      rolling?: boolean;
     } & Server)
   | ({
       /**

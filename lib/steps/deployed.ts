@@ -228,10 +228,15 @@ export async function assessLive(
   }
   // the standbys whose join step adds them online (7.9-7.11), or whose leave step removes them
   const joinable = movingMembers(ctx);
-  // the members a rolling restart step restarts (restarts: rolling)
+  // the members a rolling restart step restarts, and the DCP proxies their start steps restart
+  // (restarts: rolling)
   const restartable = new Set(
     ctx.plan.steps.flatMap((s) =>
-      s.params.kind === 'restart' && s.params.rolling ? s.params.members.map((m) => m.instance) : [],
+      s.params.kind === 'restart' && s.params.rolling
+        ? s.params.members.map((m) => m.instance)
+        : s.params.kind === 'dcp-start' && s.params.rolling
+          ? [s.params.instance]
+          : [],
     ),
   );
   return {

@@ -24,6 +24,8 @@ export interface ProcessId {
 interface Marker {
   process: ProcessId;
   files: string[];
+  /** The port a SHUTDOWN reaches that process through, where the rewritten files moved it: a DCP proxy's DCP_PORT_NUM as it started. */
+  via?: number;
   /** Set by the restart step before its SHUTDOWN: a server found down then was left down by it. */
   stopping?: boolean;
 }
@@ -69,12 +71,16 @@ export async function markPending(
   iniPath: string,
   proc: ProcessId | undefined,
   files: string[],
+  via?: number,
 ): Promise<void> {
   if (!proc || !same(proc, await serverProcess(r, iniPath))) return;
   const had = await pendingRestart(r, instance, iniPath);
+  // the first marker of this process knows the port it started with; later writes keep it
+  const port = had?.via ?? via;
   await writeMarker(r, instance, {
     process: proc,
     files: [...new Set([...(had?.files ?? []), ...files])].sort(),
+    ...(port !== undefined ? { via: port } : {}),
   });
 }
 
@@ -88,12 +94,13 @@ export async function pendingRestart(
   r: Remote,
   instance: string,
   iniPath: string,
-): Promise<{ files: string[]; state: 'waits' | 'down' | 'restarted' } | undefined> {
+): Promise<{ files: string[]; state: 'waits' | 'down' | 'restarted'; via?: number } | undefined> {
   const marker = await readMarker(r, instance);
   if (!marker) return undefined;
   const now = await serverProcess(r, iniPath);
-  if (same(marker.process, now)) return { files: marker.files, state: 'waits' };
-  if (marker.stopping) return { files: marker.files, state: now ? 'restarted' : 'down' };
+  const via = marker.via !== undefined ? { via: marker.via } : {};
+  if (same(marker.process, now)) return { files: marker.files, state: 'waits', ...via };
+  if (marker.stopping) return { files: marker.files, state: now ? 'restarted' : 'down', ...via };
   return undefined;
 }
 
@@ -101,7 +108,12 @@ export async function pendingRestart(
 export async function markStopping(r: Remote, instance: string, iniPath: string): Promise<void> {
   const marker = await readMarker(r, instance);
   const proc = (await serverProcess(r, iniPath)) ?? marker?.process ?? { pid: 0, start: '', boot: '' };
-  await writeMarker(r, instance, { process: proc, files: marker?.files ?? [], stopping: true });
+  await writeMarker(r, instance, {
+    process: proc,
+    files: marker?.files ?? [],
+    stopping: true,
+    ...(marker?.via !== undefined ? { via: marker.via } : {}),
+  });
 }
 
 export async function clearPending(r: Remote, instance: string): Promise<void> {

@@ -7,7 +7,8 @@
  * then a third proxy added on another host (only its steps run), all in the clients' service;
  * then the third deleted from the spec (refused before any host is touched) and marked removed
  * (only it stops, over its DCP_PORT_NUM); a changed pool size taken online by the running proxies,
- * a changed DCP_PORT_NUM refused before any host is touched; destroy stops the proxies first; the
+ * a changed DCP_PORT_NUM refused before any host is touched, a changed PORT_NUM with restarts:
+ * rolling taken by restarting the proxies one at a time; destroy stops the proxies first; the
  * password is nowhere.
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -35,7 +36,10 @@ const PROXY_HOSTS = new Set(['D', 'E', 'F']);
 const EPS = ['GRP1_MPP_EP01', 'GRP1_MPP_EP11', 'GRP2_MPP_EP02', 'GRP2_MPP_EP22'];
 
 type DcpSpec = Extract<ClusterSpec, { kind: 'MppGroup' }> & {
-  dcp: { proxies: { name: string; host: string; removed?: boolean; dcpPort?: number }[]; poolSize?: number };
+  dcp: {
+    proxies: { name: string; host: string; removed?: boolean; dcpPort?: number; port?: number }[];
+    poolSize?: number;
+  };
 };
 
 describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 MppGroup (001 6.2, 6.3)', () => {
@@ -292,7 +296,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= again)).toEqual([]);
   }, 900_000);
 
-  it('a changed pool size reaches the running proxies online; a changed port is refused before any host is touched', async () => {
+  it('a changed pool size reaches the running proxies online; a changed port is refused before any host is touched, and with restarts: rolling the proxies restart one at a time', async () => {
     const retired = parse(readFileSync(specFile, 'utf8')) as DcpSpec;
     // 001:L197: DCP_CONN_POOL_SIZE is dynamic: SP_SET_PARA_VALUE over DCP_PORT_NUM, no restart
     const pooled: DcpSpec = { ...retired, dcp: { ...retired.dcp, poolSize: 77 } };
@@ -343,7 +347,38 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       /LIVE_RESTART_NEEDED DCP1: [^\n]*not dynamic: DCP_PORT_NUM \(TYPE IN FILE\)[^\n]*a DCP proxy reads its ports and mode at its start/,
     );
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
-    resynth(dir, specFile, pooled);
+    // restarts: rolling: both running proxies' PORT_NUM moves; each is shut down normally and
+    // started again to read it, DCP2 only once DCP1 serves again; the clients' service follows
+    const moved: DcpSpec = {
+      ...pooled,
+      restarts: 'rolling',
+      dcp: { ...pooled.dcp, proxies: pooled.dcp.proxies.map((p) => (p.removed ? p : { ...p, port: 5436 })) },
+    };
+    resynth(dir, specFile, moved);
+    from = Date.now();
+    await tf.apply().catch((e: unknown) => {
+      throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
+    });
+    const restarts = log().filter(
+      (r) =>
+        Date.parse(String(r.t)) >= from &&
+        r.tool === 'dmserver' &&
+        (r.event === 'start' || r.event === 'shutdown'),
+    );
+    expect(restarts.map((r) => `${r.host} ${String(r.event)}`)).toEqual([
+      'D shutdown',
+      'D start',
+      'E shutdown',
+      'E start',
+    ]);
+    expect(restarts.filter((r) => r.event === 'shutdown').every((r) => r.normal === true)).toBe(true);
+    const s2 = await dmdeployStatus(specFile);
+    expect(s2.problems).toEqual([]);
+    expect(s2.proxies?.map((p) => p.instance)).toEqual(['DCP1', 'DCP2']);
+    expect(synthed()).toContain(`dcp=(${lab().host('D').public}:5436,${lab().host('E').public}:5436)`);
+    from = Date.now();
+    await tf.apply();
+    expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
   }, 600_000);
 
   it('destroy stops the proxies first, every server normally; the password is nowhere', async () => {

@@ -317,11 +317,40 @@ describe("a running proxy's changed dm.ini", () => {
     expect(j.allowed).toHaveLength(1);
   });
 
-  it("a port is refused, and the fix does not offer a group's rolling restart: nothing restarts a proxy", () => {
+  it('a port is refused without restarts: rolling, whose fix names the proxies restart, not a group of single-instance databases', () => {
     const j = judgeLiveChanges([change({ staticParams: ['DCP_PORT_NUM (TYPE IN FILE)'] })], running);
     expect(j.refused.map((r) => r.code)).toEqual(['LIVE_RESTART_NEEDED']);
     expect(j.refused[0]?.what).toMatch(/not dynamic: DCP_PORT_NUM \(TYPE IN FILE\)/);
-    expect(j.refused[0]?.fix).toMatch(/a DCP proxy reads its ports and mode at its start/);
-    expect(j.refused[0]?.fix).not.toMatch(/restarts: rolling/);
+    expect(j.refused[0]?.fix).toMatch(
+      /set restarts: rolling: a DCP proxy reads its ports and mode at its start, and dmdeploy then restarts the proxies one at a time/,
+    );
+    expect(j.refused[0]?.fix).not.toMatch(/single-instance/);
+  });
+
+  it('with restarts: rolling a port is written, and the proxy restarted to read it, one proxy at a time', () => {
+    const c = change({ staticParams: ['DCP_PORT_NUM (TYPE IN FILE)'] });
+    const j = judgeLiveChanges([c], running, new Set(), new Set(['DCP1']));
+    expect(j.refused).toEqual([]);
+    expect(j.allowed).toEqual([{ ...c, restart: true }]);
+    expect(formatChange({ ...c, restart: true })).toMatch(
+      /then DCP proxy DCP1 is shut down and started again to read it, one proxy at a time \(restarts: rolling\)/,
+    );
+  });
+
+  it('restarts: rolling chains the proxies: each starts after the one before it serves again', () => {
+    const spec = withDcp({
+      proxies: [
+        { name: 'DCP1', host: 'D' },
+        { name: 'DCP2', host: 'E' },
+      ],
+    });
+    spec.restarts = 'rolling';
+    const v = validateSpec(spec);
+    if (!v.model) throw new Error(JSON.stringify(v.findings));
+    const steps = planCluster(v.model).steps;
+    const start = (n: string) => steps.find((x) => x.id === `${n}/start`);
+    expect(start('DCP1')?.after).not.toContain('DCP1/register');
+    expect(start('DCP2')?.after).toContain('DCP1/register');
+    expect(start('DCP2')?.params).toMatchObject({ kind: 'dcp-start', rolling: true });
   });
 });

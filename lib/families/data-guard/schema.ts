@@ -199,7 +199,8 @@ const Common = {
    * dmarch.ini, dmtimer.ini): `refuse` it on a running cluster (LIVE_RESTART_NEEDED), or
    * `rolling`: write it, then restart the members that read it one at a time, the standbys first
    * and the primary last (§6.19's order); for groups of single-instance databases outside an MPP
-   * system (elsewhere such a change stays refused). @default refuse
+   * system (elsewhere such a change stays refused), and for an MppGroup's DCP proxies, one proxy
+   * at a time. @default refuse
    */
   restarts: z.enum(['refuse', 'rolling']).optional(),
   /** Where the steps read the SYSDBA password and the SSH key passphrase. */

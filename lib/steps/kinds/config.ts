@@ -65,6 +65,17 @@ function ownSession(files: readonly StepFile[]): { port: number; mppLocal?: bool
   return g.get('PORT_NUM') ? { port: Number(g.get('PORT_NUM')) } : undefined;
 }
 
+/**
+ * A DCP proxy's DCP_PORT_NUM as the dm.ini on the host has it, before this step rewrites it: the
+ * port its restart SHUTDOWNs the running proxy through. Undefined for any other server.
+ */
+async function proxyPortNow(r: Remote, files: readonly StepFile[]): Promise<number | undefined> {
+  const f = files.find((x) => x.role === 'dm.ini');
+  if (!f || ownSession([f])?.mppLocal !== false) return undefined;
+  const now = await r.ctx.ex.readFile(r.host, f.path).catch(() => undefined);
+  return now ? ownSession([{ ...f, content: now.toString('utf8') }])?.port : undefined;
+}
+
 const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
   files.filter((f) => !drop.includes(f));
 
@@ -146,6 +157,7 @@ export const config: StepKindImpl<StepOf<'config'>> = {
         dmIni,
         before,
         rollable.map((f) => f.path),
+        await proxyPortNow(r, step.params.files),
       );
     await writeFiles(r, files);
     if (serverFiles.length && before) {

@@ -8,7 +8,8 @@ import { bareRows, dmMessage } from '../../dm/disql';
 import { shQuote } from '../../ssh';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
-import { startServer } from './server';
+import { shutdownServer, startServer } from './server';
+import { clearPending, markStopping, pendingRestart } from '../pending';
 import type { StepOf } from './types';
 
 type Proxy = { instance: string; port: number; dcpPort: number };
@@ -24,13 +25,34 @@ export const dcpStart: StepKindImpl<StepOf<'dcp-start'>> = {
   mutates: true,
   async probe(ctx, step) {
     const r = new Remote(ctx, step);
-    return (await r.pidsOf('dmserver', step.params.iniPath)).length
-      ? `${step.params.instance} is running`
-      : undefined;
+    const p = step.params;
+    if (!(await r.pidsOf('dmserver', p.iniPath)).length) return undefined;
+    const waits = await pendingRestart(r, p.instance, p.iniPath);
+    return waits ? undefined : `${p.instance} is running`;
   },
   async act(ctx, step) {
-    // 001:L1389: `dmserver <dm.ini>`, no other argument; ENABLE_DCP_MODE is in its dm.ini
-    await startServer(new Remote(ctx, step), step.params, { mount: false });
+    const r = new Remote(ctx, step);
+    const p = step.params;
+    const waits = await pendingRestart(r, p.instance, p.iniPath);
+    // restarts: rolling: the running proxy reads its rewritten dm.ini only at its start; its
+    // clients reconnect through the other proxies meanwhile (dm_svc.conf, 001:L1464-1474)
+    if (waits?.state === 'waits') {
+      if (!p.rolling)
+        r.fail(
+          `${p.instance} waits for a restart to read ${waits.files.join(', ')}`,
+          '',
+          'set restarts: rolling to have dmdeploy restart the proxies one at a time, or restart it yourself',
+        );
+      await markStopping(r, p.instance, p.iniPath);
+      // SHUTDOWN over the DCP_PORT_NUM it started with (a PORT_NUM session is an EP's, 001 6.1)
+      await shutdownServer(r, { instance: p.instance, iniPath: p.iniPath, port: waits.via ?? p.dcpPort });
+      ctx.progress(`${p.instance} shut down normally to read ${waits.files.join(', ')} (restarts: rolling)`);
+    }
+    if (!(await r.pidsOf('dmserver', p.iniPath)).length)
+      // 001:L1389: `dmserver <dm.ini>`, no other argument; ENABLE_DCP_MODE is in its dm.ini;
+      // 001:L262: a proxy that was refreshed before refreshes by itself as it starts
+      await startServer(r, p, { mount: false });
+    if (waits) await clearPending(r, p.instance);
   },
   async verify(ctx, step) {
     const r = new Remote(ctx, step);

@@ -50,8 +50,13 @@ export function planDcp(
   if (!dcp) return [];
   const insts = dcpInsts(model);
   const primaries = dcpPrimaries(model);
+  const rolling = model.restarts === 'rolling';
+  // restarts: rolling: one proxy at a time, each serving again before the next stops
+  let previous: string | undefined;
   return dcp.proxies.flatMap((p): Step[] => {
     if (p.removed) return [retireStep(p, o.preflight)];
+    const after = rolling && previous ? [previous] : [];
+    previous = `${p.name}/register`;
     const ini = files.filter((f) => f.instance === p.name && f.role === 'dm.ini').map(fileOf);
     return [
       {
@@ -76,10 +81,10 @@ export function planDcp(
         id: `${p.name}/start`,
         phase: 'proxy-start',
         host: p.host,
-        title: `dmserver ${p.iniPath} (DCP mode, DCP_PORT_NUM ${p.dcpPort}), once the MPP system is verified`,
+        title: `dmserver ${p.iniPath} (DCP mode, DCP_PORT_NUM ${p.dcpPort}), once the MPP system is verified${rolling ? '; restarted if its dm.ini changed under it, one proxy at a time' : ''}`,
         manual: '001 6.1.6, 6.2 (L1386-1390)',
-        after: [`${p.name}/config`, o.verify],
-        params: { kind: 'dcp-start', dcpPort: p.dcpPort, ...server(p) },
+        after: [`${p.name}/config`, o.verify, ...after],
+        params: { kind: 'dcp-start', dcpPort: p.dcpPort, ...(rolling ? { rolling } : {}), ...server(p) },
       },
       {
         id: `${p.name}/register`,

@@ -475,7 +475,7 @@ export function judgeLiveChanges(
         field: `${c.owner}: ${c.path}`,
         what: `a running process of ${c.owner} on ${c.host} reads ${c.path} only when it starts (${c.what}${c.staticParams?.length ? `; not dynamic: ${c.staticParams.join(', ')}` : ''}); a file rewritten under a running process is a change reported done that is not`,
         fix: c.proxy
-          ? `put the setting back in the spec; a DCP proxy reads its ports and mode at its start, and dmdeploy does not restart a proxy yet`
+          ? `put the setting back in the spec, or set restarts: rolling: a DCP proxy reads its ports and mode at its start, and dmdeploy then restarts the proxies one at a time`
           : /\/(dm|dmarch|dmtimer)\.ini$/.test(c.path)
             ? `put the setting back in the spec, or (a group of single-instance databases outside an MPP system) set restarts: rolling to have the members restart one at a time`
             : `put the setting back in the spec; it needs a restart of what reads it, which dmdeploy does not do yet`,
@@ -508,6 +508,8 @@ export function formatChange(c: LiveChange): string {
     return `${c.settings.map(([k, v]) => `SP_SET_PARA_VALUE(1, '${k}', ${v})`).join(', ')} on ${c.owner} (${c.host}): dynamic, it takes effect now, in memory and in ${c.path}`;
   if (c.kind === 'file' && c.keeps)
     return `${c.path} on ${c.host} (${c.owner}): ${c.what}; nothing changes: dm.ini keeps a setting dropped from the spec as it is`;
+  if (c.kind === 'file' && c.restart && c.proxy)
+    return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then DCP proxy ${c.owner} is shut down and started again to read it, one proxy at a time (restarts: rolling); its clients reconnect through the other proxies of the dm_svc.conf service meanwhile`;
   if (c.kind === 'file' && c.restart)
     return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then ${c.owner} is restarted to read it, the standbys first and the primary last (restarts: rolling, §6.19)`;
   if (c.kind === 'file' && c.monitorRestart)
