@@ -6,6 +6,7 @@
 import path from 'node:path/posix';
 import { bareRows, dmMessage } from '../../dm/disql';
 import { shQuote } from '../../ssh';
+import type { Plan } from '../../plan/step';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { shutdownServer, startServer } from './server';
@@ -120,9 +121,22 @@ export function dcpDiff(p: StepOf<'dcp-register'>['params'], v: DcpView) {
   };
 }
 
+/** Where the plan runs each MPP instance (its verify step's groups): host and PORT_NUM. */
+function mppInstances(plan: Plan | undefined): Map<string, { host: string; port: number }> {
+  const verify = plan?.steps.find((s) => s.params.kind === 'verify');
+  if (verify?.params.kind !== 'verify') return new Map();
+  return new Map(
+    verify.params.groups.flatMap((g) =>
+      g.databases.map((d) => [d.instance.toUpperCase(), { host: d.host, port: d.port }] as const),
+    ),
+  );
+}
+
 export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
   timeoutMs: 10 * 60_000,
   mutates: true,
+  // verify asks the EPs that V$DCPINSTS names whether they run as PRIMARY
+  hosts: (_step, plan) => [...new Set([...mppInstances(plan).values()].map((i) => i.host))],
   async probe(ctx, step) {
     const r = new Remote(ctx, step);
     const v = await readDcp(r, step.params);
@@ -198,6 +212,18 @@ export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
         `has ${d.live.join(', ') || 'no row'}; want one row for each EPNO ${d.nodes.join(', ')}`,
         'run SP_DCP_REFRESH_CONFIG() on its DCP_PORT_NUM once every EP is OPEN, then apply again',
       );
+    // 001:L1445-1458: right after its refresh, each row is the MPP node's running primary
+    const where = mppInstances(ctx.plan);
+    for (const [name, epNo] of v.live) {
+      const at = where.get(name);
+      const st = at ? await new Remote(ctx, step, at.host).instance(at.port) : undefined;
+      if (st?.mode !== 'PRIMARY')
+        r.fail(
+          `${p.instance}'s V$DCPINSTS names ${name} for EPNO ${epNo}, which does not run as PRIMARY`,
+          st ? `${name}: ${st.mode} ${st.status}` : `${name} did not answer`,
+          'run SP_DCP_REFRESH_CONFIG() on its DCP_PORT_NUM once every EP is OPEN, then apply again',
+        );
+    }
     // 001:L525, L1460: a client login through PORT_NUM reaches an EP
     const client = await r.disql(p.port, ['SELECT 1'], 60_000, { mppLocal: false });
     if (client.exitCode !== 0)
