@@ -9,6 +9,7 @@ import { collectDpcStatus, type DpcStatus } from './kinds/dpc';
 import type { StepOf } from './kinds/types';
 import { collectStatus, type ClusterStatus, type ProxyStatus } from './status';
 import { Remote } from './remote';
+import { pendingRestart } from './pending';
 import { dcpDiff, readDcp, viewLagS } from './kinds/dcp';
 import { DCP_REFRESH_INTERVAL_S, judgeProxyView, wantedLiveView } from './dcp-view';
 
@@ -101,6 +102,17 @@ async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterS
   }
   for (const step of steps) {
     const p = step.params;
+    // a dm.ini written under the running proxy: it runs with what it read at its start
+    const start = ctx.plan.steps.find(
+      (x): x is StepOf<'dcp-start'> => x.params.kind === 'dcp-start' && x.params.instance === p.instance,
+    );
+    const waits = start
+      ? await pendingRestart(new Remote(ctx, step), p.instance, start.params.iniPath).catch(() => undefined)
+      : undefined;
+    if (waits)
+      problems.push(
+        `DCP proxy ${p.instance} on ${step.host} ${waits.state === 'waits' ? 'runs with the dm.ini it started with' : 'was stopped for a restart that did not finish'}: it waits for a restart to read ${waits.files.join(', ')} (with restarts: rolling, apply restarts it)`,
+      );
     const v = await readDcp(new Remote(ctx, step), p).catch((e: unknown) => ({ error: String(e) }));
     if ('error' in v) {
       proxies.push({ instance: p.instance, host: step.host, insts: [], live: [], error: v.error });

@@ -11,7 +11,9 @@
  * rolling taken by restarting the proxies one at a time; destroy stops the proxies first; the
  * password is nowhere.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +27,9 @@ import { TfCrash, type TfRunner } from '../tf';
 import { mutatingCommands, readLogs, type HostRecord } from './dmsim-log';
 import { labSpec } from './specs';
 import { MPP_DSC_TOPOLOGIES } from './specs-mpp-dsc';
-import { dmdeployStatus, filesUnder, placesHoldingPassword, resynth, synthStack } from './stack';
+import { DMDEPLOY, dmdeployStatus, filesUnder, placesHoldingPassword, resynth, synthStack } from './stack';
 
+const run = promisify(execFile);
 const avail = labAvailabilityForTests();
 const terraform = terraformForTests();
 const topo = MPP_DSC_TOPOLOGIES.find((t) => t.id === 'mpp22');
@@ -348,7 +351,8 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     );
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
     // restarts: rolling: both running proxies' PORT_NUM moves; each is shut down normally and
-    // started again to read it, DCP2 only once DCP1 serves again; the clients' service follows
+    // started again to read it, DCP2 only once DCP1 serves again (an apply killed part-way
+    // resumes); the clients' service follows
     const moved: DcpSpec = {
       ...pooled,
       restarts: 'rolling',
@@ -356,6 +360,20 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
     };
     resynth(dir, specFile, moved);
     from = Date.now();
+    // an apply that stopped once DCP1's config step had written its dm.ini under the running
+    // proxy (its steps run here one by one, as Terraform runs them): status says DCP1 waits
+    const manifest = filesUnder(path.join(dir, 'cdktf.out')).find((f) => f.endsWith('plan.json')) ?? '';
+    for (const id of ['cluster/preflight', 'DCP1/config'])
+      await run(DMDEPLOY, ['step', id, '--manifest', manifest], {
+        cwd: dir,
+        env: { ...process.env, DM_SYSDBA_PASSWORD: PASSWORD },
+        timeout: 120_000,
+      });
+    const waiting = await dmdeployStatus(specFile);
+    expect(waiting.healthy).toBe(false);
+    expect(waiting.problems.join('\n')).toMatch(
+      /DCP proxy DCP1 on D runs with the dm\.ini it started with: it waits for a restart to read \S+dm\.ini/,
+    );
     await tf.apply().catch((e: unknown) => {
       throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
     });
