@@ -48,6 +48,24 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
   let all: HostRecord[] = [];
   let grown: typeof first;
 
+  /**
+   * The edited spec applied into the same state: the records it wrote, and where in them an
+   * instance ran a statement successfully (-1: it did not).
+   */
+  const applyEdited = async (spec: unknown) => {
+    resynth(dir, specFile, spec);
+    const t0 = Date.now();
+    await tf.apply();
+    all = readLogs(lab(), HOSTS);
+    const who = byInstance(all);
+    const log = all.filter((r) => Date.parse(String(r.t)) >= t0);
+    const ran = (inst: string, stmt: RegExp) =>
+      log.findIndex(
+        (r) => r.event === 'exec' && r.ok === true && who(r) === inst && stmt.test(String(r.stmt)),
+      );
+    return { log, ran };
+  };
+
   beforeAll(async () => {
     const l = lab();
     installOnHosts(l, HOSTS);
@@ -90,16 +108,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
         g2,
       ],
     } as typeof first;
-    resynth(dir, specFile, grown);
-    const t0 = Date.now();
-    await tf.apply();
-    all = readLogs(lab(), HOSTS);
-    const who = byInstance(all);
-    const log = all.filter((r) => Date.parse(String(r.t)) >= t0);
-    const ran = (inst: string, stmt: RegExp) =>
-      log.findIndex(
-        (r) => r.event === 'exec' && r.ok === true && who(r) === inst && stmt.test(String(r.stmt)),
-      );
+    const { log, ran } = await applyEdited(grown);
     /** The index of a statement that must have run: an order between two is only checked once both ran. */
     const seen = (a: string, re: RegExp): number => {
       const n = ran(a, re);
@@ -180,16 +189,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('a standby joins one group of a runn
         g2,
       ],
     };
-    resynth(dir, specFile, shrunk);
-    const t0 = Date.now();
-    await tf.apply();
-    all = readLogs(lab(), HOSTS);
-    const who = byInstance(all);
-    const log = all.filter((r) => Date.parse(String(r.t)) >= t0);
-    const ran = (inst: string, stmt: RegExp) =>
-      log.findIndex(
-        (r) => r.event === 'exec' && r.ok === true && who(r) === inst && stmt.test(String(r.stmt)),
-      );
+    const { log, ran } = await applyEdited(shrunk);
     // detached and stopped through the monitor (§6.18), then DELETE ARCHIVELOG in GRP1 only
     const del = /^ALTER DATABASE DELETE ARCHIVELOG 'DEST=GRP1_MPP_EP12'$/;
     expect(ran('EP01', del)).toBeGreaterThan(ran('EP01', /^ALTER DATABASE MOUNT$/));
