@@ -109,9 +109,17 @@ async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterS
     const waits = start
       ? await pendingRestart(new Remote(ctx, step), p.instance, start.params.iniPath).catch(() => undefined)
       : undefined;
-    if (waits)
+    if (waits?.state === 'waits')
       problems.push(
-        `DCP proxy ${p.instance} on ${step.host} ${waits.state === 'waits' ? 'runs with the dm.ini it started with' : 'was stopped for a restart that did not finish'}: it waits for a restart to read ${waits.files.join(', ')} (with restarts: rolling, apply restarts it)`,
+        `DCP proxy ${p.instance} on ${step.host} runs with the dm.ini it started with: it waits for a restart to read ${waits.files.join(', ')} (with restarts: rolling, apply restarts it)`,
+      );
+    else if (waits?.state === 'down')
+      problems.push(
+        `DCP proxy ${p.instance} on ${step.host} was stopped for a restart that did not finish: apply starts it again`,
+      );
+    else if (waits)
+      warnings.push(
+        `DCP proxy ${p.instance} on ${step.host} runs with its new dm.ini; its restart's marker is left (apply clears it)`,
       );
     const v = await readDcp(new Remote(ctx, step), p).catch((e: unknown) => ({ error: String(e) }));
     if ('error' in v) {

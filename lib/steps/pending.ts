@@ -74,12 +74,14 @@ export async function markPending(
   via?: number,
 ): Promise<void> {
   if (!proc || !same(proc, await serverProcess(r, iniPath))) return;
+  // a marker of this same process knows the port it started with; later writes keep it (one left
+  // by a restart that started it again is of another process, and says nothing of this one)
   const had = await pendingRestart(r, instance, iniPath);
-  // the first marker of this process knows the port it started with; later writes keep it
-  const port = had?.via ?? via;
+  const mine = had?.state === 'waits' ? had : undefined;
+  const port = mine?.via ?? via;
   await writeMarker(r, instance, {
     process: proc,
-    files: [...new Set([...(had?.files ?? []), ...files])].sort(),
+    files: [...new Set([...(mine?.files ?? []), ...files])].sort(),
     ...(port !== undefined ? { via: port } : {}),
   });
 }

@@ -350,13 +350,18 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       /LIVE_RESTART_NEEDED DCP1: [^\n]*not dynamic: DCP_PORT_NUM \(TYPE IN FILE\)[^\n]*a DCP proxy reads its ports and mode at its start/,
     );
     expect(mutatingCommands(log()).filter((r) => Date.parse(String(r.t)) >= from)).toEqual([]);
-    // restarts: rolling: both running proxies' PORT_NUM moves; each is shut down normally and
-    // started again to read it, DCP2 only once DCP1 serves again (an apply killed part-way
-    // resumes); the clients' service follows
+    // restarts: rolling: both running proxies' PORT_NUM moves, and DCP1's DCP_PORT_NUM; each is
+    // shut down normally (over the DCP_PORT_NUM it started with) and started again to read it,
+    // DCP2 only once DCP1 serves again; the clients' service follows
     const moved: DcpSpec = {
       ...pooled,
       restarts: 'rolling',
-      dcp: { ...pooled.dcp, proxies: pooled.dcp.proxies.map((p) => (p.removed ? p : { ...p, port: 5436 })) },
+      dcp: {
+        ...pooled.dcp,
+        proxies: pooled.dcp.proxies.map((p) =>
+          p.removed ? p : { ...p, port: 5436, ...(p.name === 'DCP1' ? { dcpPort: 5439 } : {}) },
+        ),
+      },
     };
     resynth(dir, specFile, moved);
     from = Date.now();

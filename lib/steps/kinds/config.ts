@@ -92,7 +92,9 @@ async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<v
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
   const own = ownSession(files);
   if (!own) return;
-  const { port, ...session } = own;
+  // a proxy listens where the dm.ini it started with says: the spec may move DCP_PORT_NUM
+  const running = own.mppLocal === false ? await proxyPortNow(r, files) : undefined;
+  const { port, ...session } = running !== undefined ? { ...own, port: running } : own;
   const types = await r.paramTypes(port, session);
   if (!types)
     r.fail(
@@ -163,14 +165,19 @@ export const config: StepKindImpl<StepOf<'config'>> = {
     if (serverFiles.length && before) {
       const restart = ctx.plan.steps.find(
         (s) =>
-          s.params.kind === 'restart' && s.params.members.some((m) => m.instance === step.params.instance),
+          (s.params.kind === 'restart' &&
+            s.params.members.some((m) => m.instance === step.params.instance)) ||
+          (s.params.kind === 'dcp-start' && s.params.instance === step.params.instance),
       );
+      const rolling =
+        (restart?.params.kind === 'restart' && restart.params.rolling) ||
+        (restart?.params.kind === 'dcp-start' && restart.params.rolling === true);
       const mal = serverFiles.filter((f) => f.role === 'dmmal.ini');
       if (rollable.length)
         ctx.progress(
           `${step.params.instance} is running: ${rollable.map((f) => f.path).join(', ')} take effect when it restarts` +
-            (restart?.params.kind === 'restart' && restart.params.rolling
-              ? `, which ${restart.id} does (standbys first, the primary last)`
+            (rolling && restart
+              ? `, which ${restart.id} does (${restart.params.kind === 'dcp-start' ? 'one proxy at a time' : 'standbys first, the primary last'})`
               : '; it waits for that restart (restarts: refuse)'),
         );
       if (mal.length)

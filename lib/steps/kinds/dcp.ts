@@ -36,7 +36,7 @@ export const dcpStart: StepKindImpl<StepOf<'dcp-start'>> = {
     const p = step.params;
     const waits = await pendingRestart(r, p.instance, p.iniPath);
     // restarts: rolling: the running proxy reads its rewritten dm.ini only at its start; its
-    // clients reconnect through the other proxies meanwhile (dm_svc.conf, 001:L1464-1474)
+    // clients reach the other proxies of the dm_svc.conf service meanwhile (001:L1464-1474)
     if (waits?.state === 'waits') {
       if (!p.rolling)
         r.fail(
@@ -46,14 +46,32 @@ export const dcpStart: StepKindImpl<StepOf<'dcp-start'>> = {
         );
       await markStopping(r, p.instance, p.iniPath);
       // SHUTDOWN over the DCP_PORT_NUM it started with (a PORT_NUM session is an EP's, 001 6.1)
-      await shutdownServer(r, { instance: p.instance, iniPath: p.iniPath, port: waits.via ?? p.dcpPort });
+      await shutdownServer(
+        r,
+        { instance: p.instance, iniPath: p.iniPath, port: waits.via ?? p.dcpPort },
+        { mppLocal: false },
+      );
       ctx.progress(`${p.instance} shut down normally to read ${waits.files.join(', ')} (restarts: rolling)`);
     }
     if (!(await r.pidsOf('dmserver', p.iniPath)).length)
       // 001:L1389: `dmserver <dm.ini>`, no other argument; ENABLE_DCP_MODE is in its dm.ini;
       // 001:L262: a proxy that was refreshed before refreshes by itself as it starts
       await startServer(r, p, { mount: false });
-    if (waits) await clearPending(r, p.instance);
+    if (!waits) return;
+    // restarted: it serves clients again before the next proxy may stop (bounded)
+    const until = Date.now() + 120_000;
+    for (;;) {
+      const client = await r.disql(p.port, ['SELECT 1'], 30_000, { mppLocal: false });
+      if (client.exitCode === 0) break;
+      if (Date.now() > until)
+        r.fail(
+          `${p.instance} restarted, but a login through its PORT_NUM ${p.port} does not reach an EP within 120 s`,
+          dmMessage(`${client.stdout}\n${client.stderr}`),
+          'check its dmserver output and that every EP is OPEN; SP_DCP_REFRESH_CONFIG() on its DCP_PORT_NUM, then apply again',
+        );
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+    await clearPending(r, p.instance);
   },
   async verify(ctx, step) {
     const r = new Remote(ctx, step);

@@ -28,10 +28,10 @@ export async function startServer(
 }
 
 /** SHUTDOWN through disql (a normal shutdown), then wait for the process to go. */
-export async function shutdownServer(r: Remote, s: Server): Promise<void> {
+export async function shutdownServer(r: Remote, s: Server, o: { mppLocal?: boolean } = {}): Promise<void> {
   const pids = await r.pidsOf('dmserver', s.iniPath);
   if (!pids.length) return;
-  const res = await r.disql(s.port, ['SHUTDOWN']);
+  const res = await r.disql(s.port, ['SHUTDOWN'], 60_000, o);
   // the session ends when the server goes; a lost connection after SHUTDOWN is not a failure
   if (res.exitCode !== 0 && (await r.pidsOf('dmserver', s.iniPath)).length === 0) return;
   if (res.exitCode !== 0)

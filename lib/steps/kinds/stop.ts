@@ -39,7 +39,11 @@ export const stopServer: StepKindImpl<StepOf<'stop-server' | 'dcp-retire'>> = {
     return pids.length ? undefined : `${step.params.instance} is not running`;
   },
   async act(ctx, step) {
-    await shutdownServer(new Remote(ctx, step), step.params);
+    // a DCP proxy's SHUTDOWN goes over its DCP_PORT_NUM in a plain session: it is no MPP instance
+    const proxy =
+      step.params.kind === 'dcp-retire' ||
+      ctx.plan.steps.some((x) => x.params.kind === 'dcp-start' && x.params.instance === step.params.instance);
+    await shutdownServer(new Remote(ctx, step), step.params, proxy ? { mppLocal: false } : {});
   },
   async verify(ctx, step) {
     if (!(await this.probe(ctx, step)))

@@ -179,7 +179,7 @@ export type LiveChange =
       removed?: boolean;
       /** The dm.ini of a DCP proxy marked removed: its retire step stops the proxy; the file stays on the host. */
       retired?: boolean;
-      /** The dm.ini of a running DCP proxy: no rolling restart restarts it. */
+      /** The dm.ini of a running DCP proxy: its start step restarts it (restarts: rolling), no group's restart. */
       proxy?: boolean;
     }
   | { kind: 'unsafe'; code: string; field: string; what: string; fix: string };
@@ -509,7 +509,7 @@ export function formatChange(c: LiveChange): string {
   if (c.kind === 'file' && c.keeps)
     return `${c.path} on ${c.host} (${c.owner}): ${c.what}; nothing changes: dm.ini keeps a setting dropped from the spec as it is`;
   if (c.kind === 'file' && c.restart && c.proxy)
-    return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then DCP proxy ${c.owner} is shut down and started again to read it, one proxy at a time (restarts: rolling); its clients reconnect through the other proxies of the dm_svc.conf service meanwhile`;
+    return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then DCP proxy ${c.owner} is shut down and started again to read it, one proxy at a time (restarts: rolling); meanwhile its clients reach the other proxies of the dm_svc.conf service (where the PORT_NUMs move, as they take up the new service list)`;
   if (c.kind === 'file' && c.restart)
     return `rewrite ${c.path} on ${c.host} (${c.owner}): ${c.what}; then ${c.owner} is restarted to read it, the standbys first and the primary last (restarts: rolling, §6.19)`;
   if (c.kind === 'file' && c.monitorRestart)
