@@ -10,8 +10,8 @@ import type { StepOf } from './kinds/types';
 import { collectStatus, type ClusterStatus, type ProxyStatus } from './status';
 import { Remote } from './remote';
 import { pendingRestart } from './pending';
-import { dcpDiff, readDcp, viewLagS } from './kinds/dcp';
-import { DCP_REFRESH_INTERVAL_S, judgeProxyView, wantedLiveView } from './dcp-view';
+import { dcpDiff, proxyStart, readDcp, viewLagS } from './kinds/dcp';
+import { DCP_REFRESH_INTERVAL_S, judgeProxyView, viewMismatch, wantedLiveView } from './dcp-view';
 
 type StatusReader<K extends StatusKind> = (ctx: StepContext, step: StepOf<K>) => Promise<ClusterStatus>;
 
@@ -76,6 +76,28 @@ export function proxyHosts(plan: Plan): string[] {
     .map((s) => s.host);
 }
 
+/** A dm.ini written under the running proxy: it runs with what it read at its start. */
+async function restartState(
+  ctx: StepContext,
+  step: StepOf<'dcp-register'>,
+): Promise<{ problem?: string; warning?: string }> {
+  const p = step.params;
+  const start = proxyStart(ctx.plan, p.instance);
+  const waits = start
+    ? await pendingRestart(new Remote(ctx, step), p.instance, start.params.iniPath).catch(() => undefined)
+    : undefined;
+  const at = `DCP proxy ${p.instance} on ${step.host}`;
+  if (waits?.state === 'waits')
+    return {
+      problem: `${at} runs with the dm.ini it started with: it waits for a restart to read ${waits.files.join(', ')} (with restarts: rolling, apply restarts it)`,
+    };
+  if (waits?.state === 'down')
+    return { problem: `${at} was stopped for a restart that did not finish: apply starts it again` };
+  if (waits)
+    return { warning: `${at} runs with its new dm.ini; its restart's marker is left (apply clears it)` };
+  return {};
+}
+
 /**
  * Each DCP proxy's EP list and live view (001 6.2's checks). A list that differs from the spec is
  * a problem; a live view that is not the running primaries is a warning while it is younger than
@@ -102,25 +124,9 @@ async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterS
   }
   for (const step of steps) {
     const p = step.params;
-    // a dm.ini written under the running proxy: it runs with what it read at its start
-    const start = ctx.plan.steps.find(
-      (x): x is StepOf<'dcp-start'> => x.params.kind === 'dcp-start' && x.params.instance === p.instance,
-    );
-    const waits = start
-      ? await pendingRestart(new Remote(ctx, step), p.instance, start.params.iniPath).catch(() => undefined)
-      : undefined;
-    if (waits?.state === 'waits')
-      problems.push(
-        `DCP proxy ${p.instance} on ${step.host} runs with the dm.ini it started with: it waits for a restart to read ${waits.files.join(', ')} (with restarts: rolling, apply restarts it)`,
-      );
-    else if (waits?.state === 'down')
-      problems.push(
-        `DCP proxy ${p.instance} on ${step.host} was stopped for a restart that did not finish: apply starts it again`,
-      );
-    else if (waits)
-      warnings.push(
-        `DCP proxy ${p.instance} on ${step.host} runs with its new dm.ini; its restart's marker is left (apply clears it)`,
-      );
+    const restart = await restartState(ctx, step);
+    if (restart.problem) problems.push(restart.problem);
+    if (restart.warning) warnings.push(restart.warning);
     const v = await readDcp(new Remote(ctx, step), p).catch((e: unknown) => ({ error: String(e) }));
     if ('error' in v) {
       proxies.push({ instance: p.instance, host: step.host, insts: [], live: [], error: v.error });
@@ -141,11 +147,7 @@ async function withProxies(ctx: StepContext, s: ClusterStatus): Promise<ClusterS
     if (d.login) problems.push(`DCP proxy ${p.instance} has no login for ${p.loginUser} (SYSDCPLOGIN)`);
     // held against the primaries that run now: a switchover moves them off the spec's
     const want = wantedLiveView(p.primaries, s.groups);
-    // an empty view is a problem at once (judgeProxyView), not a lag to time
-    const mismatch =
-      !d.live.length || d.live.join(',') === want.join(',')
-        ? undefined
-        : `${d.live.join(',')}>${want.join(',')}`;
+    const mismatch = viewMismatch(d.live, want);
     const lagS = await viewLagS(new Remote(ctx, step), p.instance, mismatch, DCP_REFRESH_INTERVAL_S).catch(
       () => undefined,
     );

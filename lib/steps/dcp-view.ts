@@ -30,6 +30,16 @@ export function wantedLiveView(
 }
 
 /**
+ * The key of a lag to time: the view and the running primaries, when they differ; undefined when
+ * they agree, and for an empty view (a problem at once, not a lag).
+ */
+export function viewMismatch(live: readonly string[], want: readonly string[]): string | undefined {
+  return !live.length || live.join(',') === want.join(',')
+    ? undefined
+    : `${live.join(',')}>${want.join(',')}`;
+}
+
+/**
  * A proxy's view against the running primaries. `lagS` is how long status has seen this same
  * mismatch, looking at least once per refresh interval (undefined: it could not tell), measured
  * on the proxy's host (lib/steps/kinds/dcp.ts viewLagS).

@@ -20,7 +20,7 @@ import type { StepContext } from './context';
 import { Remote } from './remote';
 import { parseIni } from '../render/ini';
 import { movingMembers, restartJoiners } from './group-session';
-import type { StepOf } from './kinds/types';
+import { PROXY_SESSION, proxyStart } from './kinds/dcp';
 import { shQuote } from '../ssh';
 import { bareRows, splitSettings } from '../dm';
 
@@ -202,9 +202,7 @@ export async function assessLive(
     // dm.ini under a running server: dynamic parameters change online (V$PARAMETER TYPE); a DCP
     // proxy's own V$PARAMETER is read over its DCP_PORT_NUM (a PORT_NUM session is an EP's, 001 6.1)
     if (live && c.settings?.length) {
-      const proxy = ctx.plan.steps.find(
-        (x): x is StepOf<'dcp-start'> => x.params.kind === 'dcp-start' && x.params.instance === c.owner,
-      );
+      const proxy = proxyStart(ctx.plan, c.owner);
       // the port it listens on now: its dm.ini as the host holds it (the spec may move the port)
       const port = proxy
         ? await ctx.ex
@@ -216,7 +214,7 @@ export async function assessLive(
             .catch(() => proxy.params.dcpPort)
         : next.instances.find((i) => i.instance === c.owner)?.port;
       const types = port
-        ? await new Remote(ctx, step, c.host).paramTypes(port, proxy ? { mppLocal: false } : {})
+        ? await new Remote(ctx, step, c.host).paramTypes(port, proxy ? PROXY_SESSION : {})
         : undefined;
       const { needRestart } = types
         ? splitSettings(c.settings, types)

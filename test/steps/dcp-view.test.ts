@@ -1,6 +1,11 @@
 /** status on a DCP proxy's live view after a switchover (001:L1414-1416): pure judgement. */
 import { describe, expect, it } from 'vitest';
-import { DCP_REFRESH_INTERVAL_S, judgeProxyView, wantedLiveView } from '../../lib/steps/dcp-view';
+import {
+  DCP_REFRESH_INTERVAL_S,
+  judgeProxyView,
+  viewMismatch,
+  wantedLiveView,
+} from '../../lib/steps/dcp-view';
 import type { DatabaseStatus } from '../../lib/steps/status';
 
 const db = (group: string, instance: string, mode: string, status = 'OPEN'): DatabaseStatus => ({
@@ -42,6 +47,17 @@ describe('wantedLiveView', () => {
       db('GRP1', 'GRP1_MPP_EP11', 'STANDBY'),
     ]);
     expect(wantedLiveView(primaries, none)).toEqual(['GRP1_MPP_EP01:0', 'GRP2_MPP_EP02:1']);
+  });
+});
+
+describe('viewMismatch', () => {
+  it('is the lag to time: none when the view agrees, none for an empty view (a problem at once)', () => {
+    const want = ['GRP1_MPP_EP11:0', 'GRP2_MPP_EP02:1'];
+    expect(viewMismatch(want, want)).toBeUndefined();
+    expect(viewMismatch([], want)).toBeUndefined();
+    expect(viewMismatch(['GRP1_MPP_EP01:0', 'GRP2_MPP_EP02:1'], want)).toBe(
+      'GRP1_MPP_EP01:0,GRP2_MPP_EP02:1>GRP1_MPP_EP11:0,GRP2_MPP_EP02:1',
+    );
   });
 });
 

@@ -15,9 +15,23 @@ import type { StepOf } from './types';
 
 type Proxy = { instance: string; port: number; dcpPort: number };
 
+/** A proxy's own sessions are plain ones: it is a client of the MPP system, no MPP instance. */
+export const PROXY_SESSION = { mppLocal: false } as const;
+
 /** A PMC session: SYSDBA over DCP_PORT_NUM, never an MPP-local one (001:L148, L171-173). */
 const pmc = (r: Remote, p: Proxy, statements: readonly string[]) =>
-  r.disql(p.dcpPort, statements, 60_000, { mppLocal: false });
+  r.disql(p.dcpPort, statements, 60_000, PROXY_SESSION);
+
+/** 001:L525, L1460: a client login through the proxy's PORT_NUM, which reaches an EP. */
+const clientLogin = (r: Remote, p: Proxy, timeoutMs = 60_000) =>
+  r.disql(p.port, ['SELECT 1'], timeoutMs, PROXY_SESSION);
+
+/** The start step of the DCP proxy named `instance`, if the plan has one. */
+export function proxyStart(plan: Plan, instance: string): StepOf<'dcp-start'> | undefined {
+  return plan.steps.find(
+    (x): x is StepOf<'dcp-start'> => x.params.kind === 'dcp-start' && x.params.instance === instance,
+  );
+}
 
 const sqlText = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
@@ -49,7 +63,7 @@ export const dcpStart: StepKindImpl<StepOf<'dcp-start'>> = {
       await shutdownServer(
         r,
         { instance: p.instance, iniPath: p.iniPath, port: waits.via ?? p.dcpPort },
-        { mppLocal: false },
+        PROXY_SESSION,
       );
       ctx.progress(`${p.instance} shut down normally to read ${waits.files.join(', ')} (restarts: rolling)`);
     }
@@ -61,7 +75,7 @@ export const dcpStart: StepKindImpl<StepOf<'dcp-start'>> = {
     // restarted: it serves clients again before the next proxy may stop (bounded)
     const until = Date.now() + 120_000;
     for (;;) {
-      const client = await r.disql(p.port, ['SELECT 1'], 30_000, { mppLocal: false });
+      const client = await clientLogin(r, p, 30_000);
       if (client.exitCode === 0) break;
       if (Date.now() > until)
         r.fail(
@@ -243,7 +257,7 @@ export const dcpRegister: StepKindImpl<StepOf<'dcp-register'>> = {
         );
     }
     // 001:L525, L1460: a client login through PORT_NUM reaches an EP
-    const client = await r.disql(p.port, ['SELECT 1'], 60_000, { mppLocal: false });
+    const client = await clientLogin(r, p);
     if (client.exitCode !== 0)
       r.fail(
         `a login through ${p.instance}'s PORT_NUM ${p.port} does not reach an EP`,

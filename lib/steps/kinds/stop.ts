@@ -3,6 +3,7 @@ import { shQuote } from '../../ssh';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { shutdownServer } from './server';
+import { PROXY_SESSION, proxyStart } from './dcp';
 import type { StepOf } from './types';
 
 function stopTool(tool: 'dmmonitor' | 'dmwatcher'): StepKindImpl<StepOf<'stop-monitor' | 'stop-watcher'>> {
@@ -40,10 +41,8 @@ export const stopServer: StepKindImpl<StepOf<'stop-server' | 'dcp-retire'>> = {
   },
   async act(ctx, step) {
     // a DCP proxy's SHUTDOWN goes over its DCP_PORT_NUM in a plain session: it is no MPP instance
-    const proxy =
-      step.params.kind === 'dcp-retire' ||
-      ctx.plan.steps.some((x) => x.params.kind === 'dcp-start' && x.params.instance === step.params.instance);
-    await shutdownServer(new Remote(ctx, step), step.params, proxy ? { mppLocal: false } : {});
+    const proxy = step.params.kind === 'dcp-retire' || !!proxyStart(ctx.plan, step.params.instance);
+    await shutdownServer(new Remote(ctx, step), step.params, proxy ? PROXY_SESSION : {});
   },
   async verify(ctx, step) {
     if (!(await this.probe(ctx, step)))
