@@ -341,6 +341,17 @@ describe('an async standby (7.6) under a LOCAL watcher', () => {
     expect(arch).toEqual([{ ARCH_DEST: 'GRP1_ASYNC_01', ARCH_STATUS: 'VALID' }]);
     const w = await pair.A.query(as.port, 'SELECT DW_TYPE, DW_STATUS FROM V$DMWATCHER');
     expect(w).toEqual([{ DW_TYPE: 'LOCAL', DW_STATUS: 'OPEN' }]);
+    // §3.2, §6.5: the monitor switches over to a GLOBAL standby only, never to the async one
+    const plain = path.join(pair.M.dir, 'plain.ini');
+    fs.writeFileSync(
+      plain,
+      fs.readFileSync(pair.monitorIni, 'utf8').replace('MON_DW_CONFIRM = 1', 'MON_DW_CONFIRM = 0'),
+    );
+    const sw = await pair.M.run('dmmonitor', [plain], {
+      stdin: `login\nSYSDBA\n${PASSWORD}\nswitchover GRP1.${as.name}\nexit\n`,
+    });
+    expect(`${sw.stdout}\n${sw.stderr}`).toMatch(/库\(GRP1_ASYNC_01\)不是全局守护类型的备库, 不能切换为主库/);
+    expect((await pair.P.instance(pair.primary.port)).MODE$).toBe('PRIMARY');
   });
 });
 

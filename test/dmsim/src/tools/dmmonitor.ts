@@ -468,6 +468,9 @@ class Monitor {
       );
     if (target === primary || target.entry?.inst?.mode !== 'STANDBY')
       throw new DmError(-1, `库(${name(target)})不是备库, 不能切换为主库`, '§4.4 item 25');
+    // §3.2: a LOCAL watcher (an async standby's) takes no part in switchover or takeover
+    if (target.entry.dwType !== 'GLOBAL')
+      throw new DmError(-1, `库(${name(target)})不是全局守护类型的备库, 不能切换为主库`, '§3.2, §6.5');
     // §6.5 conditions 1-7: both watchers OPEN, both databases running and OPEN
     for (const [e, what] of [
       [primary, '主库'],

@@ -663,7 +663,7 @@ class GroupCtl {
           throw new DmError(E.STATE, `守护进程(${this.ini.instanceName})不在Switchover状态`, '§6.5 step 1');
         if (!this.link)
           throw new DmError(E.STATE, `instance ${this.ini.instanceName} is not reachable`, '§6.5');
-        const r = await this.link.request({ op: 'switchover', dwStatus: this.state, ...(arg ?? {}) }, 30_000);
+        const r = await this.link.request({ op: 'switchover', ...(arg ?? {}) }, 30_000);
         if (r.ok === false)
           throw new DmError(Number(r.code ?? E.STATE), String(r.error ?? 'switchover step failed'));
         this.inst = r.info as InstanceInfo;
