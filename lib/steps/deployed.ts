@@ -18,9 +18,8 @@ import {
 } from '../families/data-guard/plan/deployed';
 import type { StepContext } from './context';
 import { Remote } from './remote';
-import { parseIni } from '../render/ini';
 import { movingMembers, restartJoiners } from './group-session';
-import { PROXY_SESSION, proxyStart } from './kinds/dcp';
+import { dcpPortIn, PROXY_SESSION, proxyStart } from './kinds/dcp';
 import { shQuote } from '../ssh';
 import { bareRows, splitSettings } from '../dm';
 
@@ -207,10 +206,7 @@ export async function assessLive(
       const port = proxy
         ? await ctx.ex
             .readFile(c.host, c.path)
-            .then((b) =>
-              Number(parseIni(b.toString('utf8')).globals.find(([k]) => k === 'DCP_PORT_NUM')?.[1]),
-            )
-            .then((n) => (Number.isInteger(n) && n > 0 ? n : proxy.params.dcpPort))
+            .then((b) => dcpPortIn(b.toString('utf8')) ?? proxy.params.dcpPort)
             .catch(() => proxy.params.dcpPort)
         : next.instances.find((i) => i.instance === c.owner)?.port;
       const types = port

@@ -5,7 +5,7 @@ import { renderCluster } from '../../lib/render';
 import { isMpp, type MppClusterModel } from '../../lib/families/data-guard/model';
 import { mppGroup } from '../support/specs';
 import { planCluster, teardownBefore } from '../../lib/plan';
-import { dcpDiff } from '../../lib/steps/kinds/dcp';
+import { dcpDiff, dcpPortIn } from '../../lib/steps/kinds/dcp';
 import {
   deployedRecord,
   formatChange,
@@ -295,6 +295,15 @@ describe("the proxy's view against the spec", () => {
         ['EP11', 0],
       ]),
     ).toBe(true);
+  });
+});
+
+describe('dcpPortIn', () => {
+  it("is a proxy's DCP_PORT_NUM, and nothing for a server that is no proxy", () => {
+    expect(dcpPortIn('PORT_NUM = 5238\nENABLE_DCP_MODE = 1\nDCP_PORT_NUM = 5239\n')).toBe(5239);
+    expect(dcpPortIn('PORT_NUM = 5236\nDCP_PORT_NUM = 5239\n')).toBeUndefined();
+    expect(dcpPortIn('ENABLE_DCP_MODE = 0\nDCP_PORT_NUM = 5239\n')).toBeUndefined();
+    expect(dcpPortIn('ENABLE_DCP_MODE = 1\n')).toBeUndefined();
   });
 });
 

@@ -7,6 +7,7 @@ import type { StepFile } from '../../plan';
 import { dmMessage, setGroupCommands, splitSettings } from '../../dm';
 import { changedSettings } from '../../families/data-guard/plan/deployed';
 import { parseIni } from '../../render/ini';
+import { dcpPortIn, PROXY_SESSION } from './dcp';
 import { runMonitorCommands } from '../monitor-session';
 import { movingMembers, unlike } from '../group-session';
 import { markPending, serverProcess } from '../pending';
@@ -47,7 +48,8 @@ async function joinedFiles(
   const dmIni = files.find((f) => f.role === 'dm.ini')?.path ?? '';
   if (!(await r.pidsOf('dmserver', dmIni)).length) return none;
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
-  const port = ownSession(files)?.port;
+  const ini = dmIniOf(files);
+  const port = ini && ownSession(ini.content)?.port;
   if (!port) return none;
   const unheld = await unlike(r, instance, port, movingMembers(r.ctx));
   return unheld.files.length ? { files: unheld.files, by: unheld.names } : none;
@@ -57,23 +59,24 @@ async function joinedFiles(
  * Where the instance's own sessions are: PORT_NUM in the dm.ini settings the step writes (7.2.3.1);
  * for a DCP proxy its DCP_PORT_NUM, a local session (001 6.1: a PORT_NUM session is an EP's).
  */
-function ownSession(files: readonly StepFile[]): { port: number; mppLocal?: boolean } | undefined {
-  const ini = files.find((f) => f.role === 'dm.ini');
-  const g = new Map(ini ? parseIni(ini.content).globals : []);
-  if (g.get('ENABLE_DCP_MODE') === '1' && g.get('DCP_PORT_NUM'))
-    return { port: Number(g.get('DCP_PORT_NUM')), mppLocal: false };
-  return g.get('PORT_NUM') ? { port: Number(g.get('PORT_NUM')) } : undefined;
+function ownSession(iniText: string): { port: number; mppLocal?: boolean } | undefined {
+  const dcpPort = dcpPortIn(iniText);
+  if (dcpPort !== undefined) return { port: dcpPort, ...PROXY_SESSION };
+  const v = parseIni(iniText).globals.find(([k]) => k === 'PORT_NUM')?.[1];
+  return v ? { port: Number(v) } : undefined;
 }
+
+const dmIniOf = (files: readonly StepFile[]) => files.find((f) => f.role === 'dm.ini');
 
 /**
  * A DCP proxy's DCP_PORT_NUM as the dm.ini on the host has it, before this step rewrites it: the
  * port its restart SHUTDOWNs the running proxy through. Undefined for any other server.
  */
 async function proxyPortNow(r: Remote, files: readonly StepFile[]): Promise<number | undefined> {
-  const f = files.find((x) => x.role === 'dm.ini');
-  if (!f || ownSession([f])?.mppLocal !== false) return undefined;
+  const f = dmIniOf(files);
+  if (!f || dcpPortIn(f.content) === undefined) return undefined;
   const now = await r.ctx.ex.readFile(r.host, f.path).catch(() => undefined);
-  return now ? ownSession([{ ...f, content: now.toString('utf8') }])?.port : undefined;
+  return now ? dcpPortIn(now.toString('utf8')) : undefined;
 }
 
 const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
@@ -87,14 +90,15 @@ const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
 async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<void> {
   const f = files.find((x) => x.role === 'dm.ini');
   if (!f || !(await r.ctx.ex.exists(r.host, f.path)) || !(await r.pidsOf('dmserver', f.path)).length) return;
-  const settings = changedSettings((await r.ctx.ex.readFile(r.host, f.path)).toString('utf8'), f.content);
+  const current = (await r.ctx.ex.readFile(r.host, f.path)).toString('utf8');
+  const settings = changedSettings(current, f.content);
   if (!settings.length) return;
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
-  const own = ownSession(files);
+  // the running server answers where the dm.ini it started with says (the spec may move a
+  // proxy's DCP_PORT_NUM); a plain server's PORT_NUM does not move under it (LIVE_PORT_CHANGED)
+  const own = dcpPortIn(f.content) !== undefined ? ownSession(current) : ownSession(f.content);
   if (!own) return;
-  // a proxy listens where the dm.ini it started with says: the spec may move DCP_PORT_NUM
-  const running = own.mppLocal === false ? await proxyPortNow(r, files) : undefined;
-  const { port, ...session } = running !== undefined ? { ...own, port: running } : own;
+  const { port, ...session } = own;
   const types = await r.paramTypes(port, session);
   if (!types)
     r.fail(

@@ -5,6 +5,7 @@
  */
 import path from 'node:path/posix';
 import { bareRows, dmMessage } from '../../dm/disql';
+import { parseIni } from '../../render/ini';
 import { shQuote } from '../../ssh';
 import type { Plan } from '../../plan/step';
 import type { StepKindImpl } from '../context';
@@ -25,6 +26,16 @@ const pmc = (r: Remote, p: Proxy, statements: readonly string[]) =>
 /** 001:L525, L1460: a client login through the proxy's PORT_NUM, which reaches an EP. */
 const clientLogin = (r: Remote, p: Proxy, timeoutMs = 60_000) =>
   r.disql(p.port, ['SELECT 1'], timeoutMs, PROXY_SESSION);
+
+/**
+ * A DCP proxy's DCP_PORT_NUM in its dm.ini text (ENABLE_DCP_MODE = 1, 001:L454-456); undefined
+ * for any other server. Pure.
+ */
+export function dcpPortIn(iniText: string): number | undefined {
+  const g = new Map(parseIni(iniText).globals);
+  const port = Number(g.get('DCP_PORT_NUM'));
+  return g.get('ENABLE_DCP_MODE') === '1' && Number.isInteger(port) && port > 0 ? port : undefined;
+}
 
 /** The start step of the DCP proxy named `instance`, if the plan has one. */
 export function proxyStart(plan: Plan, instance: string): StepOf<'dcp-start'> | undefined {
