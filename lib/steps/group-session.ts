@@ -322,7 +322,7 @@ export class GroupSession {
       // a changed dmmonitor.ini (MON_DW_IP) is the monitor step's, which starts it after; after a
       // failure the monitor runs again on the file it had
       if (s.params.confirm && (failure || !(await pendingFiles(r, s.params.files)).length))
-        await r.startDetached('dmmonitor', [r.bin('dmmonitor'), s.params.iniPath], '监视器', 60_000);
+        await r.startConfirmMonitor(s.params.iniPath);
     }
     if (failure) throw failure;
     for (const m of members) await writeSettledFiles(this.at(m.host), m.instance, m.port);

@@ -20,6 +20,10 @@ import type { StepContext } from './context';
 import { describeSource } from './secrets';
 import { StepError } from './error';
 
+/** How long a started confirm monitor must stay up, and how often it is started, before a step fails. */
+const CONFIRM_SETTLE_MS = 2500;
+const CONFIRM_ATTEMPTS = 4;
+
 /** Shell: is a pid alive (a zombie is not)? */
 const ALIVE = 'alive() { s=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$s" ] && [ "${s#Z}" = "$s" ]; }';
 
@@ -207,6 +211,40 @@ export class Remote {
         timeoutMs: timeoutMs + 5000,
       },
     );
+  }
+
+  /**
+   * Start the confirm monitor on its dmmonitor.ini (7.2.7) and see that it stays up. A second
+   * confirm monitor of a group is refused and exits (4.1); right after one was stopped, a watcher
+   * may still count it from its peers' last report (they exchange state every second), so an
+   * early exit is tried again, bounded, and then fails with the monitor's own output.
+   */
+  async startConfirmMonitor(
+    iniPath: string,
+    o: { settleMs?: number; attempts?: number } = {},
+  ): Promise<void> {
+    const { settleMs = CONFIRM_SETTLE_MS, attempts = CONFIRM_ATTEMPTS } = o;
+    for (let attempt = 1; ; attempt++) {
+      await this.startDetached('dmmonitor', [this.bin('dmmonitor'), iniPath], '监视器', 60_000);
+      const until = Date.now() + settleMs;
+      let up = true;
+      while (up && Date.now() < until) {
+        await new Promise((res) => setTimeout(res, 250));
+        up = (await this.pidsOf('dmmonitor', iniPath)).length > 0;
+      }
+      if (up) return;
+      const out = (await this.exec(`tail -n 20 ${shQuote(this.outFile('dmmonitor'))}`)).stdout.trim();
+      if (attempt >= attempts)
+        this.fail(
+          `the confirm monitor exited within ${settleMs / 1000} s of its start, ${attempt} times`,
+          out,
+          `read ${this.outFile('dmmonitor')}; is another confirm monitor running for the group?`,
+        );
+      this.ctx.progress(
+        `the confirm monitor exited right after its start (${out.split('\n').pop() ?? ''}); starting it again`,
+      );
+      await new Promise((res) => setTimeout(res, Math.min(settleMs, 1000) * attempt));
+    }
   }
 
   /** SIGTERM (a normal stop for dmwatcher and dmmonitor), then wait (bounded) for the pids to go. */

@@ -24,7 +24,7 @@ export const monitor: StepKindImpl<StepOf<'monitor'>> = {
       await r.terminate(running, 'dmmonitor');
     } else if (running.length) return;
     if (step.params.confirm)
-      await r.startDetached('dmmonitor', [r.bin('dmmonitor'), step.params.iniPath], '监视器', 60_000);
+      await r.startConfirmMonitor(step.params.iniPath);
   },
   async verify(ctx, step) {
     if (!(await this.probe(ctx, step)))

@@ -55,7 +55,7 @@ async function startMonitors(ctx: StepContext): Promise<void> {
     const r = new Remote(ctx, s, s.host);
     if ((await r.pidsOf('dmmonitor', s.params.iniPath)).length) continue;
     if ((await pendingFiles(r, s.params.files)).length) continue;
-    await r.startDetached('dmmonitor', [r.bin('dmmonitor'), s.params.iniPath], '监视器', 60_000);
+    await r.startConfirmMonitor(s.params.iniPath);
   }
 }
 
