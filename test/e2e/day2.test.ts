@@ -20,7 +20,7 @@ import { installOnHosts, killOurProcesses, PASSWORD } from '../dmsim/lab-harness
 import { labAvailabilityForTests, useLab } from '../lab/vitest';
 import { terraformForTests } from '../tf/availability';
 import type { TfRunner } from '../tf';
-import { mutatingCommands, readLogs } from './dmsim-log';
+import { confirmMonitorStarts, mutatingCommands, readLogs } from './dmsim-log';
 import { labSpec, TOPOLOGIES } from './specs';
 import { planCluster } from '../../lib/plan';
 import { validateSpec } from '../../lib/validate';
@@ -523,10 +523,7 @@ describe.skipIf(!avail.ok || !terraform.ok)('day 2 on a deployed RealtimePair 1+
     expect(live.out).toMatch(
       /rewrite \S+dmmonitor\.ini on DW_M: MON_LOG_INTERVAL 60 -> 30; the monitor step restarts/,
     );
-    const starts = () =>
-      readLogs(lab(), HOSTS).filter(
-        (r) => r.event === 'start' && r.tool === 'dmmonitor' && r.confirm === true,
-      ).length;
+    const starts = () => confirmMonitorStarts(readLogs(lab(), HOSTS)).length;
     const before = mutating();
     const monitorStarts = starts();
     await tf.apply();

@@ -30,16 +30,34 @@ const MUTATING_TOOLS = new Set([
 ]);
 
 /**
+ * The confirm monitors started that stayed: a start whose process a watcher refused (a second
+ * confirm monitor of a group, 4.1) exited at once and changed nothing.
+ */
+export function confirmMonitorStarts(log: readonly HostRecord[]): HostRecord[] {
+  const refused = new Set(
+    log.filter((r) => r.tool === 'dmmonitor' && r.event === 'refused').map((r) => `${r.host}:${r.pid}`),
+  );
+  return log.filter(
+    (r) =>
+      r.event === 'start' &&
+      r.tool === 'dmmonitor' &&
+      r.confirm === true &&
+      !refused.has(`${r.host}:${r.pid}`),
+  );
+}
+
+/**
  * The mutating commands in a log: runs of the tools that change state, statements a dmserver
- * executed other than successful SELECTs, and confirm monitors started. Reads (disql SELECTs,
- * a monitoring-mode `show`) are not counted.
+ * executed other than successful SELECTs, and confirm monitors started (that stayed). Reads
+ * (disql SELECTs, a monitoring-mode `show`) are not counted.
  */
 export function mutatingCommands(log: readonly HostRecord[]): HostRecord[] {
+  const monitors = new Set(confirmMonitorStarts(log));
   return log.filter(
     (r) =>
       (r.event === 'invoke' && MUTATING_TOOLS.has(String(r.tool))) ||
       (r.event === 'exec' && r.tool === 'dmserver') ||
-      (r.event === 'start' && r.tool === 'dmmonitor' && r.confirm === true),
+      monitors.has(r),
   );
 }
 

@@ -22,9 +22,11 @@ export const monitor: StepKindImpl<StepOf<'monitor'>> = {
       await writeFiles(r, step.params.files);
       // a running monitor reads its ini only at start
       await r.terminate(running, 'dmmonitor');
+      // the watchers learn of its exit from each other's next report; a start before that is
+      // refused as a second confirm monitor (4.1), which startConfirmMonitor would try again
+      if (running.length && step.params.confirm) await new Promise((res) => setTimeout(res, 1500));
     } else if (running.length) return;
-    if (step.params.confirm)
-      await r.startConfirmMonitor(step.params.iniPath);
+    if (step.params.confirm) await r.startConfirmMonitor(step.params.iniPath);
   },
   async verify(ctx, step) {
     if (!(await this.probe(ctx, step)))
