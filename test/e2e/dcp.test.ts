@@ -275,10 +275,14 @@ describe.skipIf(!avail.ok || !terraform.ok)('DCP proxies in front of the 7.4 Mpp
       dcp: { proxies: [...two.dcp.proxies, { name: 'DCP3', host: 'F', removed: true }] },
     };
     resynth(dir, specFile, retired);
+    // a lag note status left on DCP3's host (as after a switchover) goes with the proxy
+    const note = `${plan.dmHome}/dmdeploy/dcp/DCP3.lag`;
+    await lab().sh('F', `mkdir -p $(dirname ${note}) && printf '1\\nv\\n1\\n' > ${note}`);
     from = Date.now();
     await tf.apply().catch((e: unknown) => {
       throw new Error(`${String(e)}\n${output.slice(-40).join('\n')}`);
     });
+    expect((await lab().sh('F', `test -e ${note}; echo $?`)).stdout.trim()).toBe('1');
     // one statement changed anything on any host: DCP3's SHUTDOWN, a normal one
     const since = log().filter((r) => Date.parse(String(r.t)) >= from);
     expect(mutatingCommands(since).map((r) => [r.host, r.tool, r.event])).toEqual([

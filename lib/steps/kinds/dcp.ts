@@ -306,5 +306,4 @@ export async function viewLagS(r: Remote, instance: string, mismatch: string | u
 }
 
 /** Where status keeps a proxy's lag note. */
-const noteOf = (r: Remote, instance: string) =>
-  path.join(r.dmHome, 'dmdeploy', 'dcp', `${instance}.lag`);
+const noteOf = (r: Remote, instance: string) => path.join(r.dmHome, 'dmdeploy', 'dcp', `${instance}.lag`);

@@ -3,7 +3,7 @@ import { shQuote } from '../../ssh';
 import type { StepKindImpl } from '../context';
 import { Remote } from '../remote';
 import { shutdownServer } from './server';
-import { PROXY_SESSION, proxyStart } from './dcp';
+import { PROXY_SESSION, proxyStart, viewLagS } from './dcp';
 import type { StepOf } from './types';
 
 function stopTool(tool: 'dmmonitor' | 'dmwatcher'): StepKindImpl<StepOf<'stop-monitor' | 'stop-watcher'>> {
@@ -41,8 +41,12 @@ export const stopServer: StepKindImpl<StepOf<'stop-server' | 'dcp-retire'>> = {
   },
   async act(ctx, step) {
     // a DCP proxy's SHUTDOWN goes over its DCP_PORT_NUM in a plain session: it is no MPP instance
-    const proxy = step.params.kind === 'dcp-retire' || !!proxyStart(ctx.plan, step.params.instance);
-    await shutdownServer(new Remote(ctx, step), step.params, proxy ? PROXY_SESSION : {});
+    const retire = step.params.kind === 'dcp-retire';
+    const proxy = retire || !!proxyStart(ctx.plan, step.params.instance);
+    const r = new Remote(ctx, step);
+    await shutdownServer(r, step.params, proxy ? PROXY_SESSION : {});
+    // a retired proxy has no view to lag: status's note on it goes (a later proxy of that name starts afresh)
+    if (retire) await viewLagS(r, step.params.instance, undefined, 0);
   },
   async verify(ctx, step) {
     if (!(await this.probe(ctx, step)))
