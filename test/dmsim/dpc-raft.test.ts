@@ -27,6 +27,7 @@ import {
   type DpcNodePlan,
 } from './dpc-harness';
 import { setDmIniValue } from './src/config';
+import { graceMs } from './src/dpc';
 
 let lab: SimLab;
 afterAll(async () => lab?.cleanup());
@@ -247,19 +248,22 @@ describe('7.2 BP multi-replica', { timeout: 120_000 }, () => {
     for (let i = 0; i < 3; i++) raftConfig(bps, i);
     ok(await start(b13, ['MOUNT']), 'BP13 MOUNT');
     ok(await start(b11, ['MOUNT']), 'BP11 MOUNT');
+    // BP11 has asked BP13 for its vote and refused it
+    await until(
+      () =>
+        h
+          .log()
+          .some(
+            (r) =>
+              r.event === 'raft-refused' &&
+              r.instance === 'BP11' &&
+              /PERMANENT_MAGIC of BP13 differs.*003:L414/.test(String(r.reason)),
+          ),
+      'BP11 to refuse BP13',
+    );
     await sleep(800);
     expect(await inst(b11)).toMatchObject({ STATUS$: 'MOUNT' }); // 2 up, but not compatible: no majority
     expect(await inst(b13)).toMatchObject({ STATUS$: 'MOUNT' });
-    expect(
-      h
-        .log()
-        .some(
-          (r) =>
-            r.event === 'raft-refused' &&
-            r.instance === 'BP11' &&
-            /PERMANENT_MAGIC of BP13 differs.*003:L414/.test(String(r.reason)),
-        ),
-    ).toBe(true);
     ok(await start(b12, ['MOUNT']), 'BP12 MOUNT');
     await waitRoles([b11, b12, b13], ['PRIMARY/OPEN', 'STANDBY/OPEN', 'NORMAL/MOUNT']);
     // SIGUSR1 on the invalid node: it exits alone, with a HALT (003:L602)
@@ -291,18 +295,20 @@ describe('7.2 BP multi-replica', { timeout: 120_000 }, () => {
     const from = h.log().length;
     ok(await start(b12, ['MOUNT']), 'BP12 MOUNT');
     ok(await start(b13, ['MOUNT']), 'BP13 MOUNT');
+    await until(
+      () =>
+        h
+          .log()
+          .slice(from)
+          .some(
+            (r) =>
+              r.event === 'raft-refused' && /UPDATE DB_MAGIC was forgotten.*003:L435/.test(String(r.reason)),
+          ),
+      'the replicas to refuse each other',
+    );
     await sleep(800);
     expect((await inst(b12)).STATUS$).toBe('MOUNT');
     expect((await inst(b13)).STATUS$).toBe('MOUNT');
-    expect(
-      h
-        .log()
-        .slice(from)
-        .some(
-          (r) =>
-            r.event === 'raft-refused' && /UPDATE DB_MAGIC was forgotten.*003:L435/.test(String(r.reason)),
-        ),
-    ).toBe(true);
   });
 
   it('a restored replica started without MOUNT before its RAFT start diverges, and its group will not take it (003:L778)', async () => {
@@ -399,7 +405,8 @@ describe('7.3 MP multi-replica', { timeout: 120_000 }, () => {
     const from = h.log().length;
     await shutdown(m1);
     await waitRoles([m2, m3], ['PRIMARY/OPEN', 'STANDBY/OPEN']);
-    await sleep(1500);
+    // longer than a dependant waits for its MP before it HALTs
+    await sleep(graceMs() + 500);
     expect(running(sp) && running(bp)).toBe(true);
     expect(
       h

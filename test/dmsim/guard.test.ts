@@ -163,12 +163,12 @@ describe('a realtime pair built as the manual says (7.1, 7.2)', () => {
     await until(
       () => pair.S.log().some((r) => r.event === 'restart-instance'),
       'watcher restarts the instance',
-      12_000,
+      30_000,
     );
     await until(
       async () => (await pair.S.instance(pair.standby.port)).STATUS$ === 'OPEN',
       'standby open again',
-      12_000,
+      30_000,
     );
   });
 

@@ -335,7 +335,7 @@ export class SimHost {
 export async function until<T>(
   fn: () => Promise<T> | T,
   what: string,
-  timeoutMs = 10000,
+  timeoutMs = 30_000,
 ): Promise<NonNullable<T>> {
   const end = Date.now() + timeoutMs;
   let last: unknown;

@@ -341,8 +341,8 @@ describe.skipIf(!avail.ok)('dmsim watcher and DMDSC refusals on lab hosts, over 
     const files = renderSpec(pairSpec(lab(), { group: 'GRP5', oguid: 4545, p: P, s: S }));
     await buildPair(files, P, S, { oguid: 4545 });
     for (const d of [P, S]) await startWatcher(files, d);
-    await until(async () => (await dm.instance(P))?.status === 'OPEN', 'primary OPEN', 10_000);
-    await until(async () => (await dm.instance(S))?.status === 'OPEN', 'standby OPEN', 10_000);
+    await until(async () => (await dm.instance(P))?.status === 'OPEN', 'primary OPEN', 30_000);
+    await until(async () => (await dm.instance(S))?.status === 'OPEN', 'standby OPEN', 30_000);
 
     // ALTER_MODE_STATUS = 1 and the standby's watcher heartbeating it: only the watcher stands in the way
     const from = (await dm.log('ACT_S')).length;

@@ -115,7 +115,7 @@ describe.skipIf(!avail.ok)('dmsim on lab hosts, over SSH', () => {
           return /EP INFO:[\s\S]*EP INFO:[\s\S]*\n\n/.test(t) ? t : undefined;
         },
         'show output',
-        5000,
+        20_000,
       );
     }
 

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIni } from '../../lib/render/ini';
-import { PASSWORD, SimLab, ok, type SimHost } from './harness';
+import { PASSWORD, SimLab, ok, until, type SimHost } from './harness';
+import { listProcesses } from './src/common';
 import { setDmIniValue } from './src/config';
 
 let lab: SimLab;
@@ -331,7 +332,11 @@ describe('dmserver and disql', () => {
     ok(await h.startServer(db.ini, ['mount']), 'mount');
     ok(await h.sql(db.port, ['SP_SET_OGUID(77)', 'ALTER DATABASE STANDBY']), 'set');
     ok(await h.sql(db.port, ['SHUTDOWN']), 'shutdown');
-    await new Promise((r) => setTimeout(r, 300));
+    // the server answers, then writes its control file as it goes down: read it once it is gone
+    await until(
+      () => !listProcesses(h.runDir).some((x) => x.tool === 'dmserver' && x.key === db.ini),
+      'the dmserver to exit',
+    );
     const ctl = JSON.parse(fs.readFileSync(path.join(db.dir, 'dm.ctl'), 'utf8'));
     expect(ctl).toMatchObject({
       mode: 'STANDBY',

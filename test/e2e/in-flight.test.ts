@@ -22,7 +22,7 @@ import { labSpec, TOPOLOGIES } from './specs';
 const avail = labAvailabilityForTests();
 const topo = TOPOLOGIES[0];
 if (!topo) throw new Error('no topology');
-const ORPHAN_SLEEP_S = 3;
+const ORPHAN_SLEEP_S = 6;
 
 describe.skipIf(!avail.ok)('a dminit or dmrman left running by a lost run', () => {
   const lab = useLab({ name: 'e2einflight', hosts: topo.hosts }, 90_000);

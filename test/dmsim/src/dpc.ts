@@ -77,7 +77,8 @@ export const DPC_TABLES = ['DPC_BP_RAFT', 'DPC_BP_GROUP', 'DPC_INSTANCE'];
 const up = (s: string) => s.toUpperCase();
 const tick = () => Math.max(20, env.tickMs());
 /** How long a dependant waits for its MP or BP group before it HALTs (bounded heartbeat). */
-const graceMs = () => Math.max(1000, tick() * 10);
+/** (3 s: a RAFT group re-elects its MP leader well within it, on a loaded machine too.) */
+export const graceMs = () => Math.max(3000, tick() * 15);
 const probeMs = () => Math.max(300, tick() * 3);
 
 export function emptyCatalog(): DpcCatalog {

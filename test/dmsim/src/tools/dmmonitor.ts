@@ -548,8 +548,11 @@ class Monitor {
   }
 
   async login(user: string, password: string): Promise<void> {
-    // §4.4 item 13: checked on the primary if there is one, else on an active standby
-    const alive = this.eps.filter((e) => this.alive(e) && e.entry?.inst);
+    // §4.4 item 13: checked on the primary if there is one, else on an active standby; a monitor
+    // whose first connection round has not answered yet tries once more
+    const active = () => this.eps.filter((e) => this.alive(e) && e.entry?.inst);
+    if (!active().length) await this.refresh();
+    const alive = active();
     const pick = alive.find((e) => e.entry?.inst?.mode === 'PRIMARY') ?? alive[0];
     if (!pick?.entry) throw new DmError(-1, '没有活动的库可以校验登录口令');
     try {

@@ -223,6 +223,9 @@ class Server {
   params = new Map<string, string>();
   watcher?: WatcherSeen;
   archStat = new Map<string, ArchStat>();
+  /** Probes are numbered: one that finishes after a later one (a detach's) does not write back its older view. */
+  private archGen = 0;
+  private archWritten = new Map<string, number>();
   /**
    * §4.4 item 43: standbys the monitor's `detach database` detached, in memory only (the command
    * changes no configuration; a restart forgets it): their archive is INVALID until `attach`.
@@ -651,9 +654,13 @@ class Server {
 
   async probeArchives(): Promise<void> {
     const s = this.refresh();
+    const gen = ++this.archGen;
     await Promise.all(
       this.archives.map(async (a) => {
-        this.archStat.set(a.section, await this.probeArchive(a, s));
+        const stat = await this.probeArchive(a, s);
+        if (gen < (this.archWritten.get(a.section) ?? 0)) return;
+        this.archWritten.set(a.section, gen);
+        this.archStat.set(a.section, stat);
       }),
     );
   }
