@@ -216,7 +216,7 @@ export class Remote {
   /**
    * Start the confirm monitor on its dmmonitor.ini (7.2.7) and see that it stays up. A second
    * confirm monitor of a group is refused and exits (4.1); right after one was stopped, a watcher
-   * may still count it from its peers' last report (they exchange state every second), so an
+   * may still count it from a peer's last report (watchers pass their state to each other), so an
    * early exit is tried again, bounded, and then fails with the monitor's own output.
    */
   async startConfirmMonitor(

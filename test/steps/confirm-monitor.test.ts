@@ -2,10 +2,8 @@
 // early exit (a watcher still counting the monitor just stopped, manual 4.1) is tried again,
 // bounded, and then fails with the monitor's own output.
 import { describe, expect, it } from 'vitest';
-import type { Plan, Step } from '../../lib/plan';
-import type { StepContext } from '../../lib/steps/context';
 import { StepError } from '../../lib/steps/error';
-import { Remote } from '../../lib/steps/remote';
+import { fakeRemote } from '../support/fake-remote';
 
 const INI = '/dm/data/dmmonitor.ini';
 const REFUSAL = '[!!!] group GRP1 already has a confirm monitor (MON_DW_CONFIRM = 1)';
@@ -26,17 +24,7 @@ function fakeHost(upFrom: number) {
       return Promise.resolve({ exitCode: 0, stdout, stderr: '' });
     },
   };
-  const ctx = {
-    plan: { dmHome: '/dm', hosts: { H: { address: 'h' } } } as unknown as Plan,
-    ex,
-    secrets: {},
-    progress: (l: string) => seen.progress.push(l),
-  } as unknown as StepContext;
-  const r = new Remote(ctx, {
-    id: 'DW_M/monitor',
-    host: 'H',
-    params: { kind: 'monitor' },
-  } as unknown as Step);
+  const r = fakeRemote(ex, { id: 'DW_M/monitor', kind: 'monitor' }, (l) => seen.progress.push(l));
   return { r, seen };
 }
 

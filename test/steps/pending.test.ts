@@ -1,8 +1,6 @@
 // What waits for a restart (lib/steps/pending.ts): a marker names the dmserver process that ran
 // when a file it reads at start was written; it waits while that same process runs.
 import { describe, expect, it } from 'vitest';
-import type { Plan, Step } from '../../lib/plan';
-import type { StepContext } from '../../lib/steps/context';
 import {
   clearPending,
   markPending,
@@ -10,7 +8,7 @@ import {
   pendingRestart,
   serverProcess,
 } from '../../lib/steps/pending';
-import { Remote } from '../../lib/steps/remote';
+import { fakeRemote } from '../support/fake-remote';
 
 const INI = '/dm/data/DAMENG/dm.ini';
 
@@ -44,17 +42,7 @@ function fakeHost() {
       return Promise.resolve();
     },
   };
-  const ctx = {
-    plan: { dmHome: '/dm', hosts: { H: { address: 'h' } } } as unknown as Plan,
-    ex,
-    secrets: {},
-    progress: () => undefined,
-  } as unknown as StepContext;
-  const r = new Remote(ctx, {
-    id: 'GRP1_RT_01/config',
-    host: 'H',
-    params: { kind: 'config' },
-  } as unknown as Step);
+  const r = fakeRemote(ex, { id: 'GRP1_RT_01/config', kind: 'config' });
   return { r, proc };
 }
 
