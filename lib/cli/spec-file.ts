@@ -17,7 +17,7 @@ export function validateSpecFile(file: string): Validated {
           path: '',
           message: `cannot read ${file}: ${err.code ?? err.message}`,
           fix: 'check the path of the spec file',
-          manual: 'dmdeploy spec',
+          manual: 'README.md "Writing a spec"',
         },
       ],
     };

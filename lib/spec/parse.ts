@@ -38,8 +38,8 @@ function toFinding(issue: Issue, path: PropertyKey[]): Finding[] {
         severity: 'error' as const,
         path: at ? `${at}.${k}` : k,
         message: `unknown field "${k}"`,
-        fix: 'remove it or correct its spelling (field names are case-sensitive; see README "Writing a spec")',
-        manual: 'dmdeploy spec',
+        fix: 'remove it or correct its spelling (field names are case-sensitive)',
+        manual: 'README.md "Writing a spec"',
       }));
     case 'invalid_type':
       if (issue.input === undefined) {
@@ -50,7 +50,7 @@ function toFinding(issue: Issue, path: PropertyKey[]): Finding[] {
             path: at,
             message: `required field is missing (expected ${issue.expected})`,
             fix: `add ${at || 'the field'}`,
-            manual: 'dmdeploy spec',
+            manual: 'README.md "Writing a spec"',
           },
         ];
       }
@@ -61,7 +61,7 @@ function toFinding(issue: Issue, path: PropertyKey[]): Finding[] {
           path: at,
           message: `expected ${issue.expected}, got ${JSON.stringify(issue.input)}`,
           fix: `write ${at} as ${issue.expected === 'int' ? 'a whole number' : `a ${issue.expected}`}`,
-          manual: 'dmdeploy spec',
+          manual: 'README.md "Writing a spec"',
         },
       ];
     case 'invalid_value':
@@ -72,7 +72,7 @@ function toFinding(issue: Issue, path: PropertyKey[]): Finding[] {
           path: at,
           message: `value ${JSON.stringify(issue.input)} is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
           fix: `use one of ${issue.values.map(String).join(', ')}`,
-          manual: 'dmdeploy spec',
+          manual: 'README.md "Writing a spec"',
         },
       ];
     case 'invalid_union':
@@ -84,7 +84,7 @@ function toFinding(issue: Issue, path: PropertyKey[]): Finding[] {
           path: at || 'kind',
           message: issue.message,
           fix: 'set kind to one of RealtimePair, ReadWriteCluster, MppGroup, DscPrimary, DpcCluster',
-          manual: 'dmdeploy spec',
+          manual: 'README.md "Writing a spec"',
         },
       ];
     default:
@@ -95,7 +95,7 @@ function toFinding(issue: Issue, path: PropertyKey[]): Finding[] {
           path: at,
           message: issue.message,
           fix: `correct ${at}`,
-          manual: 'dmdeploy spec',
+          manual: 'README.md "Writing a spec"',
         },
       ];
   }
