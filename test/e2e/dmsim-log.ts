@@ -34,15 +34,17 @@ const MUTATING_TOOLS = new Set([
  * confirm monitor of a group, 4.1) exited at once and changed nothing.
  */
 export function confirmMonitorStarts(log: readonly HostRecord[]): HostRecord[] {
-  const refused = new Set(
-    log.filter((r) => r.tool === 'dmmonitor' && r.event === 'refused').map((r) => `${r.host}:${r.pid}`),
-  );
+  // a refusal belongs to the latest start of that process (pids are reused over a long run)
+  const latest = new Map<string, HostRecord>();
+  const refused = new Set<HostRecord>();
+  for (const r of log) {
+    if (r.tool !== 'dmmonitor') continue;
+    const key = `${r.host}:${r.pid}`;
+    if (r.event === 'start') latest.set(key, r);
+    else if (r.event === 'refused' && latest.has(key)) refused.add(latest.get(key) as HostRecord);
+  }
   return log.filter(
-    (r) =>
-      r.event === 'start' &&
-      r.tool === 'dmmonitor' &&
-      r.confirm === true &&
-      !refused.has(`${r.host}:${r.pid}`),
+    (r) => r.event === 'start' && r.tool === 'dmmonitor' && r.confirm === true && !refused.has(r),
   );
 }
 

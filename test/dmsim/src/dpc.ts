@@ -76,8 +76,10 @@ export const DPC_TABLES = ['DPC_BP_RAFT', 'DPC_BP_GROUP', 'DPC_INSTANCE'];
 
 const up = (s: string) => s.toUpperCase();
 const tick = () => Math.max(20, env.tickMs());
-/** How long a dependant waits for its MP or BP group before it HALTs (bounded heartbeat). */
-/** (3 s: a RAFT group re-elects its MP leader well within it, on a loaded machine too.) */
+/**
+ * How long a dependant waits for its MP or BP group before it HALTs (bounded heartbeat): 3 s, so
+ * that an MP RAFT group re-elects its leader well within it on a loaded machine too.
+ */
 export const graceMs = () => Math.max(3000, tick() * 15);
 const probeMs = () => Math.max(300, tick() * 3);
 
