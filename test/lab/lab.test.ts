@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { leftovers, listLabNames, sweepStaleLabs } from './cleanup';
 import { Lab } from './lab';
 import { hostPaths, netnsName, subnet } from './names';
+import { EPHEMERAL_PORTS } from './network';
 import { labAvailabilityForTests, labName, sharedLab, useLab } from './vitest';
 
 const avail = labAvailabilityForTests();
@@ -85,6 +86,11 @@ describe.skipIf(!avail.ok)('test/lab: hosts in miniature', () => {
     expect(await probe(lab(), 'a', b.private)).toBe('open');
     expect(await probe(lab(), 'a', '192.0.2.1')).toBe('ENETUNREACH');
     expect(await probe(lab(), 'a', '127.0.0.1', 9)).toBe('ECONNREFUSED'); // its own loopback, nothing else
+  });
+
+  it("takes a host's outgoing local ports from a range where no lab spec listens", async () => {
+    const r = await lab().exec('a', ['cat', '/proc/sys/net/ipv4/ip_local_port_range']);
+    expect(r.stdout.trim().split(/\s+/).join(' ')).toBe(EPHEMERAL_PORTS);
   });
 
   it('runs OpenSSH sshd -r on port 22 of both addresses, each host with its own host key', async () => {

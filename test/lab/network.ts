@@ -97,7 +97,31 @@ export async function createHostNetworks(
       ),
     ),
   );
+  // A host's outgoing connections take local ports from its namespace's ephemeral range (Linux
+  // default 32768-60999), where the lab's specs put MAL and watcher ports (331xx, 521xx): a
+  // connection holding one makes a later listen on it fail ("port ... already in use"). Each
+  // host's range is moved to EPHEMERAL_PORTS, which no spec of the lab uses. Best effort: where
+  // /proc/sys is read-only the default range stays.
+  await Promise.all(
+    hosts.map((h) =>
+      run(
+        [
+          'ip',
+          'netns',
+          'exec',
+          h.netns,
+          'sh',
+          '-c',
+          `echo '${EPHEMERAL_PORTS}' > /proc/sys/net/ipv4/ip_local_port_range`,
+        ],
+        { allowFailure: true },
+      ),
+    ),
+  );
 }
+
+/** The lab hosts' ephemeral port range: no spec or example of the lab uses a port in it. */
+export const EPHEMERAL_PORTS = '34000 51999';
 
 /** Take a host's links down (cut) or up (restore), on the given networks. */
 export async function setHostLinks(
