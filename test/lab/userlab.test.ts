@@ -48,6 +48,7 @@ interface Printed {
   hosts: Record<string, { address: string; public: string; private: string }>;
 }
 
+// skipped only where no lab can run (not root, no namespaces or tools), with the printed reason; CI sets DMLAB_REQUIRED=1, which fails the run instead
 describe.skipIf(!avail.ok)('npm run lab -- up --dmsim: a lab for your own specs', () => {
   // Run-scoped (userlab<runId>), so concurrent runs never take each other's lab. No --slot: slots
   // are claimed at `up` (the first free one from the name's hash), never fixed per test.

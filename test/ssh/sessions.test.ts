@@ -23,6 +23,7 @@ function intervals(outputs: string[]): [number, number][] {
   });
 }
 
+// skipped only where no lab can run (not root, no namespaces or tools), with the printed reason; CI sets DMLAB_REQUIRED=1, which fails the run instead
 describe.skipIf(!avail.ok)('lib/ssh sessions and connections', () => {
   const lab = useLab({ name: 'tsshsess', hosts: [{ name: 'm', maxSessions: 4 }, 'k'] });
 

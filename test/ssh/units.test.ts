@@ -84,6 +84,7 @@ describe('known_hosts', () => {
     console.warn(
       'SKIPPING the hashed known_hosts test: ssh-keygen is not installed (apt-get install openssh-client)',
     );
+  // skipped only without ssh-keygen, with the printed reason; CI installs it
   it.skipIf(!keygen)(
     'matches names hashed by ssh-keygen -H, and agrees with ssh-keygen -l on fingerprints',
     () => {
