@@ -131,6 +131,11 @@ export type StepParams =
       bootstrap?: StepFile[];
       /** With `bootstrap`: the MP group, started in MOUNT instead once it was formed (7.3.7). */
       group?: (Server & { host: string })[];
+      /**
+       * With `bootstrap`: the steps whose records on this host say how far the group's formation
+       * got: MP1's backup (7.3.5: MP1 was stopped for it) and the group's leader (formed).
+       */
+      formation?: { backup: string; leader: string };
     } & Server)
   | {
       /**

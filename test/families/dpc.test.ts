@@ -347,6 +347,22 @@ describe('the DpcCluster plan (003 7.1)', () => {
     expect(planCluster(model(raft)).teardown.some((s) => s.phase === 'purge')).toBe(false);
   });
 
+  it("MP1's bootstrap start reads its group's formation from the records of steps on its host (7.3.5, 7.3.7)", () => {
+    const mpRaft = parse(
+      readFileSync(path.join(__dirname, '../../examples/7.3-dpc-mp-raft.yaml'), 'utf8'),
+    ) as Spec;
+    const p = planCluster(model(mpRaft));
+    const start = p.steps.find((s) => s.params.kind === 'dpc-start' && s.params.bootstrap);
+    const f = start?.params.kind === 'dpc-start' ? start.params.formation : undefined;
+    expect(f).toBeDefined();
+    for (const id of [f?.backup, f?.leader]) {
+      const s = p.steps.find((x) => x.id === id);
+      expect(s?.host, id).toBe(start?.host);
+    }
+    expect(p.steps.find((x) => x.id === f?.backup)?.params.kind).toBe('backup');
+    expect(p.steps.find((x) => x.id === f?.leader)?.params.kind).toBe('raft-leader');
+  });
+
   it('SPs and single BPs start only after every bootstrap member was stopped and backed up (7.2.6, 7.2.8)', () => {
     const raft = parse(
       readFileSync(path.join(__dirname, '../../examples/7.2-dpc-bp-raft.yaml'), 'utf8'),

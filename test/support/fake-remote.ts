@@ -3,16 +3,32 @@ import type { Plan, Step } from '../../lib/plan';
 import type { StepContext } from '../../lib/steps/context';
 import { Remote } from '../../lib/steps/remote';
 
+/** A step context whose hosts are `hosts` (dmHome /dm) and whose executor is `ex`. */
+export function fakeContext(
+  ex: object,
+  progress: (line: string) => void = () => undefined,
+  hosts: readonly string[] = ['H'],
+): StepContext {
+  return {
+    plan: {
+      dmHome: '/dm',
+      hosts: Object.fromEntries(hosts.map((h) => [h, { address: h.toLowerCase() }])),
+      steps: [],
+    } as unknown as Plan,
+    ex,
+    secrets: { sysdbaPassword: { ok: true, value: 'not-a-real-password' } },
+    progress,
+  } as unknown as StepContext;
+}
+
 export function fakeRemote(
   ex: object,
   step: { id: string; kind: string },
   progress: (line: string) => void = () => undefined,
 ): Remote {
-  const ctx = {
-    plan: { dmHome: '/dm', hosts: { H: { address: 'h' } } } as unknown as Plan,
-    ex,
-    secrets: {},
-    progress,
-  } as unknown as StepContext;
-  return new Remote(ctx, { id: step.id, host: 'H', params: { kind: step.kind } } as unknown as Step);
+  return new Remote(fakeContext(ex, progress), {
+    id: step.id,
+    host: 'H',
+    params: { kind: step.kind },
+  } as unknown as Step);
 }

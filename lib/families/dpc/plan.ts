@@ -192,6 +192,7 @@ export function planDpc(model: DpcModel): Plan {
         ? {
             bootstrap: bootstrapFiles(model, mp1).map(fileOf),
             group: mps.map((m) => ({ ...server(m), host: m.host })),
+            formation: { backup: `${mp1.name}/backup`, leader: `${model.mp.name}/leader` },
           }
         : {}),
     },

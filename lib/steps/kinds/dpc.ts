@@ -33,6 +33,10 @@ export const dpcStart: StepKindImpl<StepOf<'dpc-start'>> = {
   async probe(ctx, step) {
     const r = new Remote(ctx, step);
     if ((await r.pidsOf('dmserver', step.params.iniPath)).length) return `${step.params.instance} is running`;
+    // 7.3.5: MP1 was stopped for the backup that seeds the other MPs; an apply that lost its state
+    // finds the group half formed: its own steps (restore, RAFT configuration, MOUNT starts) go on
+    if ((await formation(r, step)) === 'backed-up')
+      return `${step.params.instance} was bootstrapped and backed up for its group; its MOUNT start brings it back (003 7.3.7)`;
     return undefined;
   },
   async act(ctx, step) {
@@ -40,7 +44,7 @@ export const dpcStart: StepKindImpl<StepOf<'dpc-start'>> = {
     const p = step.params;
     // MP1's bootstrap start happens once; once its group formed, starting the MP is starting the
     // group in MOUNT (7.3.7) and waiting for its leader (a deploy after a destroy that kept data)
-    if (p.bootstrap && (await r.hasRecord()))
+    if ((await formation(r, step)) === 'formed')
       return startGroup(ctx, step, p.group ?? [p].map((m) => ({ ...m, host: step.host })));
     if (p.bootstrap) await writeFiles(r, p.bootstrap);
     await startServer(r, p, { mount: p.mount ?? false, dpcMode: p.mode });
@@ -49,7 +53,7 @@ export const dpcStart: StepKindImpl<StepOf<'dpc-start'>> = {
   async verify(ctx, step) {
     const r = new Remote(ctx, step);
     // a MOUNT start opens once its group elects a leader: the group's leader step checks that
-    if (step.params.mount || (step.params.bootstrap && step.params.group && (await r.hasRecord()))) {
+    if (step.params.mount || (await formation(r, step)) === 'formed') {
       if (!(await r.pidsOf('dmserver', step.params.iniPath)).length)
         r.fail(
           `${step.params.instance} is not running after its start`,
@@ -67,6 +71,23 @@ export const dpcStart: StepKindImpl<StepOf<'dpc-start'>> = {
       );
   },
 };
+
+/**
+ * How far MP1's bootstrap (7.3.3-7.3.7) got, from the records on its host: not yet started; started
+ * (it runs OPEN alone, or was stopped before its backup: started again); backed up (stopped for the
+ * backup that seeds the other MPs, not yet formed); formed (its group elected a leader once).
+ */
+async function formation(
+  r: Remote,
+  step: StepOf<'dpc-start'>,
+): Promise<'none' | 'started' | 'backed-up' | 'formed'> {
+  const p = step.params;
+  if (!p.bootstrap || !(await r.hasRecord())) return 'none';
+  if (!p.formation) return p.group ? 'formed' : 'started';
+  if (await r.hasRecord(p.formation.leader)) return 'formed';
+  if (await r.hasRecord(p.formation.backup)) return 'backed-up';
+  return 'started';
+}
 
 /**
  * STATUS$ and MODE$ of `instance` on `port` of r's host, or DM's message. An SP's V$INSTANCE lists
@@ -124,6 +145,19 @@ async function awaitLeader(
 
 /** The MP that takes registrations: one MP, or the MP RAFT member that runs OPEN and is not a STANDBY. */
 async function activeMp(r: Remote, mps: readonly Member[]): Promise<Remote & { mp: Member }> {
+  const found = await findActiveMp(r, mps);
+  if ('mp' in found) return found;
+  return r.fail(
+    'no MP is OPEN to take the registrations',
+    found.tried,
+    'the MP must stay up the whole time DMDPC runs (003 7.1.3); start it, then apply again',
+  );
+}
+
+async function findActiveMp(
+  r: Remote,
+  mps: readonly Member[],
+): Promise<(Remote & { mp: Member }) | { tried: string }> {
   const tried: string[] = [];
   for (const m of mps) {
     const at = new Remote(r.ctx, r.step, m.host);
@@ -131,11 +165,7 @@ async function activeMp(r: Remote, mps: readonly Member[]): Promise<Remote & { m
     if (st.status === 'OPEN' && st.mode !== 'STANDBY') return Object.assign(at, { mp: m });
     tried.push(`${m.instance}: ${st.error ?? `${st.status} ${st.mode}`}`);
   }
-  return r.fail(
-    'no MP is OPEN to take the registrations',
-    tried.join('; '),
-    'the MP must stay up the whole time DMDPC runs (003 7.1.3); start it, then apply again',
-  );
+  return { tried: tried.join('; ') };
 }
 
 /** 003 7.2.8, 7.3.7: the members of a group, each with its state. */
@@ -174,6 +204,8 @@ export const raftLeader: StepKindImpl<StepOf<'raft-leader'>> = {
   act: () => Promise.resolve(),
   async verify(ctx, step) {
     await awaitLeader(ctx, step, step.params.raft, step.params.members);
+    // the group formed: MP1's start starts it whole from now on (formation)
+    await new Remote(ctx, step).writeRecord();
   },
 };
 
@@ -331,6 +363,12 @@ export const dpcRegister: StepKindImpl<StepOf<'dpc-register'>> = {
   // the MP that leads now, and every host, which keeps the record of what was registered
   hosts: (step, plan) => [...step.params.mps.map((m) => m.host), ...everyHost(plan)],
   async probe(ctx, step) {
+    const found = await findActiveMp(new Remote(ctx, step), step.params.mps);
+    // 7.3.5: MP1 registered everything before the backup that seeds the other MPs; while MP RAFT
+    // forms (an apply that lost its state, resumed there) no MP is OPEN: the record on every host,
+    // written once registered, says so, and cluster/verify reads the catalogue once one leads
+    if (!('mp' in found) && step.params.mps.length > 1 && !(await recordsMissing(ctx, step)).length)
+      return `registered before its group formed (the record on every host); no MP leads yet (${found.tried})`;
     const r = await activeMp(new Remote(ctx, step), step.params.mps);
     const diff = await diffOnMp(r, step);
     if (diff.extra.length)
