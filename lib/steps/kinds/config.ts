@@ -72,11 +72,15 @@ const dmIniOf = (files: readonly StepFile[]) => files.find((f) => f.role === 'dm
  * A DCP proxy's DCP_PORT_NUM as the dm.ini on the host has it, before this step rewrites it: the
  * port its restart SHUTDOWNs the running proxy through. Undefined for any other server.
  */
-async function proxyPortNow(r: Remote, files: readonly StepFile[]): Promise<number | undefined> {
+async function proxyPortNow(
+  r: Remote,
+  files: readonly StepFile[],
+  read?: string,
+): Promise<number | undefined> {
   const f = dmIniOf(files);
   if (!f || dcpPortIn(f.content) === undefined) return undefined;
-  const now = await r.ctx.ex.readFile(r.host, f.path).catch(() => undefined);
-  return now ? dcpPortIn(now.toString('utf8')) : undefined;
+  const now = read ?? (await r.ctx.ex.readFile(r.host, f.path).catch(() => undefined))?.toString('utf8');
+  return now ? dcpPortIn(now) : undefined;
 }
 
 const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
@@ -85,19 +89,21 @@ const without = (files: readonly StepFile[], drop: readonly StepFile[]) =>
 /**
  * dm.ini under a running dmserver: the dynamic parameters among the changed settings (V$PARAMETER
  * TYPE SYS or SESSION) are set by SP_SET_PARA_VALUE(1, …), which changes the running server and
- * dm.ini alike; the others are left to the file, and take effect when it restarts.
+ * dm.ini alike; the others are left to the file, and take effect when it restarts. Returns the
+ * dm.ini it read before (undefined when no server runs on it): static settings are as they were.
  */
-async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<void> {
+async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<string | undefined> {
   const f = files.find((x) => x.role === 'dm.ini');
-  if (!f || !(await r.ctx.ex.exists(r.host, f.path)) || !(await r.pidsOf('dmserver', f.path)).length) return;
+  if (!f || !(await r.ctx.ex.exists(r.host, f.path)) || !(await r.pidsOf('dmserver', f.path)).length)
+    return undefined;
   const current = (await r.ctx.ex.readFile(r.host, f.path)).toString('utf8');
   const settings = changedSettings(current, f.content);
-  if (!settings.length) return;
+  if (!settings.length) return current;
   const instance = r.step.params.kind === 'config' ? r.step.params.instance : '';
   // the running server answers where the dm.ini it started with says (the spec may move a
   // proxy's DCP_PORT_NUM); a plain server's PORT_NUM does not move under it (LIVE_PORT_CHANGED)
   const own = dcpPortIn(f.content) !== undefined ? ownSession(current) : ownSession(f.content);
-  if (!own) return;
+  if (!own) return current;
   const { port, ...session } = own;
   const types = await r.paramTypes(port, session);
   if (!types)
@@ -121,6 +127,7 @@ async function setParamsOnline(r: Remote, files: readonly StepFile[]): Promise<v
   }
   if (done.length)
     r.ctx.progress(`${done.join('; ')}: dynamic, ${instance} took it now, in memory and in ${f.path}`);
+  return current;
 }
 
 export const config: StepKindImpl<StepOf<'config'>> = {
@@ -138,7 +145,8 @@ export const config: StepKindImpl<StepOf<'config'>> = {
   async act(ctx, step) {
     const r = new Remote(ctx, step);
     await setGroupOnline(r, step.params.files);
-    await setParamsOnline(r, step.params.files);
+    // dm.ini as the running server read it: DCP_PORT_NUM (static) is still the one it listens on
+    const iniBefore = await setParamsOnline(r, step.params.files);
     const joined = await joinedFiles(r, step.params.files);
     const files = without(step.params.files, joined.files);
     if (joined.by.length)
@@ -163,7 +171,7 @@ export const config: StepKindImpl<StepOf<'config'>> = {
         dmIni,
         before,
         rollable.map((f) => f.path),
-        await proxyPortNow(r, step.params.files),
+        await proxyPortNow(r, step.params.files, iniBefore),
       );
     await writeFiles(r, files);
     if (serverFiles.length && before) {
