@@ -55,8 +55,14 @@ const register = (mps = MPS) =>
 
 describe('MP1 of an MP RAFT group, its state lost part-way through forming the group', () => {
   it('is left stopped once it was backed up for its group: its MOUNT start brings it back', async () => {
-    const ctx = host({ [record('MP1/start')]: '', [record('MP1/backup')]: '' });
-    expect(await dpcStart.probe(ctx, mp1Start)).toMatch(/bootstrapped and backed up for its group/);
+    // its own record may be missing: a start cut short before it, which the next apply found running
+    for (const files of [
+      { [record('MP1/start')]: '', [record('MP1/backup')]: '' },
+      { [record('MP1/backup')]: '' },
+    ])
+      expect(await dpcStart.probe(host(files), mp1Start), JSON.stringify(files)).toMatch(
+        /bootstrapped and backed up for its group/,
+      );
   });
 
   it('is started (again) before its backup, and once its group formed', async () => {

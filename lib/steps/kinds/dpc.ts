@@ -82,11 +82,13 @@ async function formation(
   step: StepOf<'dpc-start'>,
 ): Promise<'none' | 'started' | 'backed-up' | 'formed'> {
   const p = step.params;
-  if (!p.bootstrap || !(await r.hasRecord())) return 'none';
-  if (!p.formation) return p.group ? 'formed' : 'started';
-  if (await r.hasRecord(p.formation.leader)) return 'formed';
-  if (await r.hasRecord(p.formation.backup)) return 'backed-up';
-  return 'started';
+  if (!p.bootstrap) return 'none';
+  // the later records first: a start cut short before its own record (a probe since found MP1
+  // running, and skipped) was still a bootstrap, and its backup proves it
+  if (p.formation && (await r.hasRecord(p.formation.leader))) return 'formed';
+  if (p.formation && (await r.hasRecord(p.formation.backup))) return 'backed-up';
+  if (!(await r.hasRecord())) return 'none';
+  return p.formation || !p.group ? 'started' : 'formed';
 }
 
 /**
