@@ -95,6 +95,15 @@ async function dcrRecord(r: Remote, step: StepOf<'dmdcr'>): Promise<string> {
 }
 
 /**
+ * A dmdcr step cut short after it wrote dmdcr.ini and before its record: it may have stopped
+ * dmcss and dmasmsvr already, and starts them again when it runs.
+ */
+export async function dmdcrCutShort(r: Remote, step: StepOf<'dmdcr'>): Promise<boolean> {
+  if ((await pendingFiles(r, step.params.files)).length) return false;
+  return !(await r.hasRecord(await dcrRecord(r, step)));
+}
+
+/**
  * 7.5.10: the restart settings in dmdcr.ini take effect only when dmcss restarts, and dmcss
  * going alone force-closes dmasmsvr: so dmasmsvr, then dmcss, stop normally and start again.
  */

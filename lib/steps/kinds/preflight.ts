@@ -13,6 +13,7 @@ import type { StepContext } from '../context';
 import type { Step } from '../../plan';
 import type { StepOf } from './types';
 import { dpcRecordRefusals } from './dpc';
+import { dmdcrCutShort } from './dsc';
 
 const TOOLS = ['dminit', 'dmserver', 'disql', 'dmrman', 'dmwatcher', 'dmmonitor'];
 const MAX_CLOCK_SKEW_S = 5;
@@ -152,6 +153,13 @@ export const preflight = checkOnly<StepOf<'preflight'>>(
           found.push(
             `${n.host}: ${f} of DMDSC node ${n.instance} is missing (build the DMDSC cluster first, 7.5.3)`,
           );
+      // an earlier run's dmdcr step, cut short while it restarted them (an apply that lost its
+      // state runs this check again): that step starts them when it runs
+      const restart = ctx.plan.steps.find(
+        (s): s is StepOf<'dmdcr'> =>
+          s.params.kind === 'dmdcr' && s.host === n.host && s.params.dcrIni === n.dcrIni,
+      );
+      if (restart && (await dmdcrCutShort(new Remote(ctx, restart), restart))) continue;
       for (const tool of ['dmcss', 'dmasmsvr'])
         if (!(await r.pidsOf(tool, n.dcrIni)).length)
           found.push(
