@@ -371,7 +371,7 @@ export const dpcRegister: StepKindImpl<StepOf<'dpc-register'>> = {
     // written once registered, says so, and cluster/verify reads the catalogue once one leads
     if (!('mp' in found) && step.params.mps.length > 1 && !(await recordsMissing(ctx, step)).length)
       return `registered before its group formed (the record on every host); no MP leads yet (${found.tried})`;
-    const r = await activeMp(new Remote(ctx, step), step.params.mps);
+    const r = 'mp' in found ? found : await activeMp(new Remote(ctx, step), step.params.mps);
     const diff = await diffOnMp(r, step);
     if (diff.extra.length)
       ctx.progress(`registered but not in the spec (left as they are): ${diff.extra.join(', ')}`);
